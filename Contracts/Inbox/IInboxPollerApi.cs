@@ -1,0 +1,19 @@
+using Refit;
+
+namespace Weixin.Inbox.Contracts.Inbox;
+
+/// <summary>The PublicInbox API the intranet poller calls (HMAC-signed, see <c>Signing/</c>).</summary>
+public interface IInboxPollerApi
+{
+    /// <summary>Leases up to <see cref="ClaimRequest.MaxItems"/> pending items.</summary>
+    [Post("/poller/v1/claim")]
+    Task<ClaimResponse> ClaimAsync([Body] ClaimRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes a leased item. Repeating the same call is harmless.</summary>
+    [Post("/poller/v1/items/{id}/complete")]
+    Task<CompleteResponse> CompleteAsync(long id, [Body] CompleteRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases a leased item for a retry, or fails it for good.</summary>
+    [Post("/poller/v1/items/{id}/fail")]
+    Task<FailResponse> FailAsync(long id, [Body] FailRequest request, CancellationToken cancellationToken = default);
+}

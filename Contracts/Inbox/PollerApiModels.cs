@@ -1,0 +1,52 @@
+namespace Weixin.Inbox.Contracts.Inbox;
+
+/// <summary>Asks the inbox for pending items; each returned item is leased to the caller.</summary>
+/// <param name="PollerId">Stable name of the calling poller instance (shown in the audit timeline).</param>
+/// <param name="MaxItems">Largest batch wanted, 1–100. Default 10.</param>
+/// <param name="Kinds">Kinds the poller can handle; null for all.</param>
+public sealed record ClaimRequest(string PollerId, int MaxItems = 10, IReadOnlyList<string>? Kinds = null);
+
+/// <summary>The leased items, oldest first.</summary>
+public sealed record ClaimResponse(IReadOnlyList<ClaimedItem> Items, DateTimeOffset ServerTime);
+
+/// <summary>One leased item.</summary>
+/// <param name="Id">Item id.</param>
+/// <param name="Kind">One of <see cref="InboxItemKinds"/>.</param>
+/// <param name="LeaseId">Proof of this lease: complete and fail must present it.</param>
+/// <param name="LeaseUntil">When the lease ends and the item may go to another poller.</param>
+/// <param name="Attempts">How many times the item has been claimed, this claim included.</param>
+/// <param name="ReceivedAt">When the inbox stored the callback.</param>
+/// <param name="Deadline">After this the result is useless (the browser gave up); null when none.</param>
+/// <param name="CorrelationId">Id that follows the item through every service's logs.</param>
+/// <param name="OAuth">The OAuth callback's parameters, for kind <c>oauth</c>.</param>
+public sealed record ClaimedItem(
+    long Id,
+    string Kind,
+    string LeaseId,
+    DateTimeOffset LeaseUntil,
+    int Attempts,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? Deadline,
+    string CorrelationId,
+    OAuthCallback? OAuth);
+
+/// <summary>Parameters WeChat appended to the OAuth redirect. A refused consent carries no code.</summary>
+public sealed record OAuthCallback(string? Code, string? State);
+
+/// <summary>Completes a leased item with its result.</summary>
+/// <param name="LeaseId">The lease being completed.</param>
+/// <param name="RedirectUrl">For <c>oauth</c>: where the waiting browser goes next (must match an allowed prefix).</param>
+/// <param name="Outcome">Short machine-readable outcome for the audit trail, e.g. <c>ticket_issued</c> or an error code.</param>
+public sealed record CompleteRequest(string LeaseId, string? RedirectUrl = null, string? Outcome = null);
+
+/// <summary>The item's state after completion.</summary>
+public sealed record CompleteResponse(long Id, string Status);
+
+/// <summary>Reports a failure while processing a leased item.</summary>
+/// <param name="LeaseId">The lease being released.</param>
+/// <param name="Error">What went wrong (no secrets).</param>
+/// <param name="Retry">True to put the item back to pending for another attempt; false to fail it for good.</param>
+public sealed record FailRequest(string LeaseId, string Error, bool Retry);
+
+/// <summary>The item's state after the failure was recorded.</summary>
+public sealed record FailResponse(long Id, string Status);

@@ -1,0 +1,41 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Weixin.Inbox.Contracts.Signing;
+
+/// <summary>
+/// HMAC-SHA256 over <c>id.timestamp.METHOD.target.body</c>, where target is the path with its query string.
+/// </summary>
+public static class RequestSignature
+{
+    /// <summary>Version prefix of a signature in the signature header.</summary>
+    public const string Version = "v1";
+
+    /// <summary>Computes the base64 signature of one request.</summary>
+    public static string Compute(ReadOnlySpan<byte> key, string id, long timestamp, string method, string target, ReadOnlySpan<byte> body)
+    {
+        var prefix = $"{id}.{timestamp.ToString(CultureInfo.InvariantCulture)}.{method.ToUpperInvariant()}.{target}.";
+        var prefixLength = Encoding.UTF8.GetByteCount(prefix);
+        var buffer = ArrayPool<byte>.Shared.Rent(prefixLength + body.Length);
+        try
+        {
+            Encoding.UTF8.GetBytes(prefix, buffer);
+            body.CopyTo(buffer.AsSpan(prefixLength));
+            var mac = HMACSHA256.HashData(key, buffer.AsSpan(0, prefixLength + body.Length));
+            return Convert.ToBase64String(mac);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    /// <summary>Turns a configured key (at least 32 characters) into HMAC key bytes.</summary>
+    public static byte[] KeyBytes(string configuredKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuredKey);
+        return Encoding.UTF8.GetBytes(configuredKey);
+    }
+}

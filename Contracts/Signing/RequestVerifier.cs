@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Weixin.Inbox.Contracts.Signing;
+
+/// <summary>Why a signed request was refused.</summary>
+public enum SignatureFailure
+{
+    /// <summary>The request is authentic.</summary>
+    None,
+
+    /// <summary>A signing header is missing or malformed.</summary>
+    Malformed,
+
+    /// <summary>The timestamp is outside the tolerance.</summary>
+    Stale,
+
+    /// <summary>No signature matches any active key.</summary>
+    BadSignature,
+
+    /// <summary>The request id was already used within the tolerance window.</summary>
+    Replayed,
+}
+
+/// <summary>Checks the signature headers of one request against the active keys.</summary>
+public sealed class RequestVerifier
+{
+    private readonly byte[][] _keys;
+    private readonly TimeSpan _tolerance;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a verifier over the given options' keys.</summary>
+    public RequestVerifier(SigningOptions options, TimeProvider time)
+    {
+        _keys = options.Keys.Select(RequestSignature.KeyBytes).ToArray();
+        _tolerance = options.Tolerance;
+        _time = time;
+    }
+
+    /// <summary>How long a request id must be remembered to refuse replays.</summary>
+    public TimeSpan ReplayWindow => _tolerance * 2;
+
+    /// <summary>Verifies headers, freshness and signature (not replay: see <see cref="IReplayGuard"/>).</summary>
+    public SignatureFailure Verify(string? id, string? timestamp, string? signatures, string method, string target, ReadOnlySpan<byte> body)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 128 || string.IsNullOrEmpty(signatures)
+            || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var unix))
+        {
+            return SignatureFailure.Malformed;
+        }
+
+        var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unix, 0, 253402300799));
+        if (age.Duration() > _tolerance)
+        {
+            return SignatureFailure.Stale;
+        }
+
+        foreach (var key in _keys)
+        {
+            var expected = Encoding.ASCII.GetBytes(RequestSignature.Version + "," + RequestSignature.Compute(key, id, unix, method, target, body));
+            foreach (var candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                // Note: fixed-time comparison, so response timing does not leak how much of a forged signature matched.
+                if (CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(candidate)))
+                {
+                    return SignatureFailure.None;
+                }
+            }
+        }
+
+        return SignatureFailure.BadSignature;
+    }
+}

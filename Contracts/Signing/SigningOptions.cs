@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Weixin.Inbox.Contracts.Signing;
+
+/// <summary>
+/// Keys for HMAC request signing. The first key signs; every key verifies, so a new key can be
+/// rolled out to verifiers before signers switch to it (two keys active at once during rotation).
+/// </summary>
+public sealed class SigningOptions : IValidatableObject
+{
+    /// <summary>Shortest key accepted, in characters.</summary>
+    public const int MinimumKeyLength = 32;
+
+    /// <summary>Active keys, the signing key first. No default: must be configured.</summary>
+    [Required]
+    public List<string> Keys { get; set; } = [];
+
+    /// <summary>Allowed clock difference between signer and verifier. Default 300 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan Tolerance { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Keys.Count == 0)
+        {
+            yield return new ValidationResult("At least one signing key must be configured.", [nameof(Keys)]);
+        }
+
+        if (Keys.Count > 2)
+        {
+            yield return new ValidationResult("At most two signing keys may be active at once (current and next).", [nameof(Keys)]);
+        }
+
+        foreach (var key in Keys)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length < MinimumKeyLength)
+            {
+                yield return new ValidationResult($"Every signing key must have at least {MinimumKeyLength} characters.", [nameof(Keys)]);
+            }
+        }
+    }
+}
