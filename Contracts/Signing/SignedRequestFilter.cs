@@ -1,36 +1,82 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Weixin.Inbox.Contracts.Signing;
 
-/// <summary>Minimal-API filter that admits only requests signed with one of the named options' keys.</summary>
-public sealed class SignedRequestFilter(string optionsName) : IEndpointFilter
+/// <summary>Endpoint metadata: requests must be signed with the keys of the named <see cref="SigningOptions"/>.</summary>
+public sealed record SignedRequestMetadata(string OptionsName);
+
+/// <summary>
+/// Verifies signed requests before the endpoint runs. It must be middleware, not an endpoint filter:
+/// minimal APIs read a JSON body into its parameter before filters run, so a filter would see no body.
+/// </summary>
+public sealed class SignedRequestMiddleware(RequestDelegate next, ILogger<SignedRequestMiddleware> logger)
 {
     /// <summary>Largest signed body accepted, in bytes (1 MiB).</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    /// <inheritdoc />
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal const string VerifiedItemKey = "Weixin.Inbox.SignedRequest.Verified";
+
+    /// <summary>Runs the check for endpoints carrying <see cref="SignedRequestMetadata"/>.</summary>
+    public async Task InvokeAsync(HttpContext http)
     {
-        var http = context.HttpContext;
+        var metadata = http.GetEndpoint()?.Metadata.GetMetadata<SignedRequestMetadata>();
+        if (metadata is null)
+        {
+            await next(http);
+            return;
+        }
+
+        var failure = await VerifyAsync(http, metadata.OptionsName);
+        if (failure is { } result)
+        {
+            await result.ExecuteAsync(http);
+            return;
+        }
+
+        http.Items[VerifiedItemKey] = metadata.OptionsName;
+        await next(http);
+    }
+
+    private async Task<IResult?> VerifyAsync(HttpContext http, string optionsName)
+    {
         var services = http.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<SignedRequestFilter>();
         var options = services.GetRequiredService<IOptionsMonitor<SigningOptions>>().Get(optionsName);
         var time = services.GetRequiredService<TimeProvider>();
 
-        if (http.Request.ContentLength > MaxBodyBytes)
+        // Note: the limit must hold for chunked bodies too, so it is set on the server, not read from Content-Length.
+        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
         {
-            return Results.Problem(title: "Request body too large.", statusCode: StatusCodes.Status413PayloadTooLarge);
+            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
         }
 
-        http.Request.EnableBuffering(MaxBodyBytes);
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        http.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxBodyBytes);
         using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        try
+        {
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or IOException)
+        {
+            return TooLarge();
+        }
+
+        if (buffer.Length > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
         http.Request.Body.Position = 0;
 
         var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (http.Request.Path + http.Request.QueryString).ToString();
@@ -44,27 +90,44 @@ public sealed class SignedRequestFilter(string optionsName) : IEndpointFilter
             target,
             buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
 
+        if (failure == SignatureFailure.None
+            && !await services.GetRequiredService<IReplayGuard>().TryRecordAsync(id, time.GetUtcNow() + verifier.ReplayWindow, http.RequestAborted))
+        {
+            failure = SignatureFailure.Replayed;
+        }
+
         if (failure == SignatureFailure.None)
         {
-            var guard = services.GetRequiredService<IReplayGuard>();
-            if (!await guard.TryRecordAsync(id, time.GetUtcNow() + verifier.ReplayWindow, http.RequestAborted))
-            {
-                failure = SignatureFailure.Replayed;
-            }
+            return null;
         }
 
-        if (failure != SignatureFailure.None)
+        // Note: never log the signature or key; the id and the reason are enough to trace a misconfigured client.
+        logger.LogWarning("Refused signed request {Method} {Path} from {RemoteIp}: {Failure} (request id {RequestId})",
+            http.Request.Method, http.Request.Path.Value, http.Connection.RemoteIpAddress, failure, id.Length > 128 ? id[..128] : id);
+        return Results.Problem(title: "Request signature refused.", detail: failure.ToString(), statusCode: StatusCodes.Status401Unauthorized);
+
+        static IResult TooLarge() => Results.Problem(title: "Request body too large.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
+}
+
+/// <summary>
+/// Fails closed: an endpoint marked as signed refuses every request that the middleware did not verify
+/// (for example when <c>UseSignedRequests()</c> was forgotten in Program.cs).
+/// </summary>
+public sealed class SignedRequestFilter(string optionsName) : IEndpointFilter
+{
+    /// <inheritdoc />
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.HttpContext.Items.TryGetValue(SignedRequestMiddleware.VerifiedItemKey, out var verified) && Equals(verified, optionsName))
         {
-            // Note: never log the signature or key; the id and the reason are enough to trace a misconfigured client.
-            logger.LogWarning("Refused signed request {Method} {Path} from {RemoteIp}: {Failure} (request id {RequestId})",
-                http.Request.Method, http.Request.Path.Value, http.Connection.RemoteIpAddress, failure, id.Length > 128 ? id[..128] : id);
-            return Results.Problem(
-                title: "Request signature refused.",
-                detail: failure.ToString(),
-                statusCode: StatusCodes.Status401Unauthorized);
+            return next(context);
         }
 
-        return await next(context);
+        return ValueTask.FromResult<object?>(Results.Problem(
+            title: "Request signature was not verified.",
+            detail: "The server is missing app.UseSignedRequests().",
+            statusCode: StatusCodes.Status401Unauthorized));
     }
 }
 
@@ -74,9 +137,13 @@ public static class SignedRequestExtensions
     /// <summary>Requires every endpoint of the group to carry a valid signature by the named options' keys.</summary>
     public static RouteGroupBuilder RequireSignedRequests(this RouteGroupBuilder group, string optionsName)
     {
+        group.WithMetadata(new SignedRequestMetadata(optionsName));
         group.AddEndpointFilter(new SignedRequestFilter(optionsName));
         return group;
     }
+
+    /// <summary>Adds the verification middleware; call it after routing (any point in a minimal-API app's pipeline).</summary>
+    public static IApplicationBuilder UseSignedRequests(this IApplicationBuilder app) => app.UseMiddleware<SignedRequestMiddleware>();
 
     /// <summary>Binds <see cref="SigningOptions"/> under a name from a configuration section, validated at start.</summary>
     public static IServiceCollection AddSigningOptions(this IServiceCollection services, string optionsName, string section)

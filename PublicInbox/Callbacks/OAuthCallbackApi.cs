@@ -1,0 +1,107 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Waiting;
+
+namespace Weixin.Inbox.PublicInbox.Callbacks;
+
+/// <summary>
+/// WeChat's OAuth redirect lands here. The callback is stored first; only then does the browser get its
+/// per-item cookie and move on to the waiting page.
+/// </summary>
+public static class OAuthCallbackApi
+{
+    private const int MaxStateLength = 128;
+    private const int MaxCodeLength = 256;
+
+    public static IEndpointRouteBuilder MapOAuthCallback(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/wx/oauth/callback", HandleCallbackAsync);
+        return app;
+    }
+
+    public static async Task<IResult> HandleCallbackAsync(
+        HttpContext http,
+        InboxDbContext db,
+        ItemLifecycle lifecycle,
+        IOptions<InboxOptions> options,
+        ILoggerFactory loggers,
+        string? code,
+        string? state)
+    {
+        var logger = loggers.CreateLogger(typeof(OAuthCallbackApi));
+        if (string.IsNullOrEmpty(state) || state.Length > MaxStateLength || !IsToken(state)
+            || (code is not null && (code.Length > MaxCodeLength || !IsToken(code))))
+        {
+            logger.LogWarning("Refused OAuth callback with a missing or malformed state/code from {RemoteIp}", http.Connection.RemoteIpAddress);
+            return Pages.Message(StatusCodes.Status400BadRequest, "登录链接无效",
+                "这个登录链接缺少必要的参数或已被改动。请回到应用重新点击「微信登录」。", options.Value.RetryLoginUrl);
+        }
+
+        var cookieValue = WaitCookie.NewValue();
+        var now = lifecycle.UtcNow;
+        var item = new InboxItem
+        {
+            Kind = InboxItemKinds.OAuth,
+            Status = InboxItemStatuses.Pending,
+            ReceivedAt = now,
+            Deadline = now + options.Value.LoginTimeout,
+            CorrelationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            OAuthCode = string.IsNullOrEmpty(code) ? null : code,
+            OAuthState = state,
+            RemoteIp = http.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = Truncate(http.Request.Headers.UserAgent.ToString(), 512),
+            CookieHash = WaitCookie.Hash(cookieValue),
+        };
+
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
+            db.Items.Add(item);
+            await db.SaveChangesAsync(http.RequestAborted);
+            db.ItemEvents.Add(new InboxItemEvent
+            {
+                ItemId = item.Id,
+                At = now,
+                Type = InboxEventTypes.Received,
+                Detail = item.OAuthCode is null ? "OAuth callback without code (consent refused)" : "OAuth callback with code",
+            });
+            await db.SaveChangesAsync(http.RequestAborted);
+            await tx.CommitAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException)
+        {
+            // Note: store first, answer second: without a committed row we must not pretend the login is under way.
+            logger.LogError(ex, "Could not store an OAuth callback: database unavailable");
+            http.Response.Headers.RetryAfter = "5";
+            return Pages.Message(StatusCodes.Status503ServiceUnavailable, "服务暂时不可用",
+                "登录服务暂时无法保存您的请求，请稍后重新点击「微信登录」。", options.Value.RetryLoginUrl);
+        }
+
+        logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent}) [{CorrelationId}]",
+            item.Id, item.OAuthCode is null ? "refused" : "given", item.CorrelationId);
+        WaitCookie.Append(http, item.Id, cookieValue);
+        return new SeeOtherResult($"/wx/wait/{item.Id}");
+    }
+
+    // Note: WeChat codes and our states are URL-safe tokens; anything else is tampering and is not stored.
+    private static bool IsToken(string value) =>
+        value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~');
+
+    private static string? Truncate(string value, int max) =>
+        string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
+
+    /// <summary>303 See Other: the browser follows with a GET whatever the original method.</summary>
+    private sealed class SeeOtherResult(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            httpContext.Response.Headers.CacheControl = "no-store";
+            return Task.CompletedTask;
+        }
+    }
+}

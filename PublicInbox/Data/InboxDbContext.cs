@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Weixin.Inbox.PublicInbox.Data;
+
+/// <summary>The inbox database (<c>weixin_inbox</c>).</summary>
+public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : DbContext(options)
+{
+    /// <summary>MariaDB 10.11 is what we run; fixed so start-up and design time need no connection.</summary>
+    public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
+
+    public DbSet<InboxItem> Items => Set<InboxItem>();
+    public DbSet<InboxItemEvent> ItemEvents => Set<InboxItemEvent>();
+    public DbSet<PollerSeen> Pollers => Set<PollerSeen>();
+    public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<InboxItem>(e =>
+        {
+            e.ToTable("inbox_items");
+            e.Property(i => i.Id).HasColumnName("id");
+            e.Property(i => i.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(i => i.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(i => i.ReceivedAt).HasColumnName("received_at");
+            e.Property(i => i.Deadline).HasColumnName("deadline");
+            e.Property(i => i.CorrelationId).HasColumnName("correlation_id").HasMaxLength(32);
+            e.Property(i => i.OAuthCode).HasColumnName("oauth_code").HasMaxLength(256);
+            e.Property(i => i.OAuthState).HasColumnName("oauth_state").HasMaxLength(128);
+            e.Property(i => i.RemoteIp).HasColumnName("remote_ip").HasMaxLength(64);
+            e.Property(i => i.UserAgent).HasColumnName("user_agent").HasMaxLength(512);
+            e.Property(i => i.CookieHash).HasColumnName("cookie_hash").HasMaxLength(64).IsFixedLength();
+            e.Property(i => i.Attempts).HasColumnName("attempts");
+            e.Property(i => i.LeaseId).HasColumnName("lease_id").HasMaxLength(32);
+            e.Property(i => i.LeasedBy).HasColumnName("leased_by").HasMaxLength(64);
+            e.Property(i => i.LeaseUntil).HasColumnName("lease_until");
+            e.Property(i => i.ClaimedAt).HasColumnName("claimed_at");
+            e.Property(i => i.CompletedAt).HasColumnName("completed_at");
+            e.Property(i => i.FailedAt).HasColumnName("failed_at");
+            e.Property(i => i.ExpiredAt).HasColumnName("expired_at");
+            e.Property(i => i.RedirectedAt).HasColumnName("redirected_at");
+            e.Property(i => i.RedirectUrl).HasColumnName("redirect_url").HasMaxLength(2048);
+            e.Property(i => i.Outcome).HasColumnName("outcome").HasMaxLength(64);
+            e.Property(i => i.Error).HasColumnName("error").HasMaxLength(1024);
+            e.HasIndex(i => new { i.Status, i.Id }).HasDatabaseName("ix_inbox_items_status_id");
+            e.HasIndex(i => new { i.Status, i.Deadline }).HasDatabaseName("ix_inbox_items_status_deadline");
+            e.HasIndex(i => i.ReceivedAt).HasDatabaseName("ix_inbox_items_received_at");
+            e.HasIndex(i => i.OAuthState).HasDatabaseName("ix_inbox_items_oauth_state");
+        });
+
+        modelBuilder.Entity<InboxItemEvent>(e =>
+        {
+            e.ToTable("inbox_item_events");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.ItemId).HasColumnName("item_id");
+            e.Property(x => x.At).HasColumnName("at");
+            e.Property(x => x.Type).HasColumnName("type").HasMaxLength(24);
+            e.Property(x => x.Actor).HasColumnName("actor").HasMaxLength(64);
+            e.Property(x => x.Detail).HasColumnName("detail").HasMaxLength(1024);
+            e.HasIndex(x => new { x.ItemId, x.Id }).HasDatabaseName("ix_inbox_item_events_item_id");
+        });
+
+        modelBuilder.Entity<PollerSeen>(e =>
+        {
+            e.ToTable("pollers");
+            e.HasKey(p => p.PollerId);
+            e.Property(p => p.PollerId).HasColumnName("poller_id").HasMaxLength(64);
+            e.Property(p => p.FirstSeenAt).HasColumnName("first_seen_at");
+            e.Property(p => p.LastClaimAt).HasColumnName("last_claim_at");
+            e.Property(p => p.LastClaimCount).HasColumnName("last_claim_count");
+        });
+
+        modelBuilder.Entity<RequestIdRecord>(e =>
+        {
+            e.ToTable("request_ids");
+            e.Property(r => r.Id).HasColumnName("id").HasMaxLength(128);
+            e.Property(r => r.ExpiresAt).HasColumnName("expires_at");
+            e.HasIndex(r => r.ExpiresAt).HasDatabaseName("ix_request_ids_expires_at");
+        });
+    }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the model without a database or the app's configuration.</summary>
+public sealed class InboxDbContextDesignTimeFactory : IDesignTimeDbContextFactory<InboxDbContext>
+{
+    public InboxDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<InboxDbContext>()
+            .UseMySql("Server=127.0.0.1;Port=3307;Database=weixin_inbox", InboxDbContext.ServerVersion)
+            .Options);
+}

@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Weixin.Inbox.PublicInbox;
+
+/// <summary>Settings of the public inbox (section <c>Inbox</c>).</summary>
+public sealed class InboxOptions : IValidatableObject
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Inbox";
+
+    /// <summary>Public base URL of this inbox, e.g. <c>https://wx.example.com</c>. Required.</summary>
+    [Required]
+    [Url]
+    public string PublicBaseUrl { get; set; } = "";
+
+    /// <summary>
+    /// The only URL prefixes the waiting page may send a browser to (the LAN apps' login pages).
+    /// Each must be an absolute http(s) URL ending with <c>/</c>. At least one is required.
+    /// </summary>
+    public List<string> AllowedRedirectPrefixes { get; set; } = [];
+
+    /// <summary>Where 「重新登录」 sends the user after a timeout, e.g. the CRM's <c>/login/weixin</c>. Required.</summary>
+    [Required]
+    [Url]
+    public string RetryLoginUrl { get; set; } = "";
+
+    /// <summary>How long a browser waits for the intranet before the login is given up. Default 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:15:00")]
+    public TimeSpan LoginTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a claimed item belongs to its poller before another may take it. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After this long without a claim, the waiting page says the intranet is not answering. Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan PollerSilenceThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often overdue items are marked expired in the background. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>True when the given absolute URL starts with one of <see cref="AllowedRedirectPrefixes"/>.</summary>
+    public bool IsAllowedRedirect(string? url) =>
+        url is not null
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && AllowedRedirectPrefixes.Exists(prefix => url.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AllowedRedirectPrefixes.Count == 0)
+        {
+            yield return new ValidationResult("Inbox:AllowedRedirectPrefixes needs at least one URL prefix (the LAN app's login page).", [nameof(AllowedRedirectPrefixes)]);
+        }
+
+        foreach (var prefix in AllowedRedirectPrefixes)
+        {
+            // Note: a prefix without its trailing slash would let "https://crm.example.com.evil.net/" through.
+            if (!Uri.TryCreate(prefix, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !prefix.EndsWith('/'))
+            {
+                yield return new ValidationResult($"Inbox:AllowedRedirectPrefixes entry '{prefix}' must be an absolute http(s) URL ending with '/'.", [nameof(AllowedRedirectPrefixes)]);
+            }
+        }
+
+        if (LeaseDuration >= LoginTimeout)
+        {
+            yield return new ValidationResult("Inbox:LeaseDuration must be shorter than Inbox:LoginTimeout, or a crashed poller's login could never be retried in time.", [nameof(LeaseDuration)]);
+        }
+    }
+}

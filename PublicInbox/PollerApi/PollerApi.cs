@@ -1,0 +1,212 @@
+using System.Data;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.PublicInbox.Data;
+
+namespace Weixin.Inbox.PublicInbox.PollerApi;
+
+/// <summary>Bundles what every poller API handler needs (<c>[AsParameters]</c>).</summary>
+public sealed class PollerApiServices(InboxDbContext db, ItemLifecycle lifecycle, IOptions<InboxOptions> options, ILoggerFactory loggers)
+{
+    public InboxDbContext Db { get; } = db;
+    public ItemLifecycle Lifecycle { get; } = lifecycle;
+    public InboxOptions Options { get; } = options.Value;
+    public ILogger Logger { get; } = loggers.CreateLogger(typeof(PollerApi));
+}
+
+/// <summary>
+/// The intranet poller's only way in: it claims items (a lease), then completes or fails them.
+/// Every request is HMAC-signed by the poller (<c>PollerSigning</c> keys).
+/// </summary>
+public static class PollerApi
+{
+    public const string SigningName = "PollerSigning";
+
+    public static IEndpointRouteBuilder MapPollerApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/poller/v1").RequireSignedRequests(SigningName);
+        group.MapPost("/claim", ClaimAsync);
+        group.MapPost("/items/{id:long}/complete", CompleteAsync);
+        group.MapPost("/items/{id:long}/fail", FailAsync);
+        return app;
+    }
+
+    private sealed record Candidate(long Id, string Status, string? LeasedBy);
+
+    public static async Task<Results<Ok<ClaimResponse>, ProblemHttpResult>> ClaimAsync(
+        ClaimRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.PollerId) || request.PollerId.Length > 64)
+        {
+            return TypedResults.Problem("pollerId is required (at most 64 characters).", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (request.MaxItems is < 1 or > 100)
+        {
+            return TypedResults.Problem("maxItems must be between 1 and 100.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var watch = Stopwatch.StartNew();
+        await s.Lifecycle.ExpireOverdueAsync(null, cancellationToken);
+
+        var now = s.Lifecycle.UtcNow;
+        var leaseUntil = now + s.Options.LeaseDuration;
+        var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var kinds = string.Join(',', request.Kinds ?? [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event]);
+
+        await using var tx = await s.Db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+        // Note: SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
+        // other's rows; an expired lease counts as pending again, which is how a crashed poller's work returns.
+        var candidates = await s.Db.Database.SqlQuery<Candidate>($"""
+            SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
+            WHERE (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
+              AND (deadline IS NULL OR deadline > {now})
+              AND FIND_IN_SET(kind, {kinds}) > 0
+            ORDER BY id
+            LIMIT {request.MaxItems}
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+
+        var ids = candidates.Select(c => c.Id).ToList();
+        if (ids.Count > 0)
+        {
+            await s.Db.Items.Where(i => ids.Contains(i.Id)).ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Leased)
+                .SetProperty(i => i.LeaseId, leaseId)
+                .SetProperty(i => i.LeasedBy, request.PollerId)
+                .SetProperty(i => i.LeaseUntil, leaseUntil)
+                .SetProperty(i => i.ClaimedAt, now)
+                .SetProperty(i => i.Attempts, i => i.Attempts + 1), cancellationToken);
+
+            foreach (var c in candidates)
+            {
+                if (c.Status == InboxItemStatuses.Leased)
+                {
+                    s.Db.ItemEvents.Add(new InboxItemEvent { ItemId = c.Id, At = now, Type = InboxEventTypes.LeaseExpired, Actor = c.LeasedBy, Detail = "lease ended without completion; item taken over" });
+                }
+
+                s.Db.ItemEvents.Add(new InboxItemEvent { ItemId = c.Id, At = now, Type = InboxEventTypes.Claimed, Actor = request.PollerId, Detail = $"lease until {leaseUntil:O}" });
+            }
+
+            await s.Db.SaveChangesAsync(cancellationToken);
+        }
+
+        await s.Db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count) VALUES ({request.PollerId}, {now}, {now}, {ids.Count})
+            ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}
+            """, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        var items = ids.Count == 0
+            ? []
+            : await s.Db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        var claimed = items.Select(i => new ClaimedItem(
+            i.Id, i.Kind, leaseId, Utc(leaseUntil), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
+            i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null)).ToList();
+
+        foreach (var item in claimed)
+        {
+            s.Logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt}) [{CorrelationId}]", item.Id, request.PollerId, item.Attempts, item.CorrelationId);
+        }
+
+        if (claimed.Count > 0)
+        {
+            s.Logger.LogInformation("Claimed {Count} items for {PollerId} in {Elapsed} ms", claimed.Count, request.PollerId, watch.ElapsedMilliseconds);
+        }
+
+        return TypedResults.Ok(new ClaimResponse(claimed, new DateTimeOffset(now, TimeSpan.Zero)));
+    }
+
+    public static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
+        long id, CompleteRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
+    {
+        var item = await s.Db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (item is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (item.Status == InboxItemStatuses.Done && item.LeaseId == request.LeaseId)
+        {
+            // Note: a retried complete (the first answer was lost on the way back) changes nothing.
+            return TypedResults.Ok(new CompleteResponse(id, item.Status));
+        }
+
+        if (item.Kind == InboxItemKinds.OAuth && !s.Options.IsAllowedRedirect(request.RedirectUrl))
+        {
+            s.Logger.LogWarning("Refused to complete item {ItemId}: redirect outside Inbox:AllowedRedirectPrefixes [{CorrelationId}]", id, item.CorrelationId);
+            return TypedResults.Problem("redirectUrl is missing or does not start with an allowed prefix.", statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["code"] = "redirect_not_allowed" });
+        }
+
+        var now = s.Lifecycle.UtcNow;
+        var changed = await s.Db.Items
+            .Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Done)
+                .SetProperty(i => i.CompletedAt, now)
+                .SetProperty(i => i.RedirectUrl, request.RedirectUrl)
+                .SetProperty(i => i.Outcome, Truncate(request.Outcome, 64)), cancellationToken);
+        if (changed == 0)
+        {
+            return LeaseLost(s, item);
+        }
+
+        await s.Lifecycle.RecordAsync(id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
+        s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome} [{CorrelationId}]", id, item.LeasedBy, request.Outcome, item.CorrelationId);
+        return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
+    }
+
+    public static async Task<Results<Ok<FailResponse>, NotFound, ProblemHttpResult>> FailAsync(
+        long id, FailRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
+    {
+        var item = await s.Db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (item is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var error = Truncate(request.Error, 1024) ?? "unspecified";
+        var now = s.Lifecycle.UtcNow;
+        var owned = s.Db.Items.Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId);
+        var changed = request.Retry
+            ? await owned.ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Pending)
+                .SetProperty(i => i.LeaseId, (string?)null)
+                .SetProperty(i => i.LeaseUntil, (DateTime?)null)
+                .SetProperty(i => i.Error, error), cancellationToken)
+            : await owned.ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Failed)
+                .SetProperty(i => i.FailedAt, now)
+                .SetProperty(i => i.Error, error), cancellationToken);
+        if (changed == 0)
+        {
+            return LeaseLost(s, item);
+        }
+
+        var status = request.Retry ? InboxItemStatuses.Pending : InboxItemStatuses.Failed;
+        await s.Lifecycle.RecordAsync(id, request.Retry ? InboxEventTypes.Released : InboxEventTypes.Failed, item.LeasedBy, error, cancellationToken);
+        s.Logger.LogWarning("Item {ItemId} {Action} by {PollerId}: {Error} [{CorrelationId}]",
+            id, request.Retry ? "released for retry" : "failed", item.LeasedBy, error, item.CorrelationId);
+        return TypedResults.Ok(new FailResponse(id, status));
+    }
+
+    private static ProblemHttpResult LeaseLost(PollerApiServices s, InboxItem item)
+    {
+        s.Logger.LogWarning("Item {ItemId} is no longer leased to the caller (status {Status}) [{CorrelationId}]", item.Id, item.Status, item.CorrelationId);
+        return TypedResults.Problem(
+            item.Status == InboxItemStatuses.Expired ? "The item expired before it was completed." : "The lease is no longer yours.",
+            statusCode: StatusCodes.Status409Conflict,
+            extensions: new Dictionary<string, object?> { ["code"] = item.Status == InboxItemStatuses.Expired ? "expired" : "lease_lost", ["status"] = item.Status });
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static string? Truncate(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.PublicInbox.Data;
+
+namespace Weixin.Inbox.PublicInbox.Waiting;
+
+/// <summary>What the waiting page's script reads every second.</summary>
+/// <param name="State">queued | processing | done | failed | expired.</param>
+/// <param name="Message">Chinese text for the user.</param>
+/// <param name="RedirectUrl">Where to go next (done only).</param>
+/// <param name="RetryUrl">Where 「重新登录」 goes (failed and expired).</param>
+/// <param name="ReceivedAt">When the inbox stored the callback.</param>
+/// <param name="Deadline">When the inbox stops waiting for the intranet.</param>
+/// <param name="IntranetLastSeenAt">When a poller last asked for work; null when never.</param>
+/// <param name="IntranetSilent">True when no poller has asked for work for longer than the threshold.</param>
+public sealed record WaitStatus(
+    string State,
+    string Message,
+    string? RedirectUrl,
+    string? RetryUrl,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? Deadline,
+    DateTimeOffset? IntranetLastSeenAt,
+    bool IntranetSilent);
+
+/// <summary>The 「正在登录…」 page and its status endpoint; both need the item's cookie.</summary>
+public static class WaitingApi
+{
+    public static IEndpointRouteBuilder MapWaiting(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/wx/wait/{id:long}");
+        group.MapGet("", GetPageAsync);
+        group.MapGet("/status", GetStatusAsync);
+        return app;
+    }
+
+    public static async Task<IResult> GetPageAsync(long id, HttpContext http, InboxDbContext db, IOptions<InboxOptions> options)
+    {
+        var item = await db.Items.AsNoTracking().Where(i => i.Id == id).Select(i => new { i.CookieHash }).SingleOrDefaultAsync(http.RequestAborted);
+        if (item is null || !WaitCookie.Matches(http, id, item.CookieHash))
+        {
+            return ForeignBrowser(options.Value);
+        }
+
+        var nonce = Pages.NewNonce();
+        var timeoutSeconds = ((int)options.Value.LoginTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        var html = WaitPage.Render(id, nonce, timeoutSeconds, WebUtility.HtmlEncode(options.Value.RetryLoginUrl));
+        return new Pages.HtmlResult(html, StatusCodes.Status200OK, nonce);
+    }
+
+    public static async Task<IResult> GetStatusAsync(
+        long id, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, IOptions<InboxOptions> options, ILoggerFactory loggers)
+    {
+        var settings = options.Value;
+        var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, http.RequestAborted);
+        if (item is null || !WaitCookie.Matches(http, id, item.CookieHash))
+        {
+            return Results.Json(new { state = "forbidden", message = "请在发起登录的浏览器中打开此页面。" }, statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (item.Status is InboxItemStatuses.Pending or InboxItemStatuses.Leased && item.Deadline <= lifecycle.UtcNow)
+        {
+            // Note: the sweeper would get there within seconds; doing it here makes the page's answer exact.
+            await lifecycle.ExpireOverdueAsync(id, http.RequestAborted);
+            item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, http.RequestAborted);
+        }
+
+        var lastSeen = await lifecycle.LastPollerContactAsync(http.RequestAborted);
+        var silent = lastSeen is null || lifecycle.UtcNow - lastSeen.Value > settings.PollerSilenceThreshold;
+        var status = item.Status switch
+        {
+            InboxItemStatuses.Pending => Status("queued", silent
+                ? $"排队中：内网服务{SilenceText(lastSeen)}，请求已保存，正在等待它恢复…"
+                : "排队中：已收到微信授权，等待内网服务处理…"),
+            InboxItemStatuses.Leased => Status("processing", "处理中：内网服务正在向微信确认您的身份…"),
+            InboxItemStatuses.Done when settings.IsAllowedRedirect(item.RedirectUrl) => Status("done", "登录成功，正在跳转…", redirect: item.RedirectUrl),
+            InboxItemStatuses.Done => Status("failed", "登录结果指向了不被允许的地址，已拦截。请联系管理员。", retry: true),
+            InboxItemStatuses.Failed => Status("failed", "内网服务处理登录时出错，请重新登录。", retry: true),
+            _ => Status("expired", $"内网服务在 {settings.LoginTimeout.TotalSeconds:0} 秒内没有响应（{SilenceText(lastSeen)}）。您的请求已保存，没有丢失；请稍后重新登录，或联系管理员检查内网服务。", retry: true),
+        };
+
+        if (status.State == "done" && item.RedirectedAt is null)
+        {
+            var now = lifecycle.UtcNow;
+            var first = await db.Items.Where(i => i.Id == id && i.RedirectedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.RedirectedAt, now), http.RequestAborted);
+            if (first == 1)
+            {
+                await lifecycle.RecordAsync(id, InboxEventTypes.BrowserRedirected, null, "waiting page sent the browser on", http.RequestAborted);
+                loggers.CreateLogger(typeof(WaitingApi)).LogInformation("Item {ItemId} redirected the browser [{CorrelationId}]", id, item.CorrelationId);
+            }
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Json(status);
+
+        WaitStatus Status(string state, string message, string? redirect = null, bool retry = false) => new(
+            state, message, redirect, retry ? settings.RetryLoginUrl : null,
+            AsUtc(item.ReceivedAt), item.Deadline is { } d ? AsUtc(d) : null,
+            lastSeen is { } seen ? AsUtc(seen) : null, silent);
+    }
+
+    private static string SilenceText(DateTime? lastSeen) => lastSeen is null
+        ? "从未连接过公网收件箱"
+        : $"自 {AsUtc(lastSeen.Value).ToOffset(TimeSpan.FromHours(8)):HH:mm:ss}（北京时间）起未再连接";
+
+    private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static IResult ForeignBrowser(InboxOptions options) => Pages.Message(
+        StatusCodes.Status403Forbidden,
+        "请在原浏览器中继续",
+        "这个登录进度只能在发起登录的浏览器中查看。如果您换了浏览器或清除了 Cookie，请重新登录。",
+        options.RetryLoginUrl);
+}
