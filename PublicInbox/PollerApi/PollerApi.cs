@@ -11,13 +11,7 @@ using Weixin.Inbox.PublicInbox.Data;
 namespace Weixin.Inbox.PublicInbox.PollerApi;
 
 /// <summary>Bundles what every poller API handler needs (<c>[AsParameters]</c>).</summary>
-public sealed class PollerApiServices(InboxDbContext db, ItemLifecycle lifecycle, IOptions<InboxOptions> options, ILoggerFactory loggers)
-{
-    public InboxDbContext Db { get; } = db;
-    public ItemLifecycle Lifecycle { get; } = lifecycle;
-    public InboxOptions Options { get; } = options.Value;
-    public ILogger Logger { get; } = loggers.CreateLogger(typeof(PollerApi));
-}
+public sealed record PollerApiServices(InboxDbContext Db, ItemLifecycle Lifecycle, IOptions<InboxOptions> Options, ILogger<PollerApiServices> Logger);
 
 /// <summary>
 /// The intranet poller's only way in: it claims items (a lease), then completes or fails them.
@@ -55,7 +49,7 @@ public static class PollerApi
         await s.Lifecycle.ExpireOverdueAsync(null, cancellationToken);
 
         var now = s.Lifecycle.UtcNow;
-        var leaseUntil = now + s.Options.LeaseDuration;
+        var leaseUntil = now + s.Options.Value.LeaseDuration;
         var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var kinds = string.Join(',', request.Kinds ?? [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event]);
 
@@ -138,7 +132,7 @@ public static class PollerApi
             return TypedResults.Ok(new CompleteResponse(id, item.Status));
         }
 
-        if (item.Kind == InboxItemKinds.OAuth && !s.Options.IsAllowedRedirect(request.RedirectUrl))
+        if (item.Kind == InboxItemKinds.OAuth && !s.Options.Value.IsAllowedRedirect(request.RedirectUrl))
         {
             s.Logger.LogWarning("Refused to complete item {ItemId}: redirect outside Inbox:AllowedRedirectPrefixes [{CorrelationId}]", id, item.CorrelationId);
             return TypedResults.Problem("redirectUrl is missing or does not start with an allowed prefix.", statusCode: StatusCodes.Status400BadRequest,

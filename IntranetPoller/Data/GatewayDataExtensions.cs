@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+using Weixin.Inbox.Contracts.Signing;
+
+namespace Weixin.Inbox.IntranetPoller.Data;
+
+/// <summary>Registration of the gateway database.</summary>
+public static class GatewayDataExtensions
+{
+    /// <summary>The runtime connection (a least-privilege user: SELECT, INSERT, UPDATE, DELETE).</summary>
+    public const string ConnectionName = "Gateway";
+
+    /// <summary>The admin connection used by <c>migrate</c>; falls back to <see cref="ConnectionName"/>.</summary>
+    public const string MigrationsConnectionName = "Migrations";
+
+    /// <summary>Adds <see cref="GatewayDbContext"/> over <c>ConnectionStrings:Gateway</c> and the MySQL replay store.</summary>
+    public static IHostApplicationBuilder AddGatewayData(this IHostApplicationBuilder builder)
+    {
+        // Note: the connection string is read when the context is first built, not here, so tests can still
+        // override configuration after Program has run its registrations.
+        builder.Services.AddDbContext<GatewayDbContext>((services, options) =>
+        {
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionName);
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} is not configured (env ConnectionStrings__{ConnectionName}).");
+            }
+
+            GatewayDbContext.Configure(options, connectionString);
+        });
+
+        builder.Services.AddSingleton<ReplayCleanupSchedule>();
+        builder.Services.AddScoped<IReplayGuard, MySqlReplayGuard>();
+        return builder;
+    }
+}

@@ -1,0 +1,178 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Weixin;
+
+namespace Weixin.Inbox.IntranetPoller.Gateway;
+
+/// <summary>The API LAN applications call (<c>/gateway/v1</c>, HMAC-signed with <c>GatewaySigning</c> keys).</summary>
+public static class GatewayApi
+{
+    /// <summary>Name of the signing options that verify LAN applications.</summary>
+    public const string SigningName = "GatewaySigning";
+
+    /// <summary>Problem <c>code</c> when the return URL is not allowed.</summary>
+    public const string ReturnUrlNotAllowed = "return_url_not_allowed";
+
+    /// <summary>Problem <c>code</c> when the error URL is not allowed.</summary>
+    public const string ErrorUrlNotAllowed = "error_url_not_allowed";
+
+    /// <summary>Adds the gateway's signing options (<c>GatewaySigning:Keys</c>).</summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSigningOptions(SigningName, SigningName);
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>Maps <c>/gateway/v1</c>.</summary>
+    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/gateway/v1").RequireSignedRequests(SigningName);
+        api.MapPost("/logins", CreateLogin);
+        api.MapPost("/logins/{loginId}/redeem", Redeem);
+        api.MapGet("/users/{openId}", GetUser);
+        return app;
+    }
+
+    /// <summary>Starts a login: stores a single-use state and answers WeChat's authorize URL.</summary>
+    public static async Task<Results<Ok<CreateLoginResponse>, ProblemHttpResult>> CreateLogin(
+        CreateLoginRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+    {
+        var oauth = services.OAuth.CurrentValue;
+        if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.AllowedReturnPrefixes))
+        {
+            return Problem(StatusCodes.Status400BadRequest, ReturnUrlNotAllowed,
+                "returnUrl is not allowed.", "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
+        }
+
+        var errorUrl = string.IsNullOrEmpty(request.ErrorUrl) ? ReturnUrlPolicy.DefaultErrorUrlFor(request.ReturnUrl) : request.ErrorUrl;
+        if (!ReturnUrlPolicy.IsAllowed(errorUrl, oauth.AllowedReturnPrefixes))
+        {
+            return Problem(StatusCodes.Status400BadRequest, ErrorUrlNotAllowed,
+                "errorUrl is not allowed.", "errorUrl (default: the return URL's origin + /login) must be under one of the gateway's allowed return prefixes.");
+        }
+
+        var now = services.Time.GetUtcNow();
+        var login = new WeixinLogin
+        {
+            Id = LoginSecrets.NewToken(),
+            State = LoginSecrets.NewToken(),
+            ReturnUrl = request.ReturnUrl,
+            ErrorUrl = errorUrl,
+            CreatedAt = now,
+            ExpiresAt = now + oauth.StateLifetime,
+            Status = LoginStatuses.Pending,
+        };
+        services.Db.Logins.Add(login);
+        await services.Db.SaveChangesAsync(cancellationToken);
+
+        services.Logger.LogInformation("Login {LoginId} started for {ReturnUrl}, expires at {ExpiresAt}", login.Id, login.ReturnUrl, login.ExpiresAt);
+        return TypedResults.Ok(new CreateLoginResponse(login.Id, services.AuthorizeUrls.Build(login.State), login.ExpiresAt));
+    }
+
+    /// <summary>Redeems the one-time ticket the browser brought back; answers the WeChat user.</summary>
+    public static async Task<Results<Ok<RedeemTicketResponse>, ProblemHttpResult>> Redeem(
+        string loginId, RedeemTicketRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+    {
+        var login = loginId.Length > 43 ? null : await services.Db.Logins.AsNoTracking().SingleOrDefaultAsync(l => l.Id == loginId, cancellationToken);
+        if (login is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, LoginErrors.TicketInvalid, "Unknown login.");
+        }
+
+        // Note: the ticket must belong to *this* login (the id comes from the browser's cookie), so a ticket
+        // carried into another browser is refused there.
+        if (string.IsNullOrEmpty(request.Ticket) || !LoginSecrets.TicketMatches(request.Ticket, login.TicketHash))
+        {
+            services.Logger.LogWarning("Login {LoginId}: ticket refused (no match)", login.Id);
+            return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketInvalid, "Invalid ticket.");
+        }
+
+        if (login.Status == LoginStatuses.Redeemed)
+        {
+            services.Logger.LogWarning("Login {LoginId}: ticket refused (already redeemed at {RedeemedAt})", login.Id, login.RedeemedAt);
+            return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketUsed, "Ticket already used.");
+        }
+
+        var now = services.Time.GetUtcNow();
+        if (login.Status != LoginStatuses.TicketIssued || login.TicketExpiresAt is null || now > login.TicketExpiresAt)
+        {
+            services.Logger.LogWarning("Login {LoginId}: ticket refused (expired at {TicketExpiresAt})", login.Id, login.TicketExpiresAt);
+            return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketExpired, "Ticket expired.");
+        }
+
+        // Note: conditional on the status and on this very hash: of two simultaneous redeems only one wins, and a
+        // ticket replaced by a re-delivery in between no longer counts.
+        var ticketHash = login.TicketHash;
+        var redeemed = await services.Db.Logins
+            .Where(l => l.Id == login.Id && l.Status == LoginStatuses.TicketIssued && l.TicketHash == ticketHash)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(l => l.Status, LoginStatuses.Redeemed)
+                .SetProperty(l => l.RedeemedAt, now), cancellationToken);
+        if (redeemed == 0)
+        {
+            services.Logger.LogWarning("Login {LoginId}: ticket refused (redeemed concurrently)", login.Id);
+            return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketUsed, "Ticket already used.");
+        }
+
+        var user = await services.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.OpenId == login.OpenId, cancellationToken);
+        if (user is null)
+        {
+            // Note: cannot happen (user and ticket commit together) unless someone deleted the user row.
+            services.Logger.LogError("Login {LoginId}: WeChat user {OpenId} missing from the directory", login.Id, login.OpenId);
+            return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketInvalid, "Invalid ticket.");
+        }
+
+        services.Logger.LogInformation("Login {LoginId} redeemed by WeChat user {OpenId}", login.Id, user.OpenId);
+        return TypedResults.Ok(new RedeemTicketResponse(login.Id, user.ToContract()));
+    }
+
+    /// <summary>Reads one entry of the WeChat user directory.</summary>
+    public static async Task<Results<Ok<WeixinUser>, ProblemHttpResult>> GetUser(
+        string openId, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+    {
+        var user = await services.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.OpenId == openId, cancellationToken);
+        return user is null
+            ? Problem(StatusCodes.Status404NotFound, "user_unknown", "Unknown WeChat user.")
+            : TypedResults.Ok(user.ToContract());
+    }
+
+    private static ProblemHttpResult Problem(int status, string code, string title, string? detail = null) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail ?? LoginErrors.Describe(code),
+            Extensions = { ["code"] = code },
+        });
+}
+
+/// <summary>What the gateway handlers need, bundled.</summary>
+public sealed class GatewayServices(
+    GatewayDbContext db,
+    IOptionsMonitor<OAuthOptions> oauth,
+    AuthorizeUrlBuilder authorizeUrls,
+    TimeProvider time,
+    ILogger<GatewayServices> logger)
+{
+    /// <summary>The gateway database.</summary>
+    public GatewayDbContext Db { get; } = db;
+
+    /// <summary>Login settings.</summary>
+    public IOptionsMonitor<OAuthOptions> OAuth { get; } = oauth;
+
+    /// <summary>Builds WeChat's authorize URL.</summary>
+    public AuthorizeUrlBuilder AuthorizeUrls { get; } = authorizeUrls;
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Log of the gateway API.</summary>
+    public ILogger<GatewayServices> Logger { get; } = logger;
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+using Refit;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.Contracts.Signing;
+
+namespace Weixin.Inbox.IntranetPoller.Jobs;
+
+/// <summary>Registration of the inbox client and the Quartz polling job.</summary>
+public static class InboxPollingExtensions
+{
+    /// <summary>Name of the signing options that sign calls to the inbox.</summary>
+    public const string SigningName = "PollerSigning";
+
+    /// <summary>Adds <see cref="PollerOptions"/>, the signed Refit client of the inbox and, unless disabled, the polling job.</summary>
+    public static IHostApplicationBuilder AddInboxPolling(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PollerOptions>()
+            .BindConfiguration(PollerOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSigningOptions(SigningName, SigningName);
+        services.AddSingleton<InboxReachability>();
+
+        // Note: Refit 16 without Refit.Reflection only builds clients from the implementation its source generator
+        // emitted into the Contracts assembly; AddRefitClient would throw NotSupportedException on first use.
+        var inboxClient = services.AddRefitGeneratedClient<IInboxPollerApi>()
+            .ConfigureHttpClient((provider, http) =>
+            {
+                var inboxBaseUrl = provider.GetRequiredService<IOptions<PollerOptions>>().Value.InboxBaseUrl;
+                http.BaseAddress = inboxBaseUrl ?? throw new InvalidOperationException("Poller:InboxBaseUrl is not configured.");
+                http.Timeout = TimeSpan.FromSeconds(15);
+            });
+
+        // Note: handlers run in the order they are added, the first outermost. The resilience handler comes
+        // first so each retry passes through the signing handler again and goes out with a fresh id and
+        // timestamp; the inbox would refuse a retry that reused the id as a replay.
+        inboxClient.AddStandardResilienceHandler(resilience =>
+        {
+            resilience.Retry.MaxRetryAttempts = 2;
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(15);
+        });
+        inboxClient.AddHttpMessageHandler(provider => new SigningHandler(
+            provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), SigningName, provider.GetRequiredService<TimeProvider>()));
+
+        // Note: read here as well as in the job, so a gateway-only instance (Poller:Enabled=false) runs no scheduler at all.
+        if (!builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
+        {
+            return builder;
+        }
+
+        services.AddQuartz(quartz =>
+        {
+            quartz.AddJob<PollInboxJob>(job => job.WithIdentity(PollInboxJob.Key));
+            quartz.AddTrigger((provider, trigger) => trigger
+                .ForJob(PollInboxJob.Key)
+                .WithIdentity("poll-inbox-every-interval", "inbox")
+                .StartNow()
+                .WithSimpleSchedule(schedule => schedule
+                    .WithInterval(provider.GetRequiredService<IOptions<PollerOptions>>().Value.Interval)
+                    .RepeatForever()
+                    // Note: after a long run, skip the missed firings instead of catching up in a burst.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
+        });
+        services.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
+        return builder;
+    }
+}

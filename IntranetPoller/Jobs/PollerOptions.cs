@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Weixin.Inbox.IntranetPoller.Jobs;
+
+/// <summary>How the poller pulls items from the PublicInbox (section <c>Poller</c>).</summary>
+public sealed class PollerOptions : IValidatableObject
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Poller";
+
+    /// <summary>Base URL of the PublicInbox (e.g. http://127.0.0.1:5000). Required when <see cref="Enabled"/>; absolute.</summary>
+    public Uri? InboxBaseUrl { get; set; }
+
+    /// <summary>Name of this poller instance in the inbox's audit trail. Default machine name + "-" + process id.</summary>
+    [Required, MaxLength(100)]
+    public string PollerId { get; set; } = Environment.MachineName + "-" + Environment.ProcessId;
+
+    /// <summary>Pause between polls. Default 00:00:01.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Items asked for per claim, 1–100. Default 10.</summary>
+    [Range(1, 100)]
+    public int BatchSize { get; set; } = 10;
+
+    /// <summary>False runs only the gateway API (no polling). Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (InboxBaseUrl is null ? Enabled : !InboxBaseUrl.IsAbsoluteUri || (InboxBaseUrl.Scheme != Uri.UriSchemeHttps && InboxBaseUrl.Scheme != Uri.UriSchemeHttp))
+        {
+            yield return new ValidationResult("Poller:InboxBaseUrl must be an absolute http(s) URL (required while Poller:Enabled is true).", [nameof(InboxBaseUrl)]);
+        }
+    }
+}

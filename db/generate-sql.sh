@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerate the idempotent schema scripts a DBA can apply by hand:
+#   db/sql/weixin_inbox.sql   (PublicInbox migrations)
+#   db/sql/weixin_gateway.sql (IntranetPoller migrations)
+# Extra arguments are passed to `dotnet ef migrations script` (e.g. --context X, --no-build).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p db/sql
+dotnet tool restore
+dotnet ef migrations script --idempotent --project PublicInbox   -o db/sql/weixin_inbox.sql   "$@"
+dotnet ef migrations script --idempotent --project IntranetPoller -o db/sql/weixin_gateway.sql "$@"
+echo "wrote db/sql/weixin_inbox.sql and db/sql/weixin_gateway.sql"

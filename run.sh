@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Weixin.Inbox — one entry point for the local demo and the test suite.
+#   ./run.sh [demo]   whole system live against the WeChat simulator (Ctrl-C stops the services)
+#   ./run.sh test     install what is missing, start MariaDB, build, run every tests/*.Tests project
+#   ./run.sh db       only start the private MariaDB (127.0.0.1:3307) and create databases/users
+#   ./run.sh stop     stop services a previous demo left behind, and the database
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=db/common.sh
+. db/common.sh
+
+CONFIGURATION=Debug
+TFM=net10.0
+LOG_DIR="$WX_DATA/logs"
+PIDS_FILE="$WX_DATA/run.pids"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '%s\n' "$*"; }
+dll() { printf '%s/bin/%s/%s/%s.dll' "$1" "$CONFIGURATION" "$TFM" "$(basename "$1")"; }
+cs() { # connection string: $1 database (may be empty), $2 user, $3 password
+  printf 'Server=%s;Port=%s;%sUser ID=%s;Password=%s' "$WX_DB_HOST" "$WX_DB_PORT" "${1:+Database=$1;}" "$2" "$3"
+}
+
+usage() {
+  sed -n '2,6s/^# \{0,1\}//p' "$(basename "${BASH_SOURCE[0]}")"
+}
+
+build() {
+  say "building Weixin.Inbox.sln ($CONFIGURATION)…"
+  dotnet build Weixin.Inbox.sln -c "$CONFIGURATION" -nologo -v q -clp:NoSummary
+}
+
+database() {
+  # shellcheck source=db/secrets.sh
+  . db/secrets.sh
+  db/start.sh
+  db/create.sh
+}
+
+# ---------------------------------------------------------------- stop
+is_our_dotnet() { # pid still alive and still a dotnet process (pids get reused)
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'dotnet'
+}
+
+stop_previous_demo() {
+  [ -s "$PIDS_FILE" ] || { rm -f "$PIDS_FILE"; return 0; }
+  local name pid left=()
+  while read -r name pid; do
+    if [ -n "${pid:-}" ] && is_our_dotnet "$pid"; then
+      say "stopping $name (pid $pid) left by a previous demo"
+      kill "$pid" 2>/dev/null || true
+      left+=("$pid")
+    fi
+  done <"$PIDS_FILE"
+  for _ in $(seq 1 20); do
+    local alive=0
+    for pid in "${left[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${left[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -f "$PIDS_FILE"
+}
+
+cmd_stop() {
+  stop_previous_demo
+  db/stop.sh
+}
+
+# ---------------------------------------------------------------- demo
+NAMES=()
+PIDS=()
+PORTS=()
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ "${#PIDS[@]}" -gt 0 ]; then
+    say ""
+    say "stopping: ${NAMES[*]}"
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 20); do
+      local alive=0
+      for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      [ "$alive" = 0 ] && break
+      sleep 0.5
+    done
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -f "$PIDS_FILE"
+    say "MariaDB keeps running on $WX_DB_HOST:$WX_DB_PORT; stop it with db/stop.sh (or ./run.sh stop)."
+  fi
+  exit "$rc"
+}
+
+start_service() { # $1 name, $2 port, $3 dll, rest: NAME=value environment
+  local name=$1 port=$2 path=$3
+  shift 3
+  [ -f "$path" ] || wx_die "$path not found (did the build succeed?)"
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    wx_die "port $port is already in use; is another demo running? (./run.sh stop)"
+  fi
+  env "$@" dotnet "$path" --urls "http://127.0.0.1:$port" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  local pid=$!
+  NAMES+=("$name"); PIDS+=("$pid"); PORTS+=("$port")
+  printf '%s %s\n' "$name" "$pid" >>"$PIDS_FILE"
+  say "started $name (pid $pid, port $port, log .data/logs/$name.log)"
+}
+
+wait_healthy() { # $1 index into NAMES/PIDS/PORTS; returns 1 on failure (log tail printed)
+  local i=$1 name=${NAMES[$1]} pid=${PIDS[$1]} port=${PORTS[$1]}
+  for _ in $(seq 1 120); do
+    if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
+      say "$name is healthy: http://127.0.0.1:$port/healthz"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "!! $name exited during start-up; last lines of .data/logs/$name.log:" >&2
+      tail -n 40 "$LOG_DIR/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+  say "!! $name did not answer http://127.0.0.1:$port/healthz within 60 s; last lines of .data/logs/$name.log:" >&2
+  tail -n 40 "$LOG_DIR/$name.log" >&2 || true
+  : "$i"
+  return 1
+}
+
+migrate() { # $1 project, $2 database
+  say "migrating $2 ($1)…"
+  # timeout: a build without the `migrate` command would start the web host and never exit.
+  ConnectionStrings__Migrations="$(cs "$2" wx_admin "$WX_ADMIN_PASSWORD")" \
+    timeout 300 dotnet "$(dll "$1")" migrate >"$LOG_DIR/$1-migrate.log" 2>&1 \
+    || { tail -n 40 "$LOG_DIR/$1-migrate.log" >&2; wx_die "$1 migrate failed (log .data/logs/$1-migrate.log)"; }
+}
+
+cmd_demo() {
+  export ASPNETCORE_ENVIRONMENT=Development
+  mkdir -p "$LOG_DIR"
+  stop_previous_demo
+  database
+  build
+  migrate PublicInbox weixin_inbox
+  migrate IntranetPoller weixin_gateway
+
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  : >"$PIDS_FILE"
+
+  local app_id=wx_sim_app_0001 app_secret=sim_app_secret_for_local_tests_only
+  start_service WeixinSimulator 5080 "$(dll tests/WeixinSimulator)" \
+    Simulator__AppId="$app_id" Simulator__AppSecret="$app_secret"
+  start_service PublicInbox 5000 "$(dll PublicInbox)" \
+    ConnectionStrings__Inbox="$(cs weixin_inbox inbox_svc "$INBOX_DB_PASSWORD")" \
+    Inbox__PublicBaseUrl=http://127.0.0.1:5000 \
+    Inbox__AllowedRedirectPrefixes__0=http://127.0.0.1:5300/ \
+    Inbox__RetryLoginUrl=http://127.0.0.1:5300/login/weixin \
+    PollerSigning__Keys__0="$POLLER_SIGNING_KEY"
+  start_service IntranetPoller 5200 "$(dll IntranetPoller)" \
+    ConnectionStrings__Gateway="$(cs weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD")" \
+    Poller__InboxBaseUrl=http://127.0.0.1:5000 \
+    PollerSigning__Keys__0="$POLLER_SIGNING_KEY" \
+    GatewaySigning__Keys__0="$GATEWAY_CLIENT_KEY" \
+    Weixin__AppId="$app_id" Weixin__AppSecret="$app_secret" \
+    Weixin__ApiBaseUrl=http://127.0.0.1:5080 Weixin__OpenBaseUrl=http://127.0.0.1:5080 \
+    OAuth__CallbackUrl=http://127.0.0.1:5000/wx/oauth/callback \
+    OAuth__AllowedReturnPrefixes__0=http://127.0.0.1:5300/ \
+    OAuth__DefaultErrorUrl=http://127.0.0.1:5300/login
+  local crm=0
+  if [ -f "$(dll CrmApp)" ]; then
+    start_service CrmApp 5300 "$(dll CrmApp)" \
+      ConnectionStrings__Crm="$(cs crm crm_svc "$CRM_DB_PASSWORD")" \
+      Gateway__BaseUrl=http://127.0.0.1:5200 \
+      Gateway__ClientKey="$GATEWAY_CLIENT_KEY"
+    crm=1
+  fi
+
+  local i
+  for i in 0 1 2; do wait_healthy "$i" || exit 1; done
+  if [ "$crm" = 1 ] && ! wait_healthy 3; then
+    say "!! CrmApp is not healthy; continuing without it (inbox, poller and simulator are up)." >&2
+    kill "${PIDS[3]}" 2>/dev/null || true
+    wait "${PIDS[3]}" 2>/dev/null || true
+    unset 'NAMES[3]' 'PIDS[3]' 'PORTS[3]'
+    crm=0
+  fi
+
+  say ""
+  say "Weixin.Inbox demo is running:"
+  say "  PublicInbox (public host)    http://127.0.0.1:5000"
+  say "  WeixinSimulator (\"WeChat\")   http://127.0.0.1:5080"
+  say "  IntranetPoller (gateway API) http://127.0.0.1:5200"
+  if [ "$crm" = 1 ]; then
+    say "  CrmApp                       http://127.0.0.1:5300"
+    say ""
+    say "打开 http://127.0.0.1:5300 并点击「微信登录」"
+  else
+    say "  CrmApp                       (not built yet: no $(dll CrmApp))"
+    say ""
+    say "Without CrmApp there is no page to start a login from (the gateway API is HMAC-signed);"
+    say "the simulator's test users and pages are at http://127.0.0.1:5080, and ./run.sh test"
+    say "drives the whole login flow end to end."
+  fi
+  say "Logs: .data/logs/   Ctrl-C stops the services; MariaDB keeps running (db/stop.sh)."
+
+  # Run until Ctrl-C, or until one of the services dies (then stop the others too).
+  local rc=0
+  while :; do
+    wait -n "${PIDS[@]}" && rc=0 || rc=$?
+    for i in "${!PIDS[@]}"; do
+      if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+        say "!! ${NAMES[$i]} exited (status $rc); last lines of .data/logs/${NAMES[$i]}.log:" >&2
+        tail -n 20 "$LOG_DIR/${NAMES[$i]}.log" >&2 || true
+        exit 1
+      fi
+    done
+    sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------- test
+attr() { # $1 attribute name, $2 element text; prints 0 when absent
+  local v
+  v="$(sed -n "s/.*[[:space:]]$1=\"\([0-9][0-9]*\)\".*/\1/p" <<<"$2" | head -n 1)"
+  printf '%s' "${v:-0}"
+}
+
+cmd_test() {
+  local total_passed=0 total_failed=0 summary=() db_was_running=0
+  finish() {
+    if [ "$db_was_running" = 0 ] && [ "${WX_KEEP_DB:-0}" != 1 ]; then db/stop.sh >/dev/null 2>&1 || true; fi
+    say ""
+    say "==== test summary"
+    local line
+    for line in "${summary[@]}"; do say "  $line"; done
+    say "$total_passed passed, $total_failed failed"
+    if [ "$total_failed" -gt 0 ] || [ "$total_passed" -eq 0 ]; then exit 1; fi
+    exit 0
+  }
+  setup_failed() { summary+=("setup: $1"); total_failed=$((total_failed + 1)); finish; }
+
+  # Subshells: a failing step (wx_die exits) still ends with the summary line.
+  ( wx_ensure_test_packages ) || setup_failed "installing OS packages failed"
+  wx_db_ping && db_was_running=1
+  # shellcheck source=db/secrets.sh
+  . db/secrets.sh
+  db/start.sh || setup_failed "db/start.sh failed (see .data/mariadb.log)"
+  db/create.sh || setup_failed "db/create.sh failed"
+
+  export WX_ADMIN_PASSWORD
+  export WX_DB_ADMIN
+  WX_DB_ADMIN="$(cs '' wx_admin "$WX_ADMIN_PASSWORD")"
+  export WX_REPO_ROOT="$PWD"
+  export WX_CHROMIUM=/usr/bin/chromium
+  export WX_BUILD_CONFIGURATION="$CONFIGURATION"
+
+  build || setup_failed "dotnet build failed"
+
+  shopt -s nullglob
+  local projects=(tests/*.Tests/*.csproj)
+  shopt -u nullglob
+  [ "${#projects[@]}" -gt 0 ] || setup_failed "no test projects found (tests/*.Tests/*.csproj)"
+
+  local proj name dir trx rc counters passed failed
+  for proj in "${projects[@]}"; do
+    name="$(basename "$proj" .csproj)"
+    dir="test-results/$name"
+    trx="$dir/$name.trx"
+    rm -rf "$dir"
+    say ""
+    say "==== $name"
+    rc=0
+    timeout --kill-after=30s "${WX_TEST_TIMEOUT:-45m}" \
+      dotnet test "$proj" --no-build -c "$CONFIGURATION" \
+        --logger "trx;LogFileName=$name.trx" --results-directory "$dir" || rc=$?
+    if [ -f "$trx" ] && counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)" && [ -n "$counters" ]; then
+      passed="$(attr passed "$counters")"
+      failed=$(( $(attr failed "$counters") + $(attr error "$counters") + $(attr timeout "$counters") + $(attr aborted "$counters") ))
+      if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        failed=1
+        summary+=("$name: $passed passed, $failed failed (dotnet test exited $rc although no test failed)")
+      else
+        summary+=("$name: $passed passed, $failed failed")
+      fi
+    else
+      passed=0; failed=1
+      summary+=("$name: no results (dotnet test exited $rc without $trx), counted as 1 failed")
+    fi
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+  done
+  finish
+}
+
+# ---------------------------------------------------------------- db
+cmd_db() {
+  database
+  say ""
+  say "MariaDB: $WX_DB_HOST:$WX_DB_PORT (socket $WX_DB_SOCKET); passwords in .data/secrets.env"
+  say "  admin:  mariadb -h$WX_DB_HOST -P$WX_DB_PORT -uwx_admin -p\"\$WX_ADMIN_PASSWORD\"   (after: . db/secrets.sh)"
+  say "  root:   mariadb --socket=$WX_DB_SOCKET"
+  say "  stop:   db/stop.sh"
+}
+
+case "${1:-demo}" in
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  stop) cmd_stop ;;
+  db) cmd_db ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

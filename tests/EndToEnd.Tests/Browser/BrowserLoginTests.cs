@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Web;
+using Microsoft.Playwright;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.EndToEnd.Tests.Login;
+using Weixin.Inbox.Testing;
+
+namespace Weixin.Inbox.EndToEnd.Tests.Browser;
+
+/// <summary>The login as a phone user clicks it, in Debian's Chromium (headless), with screenshots.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class BrowserLoginTests(LoginPipelineFixture fixture) : IClassFixture<LoginPipelineFixture>
+{
+    private LoginSystem System => fixture.System;
+
+    [Fact]
+    public async Task Login_ClickedThroughInChromium_LandsOnAppWithTicket()
+    {
+        var openId = await System.AddWeixinUserAsync("韩梅梅");
+        var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
+        // Note: a slow WeChat (3 s) keeps the browser on 「正在登录…」 long enough to photograph it.
+        await System.InjectCodeExchangeFaultAsync(errcode: 0, count: 1, delay: TimeSpan.FromSeconds(3));
+
+        await using var browser = await LaunchAsync();
+        var page = await NewPhonePageAsync(browser);
+        await page.GotoAsync(login.AuthorizeUrl.Split('#')[0]);
+        await page.CheckAsync($"input[name=sim_user][value='{openId}']");
+        await Screenshot(page, "01-simulator-authorize");
+        await page.ClickAsync("button.allow");
+
+        await page.WaitForURLAsync("**/wx/wait/*");
+        await page.WaitForSelectorAsync("#step-queued");
+        Assert.Contains("正在登录", await page.TitleAsync());
+        await Screenshot(page, "02-waiting-page");
+
+        await page.WaitForURLAsync(System.ReturnUrl + "?ticket=*", new PageWaitForURLOptions { Timeout = 30_000 });
+        await Screenshot(page, "03-landed-in-app");
+        var ticket = HttpUtility.ParseQueryString(new Uri(page.Url).Query)["ticket"];
+        var redeemed = await System.Gateway.RedeemAsync(login.LoginId, new RedeemTicketRequest(ticket!));
+        Assert.Equal("韩梅梅", redeemed.User.Nickname);
+    }
+
+    [Fact]
+    public async Task Login_DeniedInChromium_LandsOnLoginPageWithError()
+    {
+        var openId = await System.AddWeixinUserAsync("拒绝授权");
+        var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
+
+        await using var browser = await LaunchAsync();
+        var page = await NewPhonePageAsync(browser);
+        await page.GotoAsync(login.AuthorizeUrl.Split('#')[0]);
+        await page.CheckAsync($"input[name=sim_user][value='{openId}']");
+        await page.ClickAsync("button.deny");
+
+        await page.WaitForURLAsync("**/login?err=denied", new PageWaitForURLOptions { Timeout = 30_000 });
+        Assert.Contains("denied", await page.InnerTextAsync("#text"));
+    }
+
+    internal static async Task<BrowserSession> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = TestEnvironment.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+        });
+        return new BrowserSession(playwright, browser);
+    }
+
+    internal static async Task<IPage> NewPhonePageAsync(BrowserSession browser)
+    {
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            DeviceScaleFactor = 2,
+            IsMobile = true,
+            HasTouch = true,
+            Locale = "zh-CN",
+            UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN",
+        });
+        return await context.NewPageAsync();
+    }
+
+    internal static async Task Screenshot(IPage page, string name)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(TestEnvironment.ResultsDirectory, "screenshots")).FullName;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+    }
+
+    /// <summary>Playwright and its browser, closed together.</summary>
+    internal sealed class BrowserSession(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+    {
+        public IBrowser Browser { get; } = browser;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+}

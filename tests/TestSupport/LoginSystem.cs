@@ -1,0 +1,170 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Refit;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Contracts.Signing;
+
+namespace Weixin.Inbox.Testing;
+
+/// <summary>Settings that differ between test fixtures.</summary>
+public sealed record LoginSystemSettings
+{
+    public TimeSpan LoginTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Extra return prefix the gateway allows but the inbox does not (to test the inbox's own check).</summary>
+    public bool GatewayAllowsForeignPrefix { get; init; }
+}
+
+/// <summary>
+/// The whole login pipeline as real processes on 127.0.0.1: WeChat simulator, PublicInbox, IntranetPoller,
+/// on throwaway databases of the real MariaDB; plus a small landing app standing in for the LAN app.
+/// </summary>
+public sealed class LoginSystem : IAsyncDisposable
+{
+    private readonly ServiceProvider _clients;
+
+    private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey)
+    {
+        Settings = settings;
+        Database = database;
+        Landing = landing;
+        Simulator = simulator;
+        Inbox = inbox;
+        Poller = poller;
+        GatewayKey = gatewayKey;
+
+        var services = new ServiceCollection();
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<SigningOptions>("Gateway").Configure(o => o.Keys = [gatewayKey]);
+        services.AddRefitGeneratedClient<IGatewayApi>()
+            .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
+            .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", TimeProvider.System));
+        _clients = services.BuildServiceProvider();
+        Gateway = _clients.GetRequiredService<IGatewayApi>();
+    }
+
+    public const string AppId = "wx_sim_app_0001";
+    public const string AppSecret = "sim_app_secret_for_local_tests_only";
+
+    public LoginSystemSettings Settings { get; }
+    public TestDatabase Database { get; }
+    public LandingApp Landing { get; }
+    public ServiceProcess Simulator { get; }
+    public ServiceProcess Inbox { get; }
+    public ServiceProcess Poller { get; }
+    public string GatewayKey { get; }
+
+    /// <summary>The LAN app's side of the gateway API, signed as the CRM signs.</summary>
+    public IGatewayApi Gateway { get; }
+
+    /// <summary>A return URL the gateway accepts (when so configured) but the inbox does not.</summary>
+    public string ForeignReturnUrl { get; private init; } = "";
+
+    public string ReturnUrl => new Uri(Landing.BaseAddress, "/login/weixin/done").ToString();
+
+    public static async Task<LoginSystem> StartAsync(LoginSystemSettings? settings = null, string? name = null)
+    {
+        settings ??= new LoginSystemSettings();
+        var database = await TestDatabase.CreateAsync();
+        var logPrefix = name ?? database.Prefix;
+        var landing = await LandingApp.StartAsync();
+        var foreignPrefix = $"http://127.0.0.1:{TestEnvironment.FreePort()}/";
+        var pollerKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var gatewayKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var simPort = TestEnvironment.FreePort();
+        var inboxPort = TestEnvironment.FreePort();
+        var pollerPort = TestEnvironment.FreePort();
+        var appPrefix = landing.BaseAddress.ToString();
+
+        await ServiceProcess.RunToCompletionAsync("PublicInbox",
+            new Dictionary<string, string> { ["ConnectionStrings__Migrations"] = TestDatabase.AdminConnection(database.InboxDatabase) }, "migrate");
+        await ServiceProcess.RunToCompletionAsync("IntranetPoller",
+            new Dictionary<string, string> { ["ConnectionStrings__Migrations"] = TestDatabase.AdminConnection(database.GatewayDatabase) }, "migrate");
+
+        var simulator = new ServiceProcess("simulator", "WeixinSimulator", simPort, new Dictionary<string, string>
+        {
+            ["Simulator__AppId"] = AppId,
+            ["Simulator__AppSecret"] = AppSecret,
+        }, logPrefix);
+
+        var inbox = new ServiceProcess("inbox", "PublicInbox", inboxPort, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Inbox"] = database.ServiceConnection(database.InboxDatabase),
+            ["Inbox__PublicBaseUrl"] = $"http://127.0.0.1:{inboxPort}",
+            ["Inbox__AllowedRedirectPrefixes__0"] = appPrefix,
+            ["Inbox__RetryLoginUrl"] = new Uri(landing.BaseAddress, "/login/weixin").ToString(),
+            ["Inbox__LoginTimeout"] = settings.LoginTimeout.ToString("c"),
+            ["Inbox__LeaseDuration"] = settings.LeaseDuration.ToString("c"),
+            ["Inbox__SweepInterval"] = "00:00:01",
+            ["PollerSigning__Keys__0"] = pollerKey,
+        }, logPrefix);
+
+        var pollerEnvironment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gateway"] = database.ServiceConnection(database.GatewayDatabase),
+            ["Poller__InboxBaseUrl"] = $"http://127.0.0.1:{inboxPort}",
+            ["Poller__Interval"] = settings.PollInterval.ToString("c"),
+            ["PollerSigning__Keys__0"] = pollerKey,
+            ["GatewaySigning__Keys__0"] = gatewayKey,
+            ["Weixin__AppId"] = AppId,
+            ["Weixin__AppSecret"] = AppSecret,
+            ["Weixin__ApiBaseUrl"] = $"http://127.0.0.1:{simPort}",
+            ["Weixin__OpenBaseUrl"] = $"http://127.0.0.1:{simPort}",
+            ["OAuth__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/oauth/callback",
+            ["OAuth__AllowedReturnPrefixes__0"] = appPrefix,
+            ["OAuth__DefaultErrorUrl"] = new Uri(landing.BaseAddress, "/login").ToString(),
+        };
+        if (settings.GatewayAllowsForeignPrefix)
+        {
+            pollerEnvironment["OAuth__AllowedReturnPrefixes__1"] = foreignPrefix;
+        }
+
+        var poller = new ServiceProcess("poller", "IntranetPoller", pollerPort, pollerEnvironment, logPrefix);
+
+        await Task.WhenAll(simulator.StartAsync(), inbox.StartAsync());
+        await poller.StartAsync();
+        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done" };
+    }
+
+    /// <summary>Adds a fresh test user to the simulator and returns its openid (tests never share users).</summary>
+    public async Task<string> AddWeixinUserAsync(string nickname)
+    {
+        var openId = "o_t_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
+        using var response = await http.PostAsJsonAsync("/sim/users", new { openId, nickname, unionId = "u_" + openId });
+        response.EnsureSuccessStatusCode();
+        return openId;
+    }
+
+    /// <summary>Makes the simulator's next <paramref name="count"/> code exchanges answer <paramref name="errcode"/> after <paramref name="delay"/>.</summary>
+    public async Task InjectCodeExchangeFaultAsync(int errcode, int count, TimeSpan delay)
+    {
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
+        using var response = await http.PostAsJsonAsync("/sim/faults", new { accessTokenErrcode = errcode, count, delayMs = (int)delay.TotalMilliseconds });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The simulator's call counters.</summary>
+    public async Task<System.Text.Json.JsonElement> SimulatorStatsAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
+        return await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/sim/stats");
+    }
+
+    /// <summary>A new browser (its own cookie jar, redirects not followed so each hop can be checked).</summary>
+    public ScriptedBrowser NewBrowser() => new(this);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Poller.DisposeAsync();
+        await Inbox.DisposeAsync();
+        await Simulator.DisposeAsync();
+        await Landing.DisposeAsync();
+        await _clients.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}

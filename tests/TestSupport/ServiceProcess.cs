@@ -1,0 +1,155 @@
+using System.Diagnostics;
+
+namespace Weixin.Inbox.Testing;
+
+/// <summary>One of our services as a real process on 127.0.0.1, its output kept in a log file.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly string _dll;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string _logPath;
+    private Process? _process;
+
+    public ServiceProcess(string name, string project, int port, IReadOnlyDictionary<string, string> environment, string logPrefix)
+    {
+        Name = name;
+        Port = port;
+        _dll = TestEnvironment.ServiceDll(project);
+        _environment = environment;
+        _logPath = Path.Combine(TestEnvironment.ResultsDirectory, $"{logPrefix}-{name}.log");
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    public string LogPath => _logPath;
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Runs <c>dotnet &lt;dll&gt; args…</c> to completion (e.g. <c>migrate</c>); throws with the output on failure.</summary>
+    public static async Task RunToCompletionAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = StartInfo(TestEnvironment.ServiceDll(project), environment, args);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{project} {string.Join(' ', args)} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        var start = StartInfo(_dll, _environment, "--urls", BaseAddress.ToString().TrimEnd('/'));
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
+        _process = process;
+        var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
+        await log.WriteLineAsync($"===== {DateTime.UtcNow:O} start {Name} on {BaseAddress}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.Exited += (_, _) => { lock (log) { log.WriteLine($"===== {DateTime.UtcNow:O} exited"); log.Dispose(); } };
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await WaitHealthyAsync();
+    }
+
+    /// <summary>Kills the process at once (like a crash or <c>kill -9</c>): no graceful shutdown.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private async Task WaitHealthyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} during start; see {_logPath}:\n{Tail()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseAddress, "/healthz"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{Name} did not answer /healthz within 60 s; see {_logPath}:\n{Tail()}");
+    }
+
+    private string Tail()
+    {
+        try
+        {
+            using var stream = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n');
+            return string.Join('\n', lines.TakeLast(40));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build the solution first: {dll} is missing.", dll);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
+    }
+}

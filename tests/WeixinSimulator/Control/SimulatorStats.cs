@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace Weixin.Inbox.WeixinSimulator.Control;
+
+/// <summary>How often WeChat was called, so tests can check a login cost exactly one exchange.</summary>
+internal sealed class SimulatorStats
+{
+    private long _codesIssued;
+    private long _codeExchanges;
+    private long _refreshCalls;
+    private long _userinfoCalls;
+    private long _authCalls;
+    private readonly ConcurrentDictionary<int, long> _errors = new();
+
+    public void CodeIssued() => Interlocked.Increment(ref _codesIssued);
+    public void CodeExchange() => Interlocked.Increment(ref _codeExchanges);
+    public void RefreshCall() => Interlocked.Increment(ref _refreshCalls);
+    public void UserinfoCall() => Interlocked.Increment(ref _userinfoCalls);
+    public void AuthCall() => Interlocked.Increment(ref _authCalls);
+    public void Error(int errcode) => _errors.AddOrUpdate(errcode, 1, static (_, n) => n + 1);
+
+    public StatsResponse Snapshot() => new(
+        Interlocked.Read(ref _codesIssued),
+        Interlocked.Read(ref _codeExchanges),
+        Interlocked.Read(ref _refreshCalls),
+        Interlocked.Read(ref _userinfoCalls),
+        Interlocked.Read(ref _authCalls),
+        new SortedDictionary<int, long>(_errors));
+}
+
+/// <param name="CodesIssued">Codes handed out by the authorize endpoints.</param>
+/// <param name="CodeExchanges">Calls to sns/oauth2/access_token, successful or not.</param>
+/// <param name="RefreshCalls">Calls to sns/oauth2/refresh_token.</param>
+/// <param name="UserinfoCalls">Calls to sns/userinfo.</param>
+/// <param name="AuthCalls">Calls to sns/auth.</param>
+/// <param name="Errors">How often each errcode was answered (injected faults included).</param>
+internal sealed record StatsResponse(
+    long CodesIssued,
+    long CodeExchanges,
+    long RefreshCalls,
+    long UserinfoCalls,
+    long AuthCalls,
+    IDictionary<int, long> Errors);

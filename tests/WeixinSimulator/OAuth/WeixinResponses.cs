@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+
+namespace Weixin.Inbox.WeixinSimulator.OAuth;
+
+/// <summary>WeChat's error answer, sent with HTTP 200 as WeChat does.</summary>
+internal sealed record WeixinError(
+    [property: JsonPropertyName("errcode")] int ErrCode,
+    [property: JsonPropertyName("errmsg")] string ErrMsg);
+
+/// <summary>Answer of sns/oauth2/access_token and sns/oauth2/refresh_token.</summary>
+internal sealed record AccessTokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("refresh_token")] string RefreshToken,
+    [property: JsonPropertyName("openid")] string OpenId,
+    [property: JsonPropertyName("scope")] string Scope,
+    [property: JsonPropertyName("unionid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnionId);
+
+/// <summary>Answer of sns/userinfo.</summary>
+internal sealed record UserInfoResponse(
+    [property: JsonPropertyName("openid")] string OpenId,
+    [property: JsonPropertyName("nickname")] string Nickname,
+    [property: JsonPropertyName("sex")] int Sex,
+    [property: JsonPropertyName("province")] string Province,
+    [property: JsonPropertyName("city")] string City,
+    [property: JsonPropertyName("country")] string Country,
+    [property: JsonPropertyName("headimgurl")] string HeadImgUrl,
+    [property: JsonPropertyName("privilege")] string[] Privilege,
+    [property: JsonPropertyName("unionid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnionId);
+
+/// <summary>The errcodes the simulator answers, with WeChat's errmsg for each.</summary>
+internal static class WeixinErrors
+{
+    public const int SystemError = -1;
+    public const int InvalidCredential = 40001;
+    public const int InvalidGrantType = 40002;
+    public const int InvalidOpenId = 40003;
+    public const int InvalidAppId = 40013;
+    public const int InvalidCode = 40029;
+    public const int InvalidRefreshToken = 40030;
+    public const int InvalidAppSecret = 40125;
+    public const int CodeBeenUsed = 40163;
+    public const int AccessTokenMissing = 41001;
+    public const int AppIdMissing = 41002;
+    public const int RefreshTokenMissing = 41003;
+    public const int AppSecretMissing = 41004;
+    public const int CodeMissing = 41008;
+    public const int OpenIdMissing = 41009;
+    public const int AccessTokenExpired = 42001;
+    public const int RefreshTokenExpired = 42002;
+    public const int ApiUnauthorized = 48001;
+
+    public static string MessageFor(int errcode) => errcode switch
+    {
+        SystemError => "system error",
+        InvalidCredential => "invalid credential, access_token is invalid or not latest",
+        InvalidGrantType => "invalid grant_type",
+        InvalidOpenId => "invalid openid",
+        InvalidAppId => "invalid appid",
+        InvalidCode => "invalid code",
+        InvalidRefreshToken => "invalid refresh_token",
+        InvalidAppSecret => "invalid appsecret",
+        CodeBeenUsed => "code been used",
+        AccessTokenMissing => "access_token missing",
+        AppIdMissing => "appid missing",
+        RefreshTokenMissing => "refresh_token missing",
+        AppSecretMissing => "appsecret missing",
+        CodeMissing => "missing code",
+        OpenIdMissing => "missing openid",
+        AccessTokenExpired => "access_token expired",
+        RefreshTokenExpired => "refresh_token expired",
+        ApiUnauthorized => "api unauthorized",
+        45009 => "reach max api daily quota limit",
+        45011 => "api minute-quota reach limit  mustslower  retry next minute",
+        40164 => "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
+        _ => "simulated error",
+    };
+}

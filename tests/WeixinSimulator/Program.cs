@@ -1,0 +1,27 @@
+using Weixin.Inbox.WeixinSimulator;
+using Weixin.Inbox.WeixinSimulator.Control;
+using Weixin.Inbox.WeixinSimulator.Diagnostics;
+using Weixin.Inbox.WeixinSimulator.Home;
+using Weixin.Inbox.WeixinSimulator.OAuth;
+using Weixin.Inbox.WeixinSimulator.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddSimulatorLogging();
+builder.Services.AddOptions<SimulatorOptions>()
+    .BindConfiguration(SimulatorOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSimulatorState();
+
+var app = builder.Build();
+
+app.UseRequestLine();
+app.MapHome();
+app.MapOAuth();
+app.MapAvatars();
+app.MapSimControl();
+
+app.Run();
+
+public partial class Program;
