@@ -174,7 +174,8 @@ cmd_demo() {
     start_service CrmApp 5300 "$(dll CrmApp)" \
       ConnectionStrings__Crm="$(cs crm crm_svc "$CRM_DB_PASSWORD")" \
       Gateway__BaseUrl=http://127.0.0.1:5200 \
-      Gateway__ClientKey="$GATEWAY_CLIENT_KEY"
+      Gateway__ClientKey="$GATEWAY_CLIENT_KEY" \
+      Gateway__PublicBaseUrl=http://127.0.0.1:5300
     crm=1
   fi
 

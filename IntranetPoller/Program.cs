@@ -33,7 +33,7 @@ try
         .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
         .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
         .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
-        .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+        .MinimumLevel.Override("Polly", LogEventLevel.Fatal) // Note: every failed attempt would warn; InboxReachability logs outages once.
         .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
         .ReadFrom.Configuration(builder.Configuration)
         .ReadFrom.Services(services)

@@ -159,7 +159,7 @@ public sealed class GatewayServices(
     IOptionsMonitor<OAuthOptions> oauth,
     AuthorizeUrlBuilder authorizeUrls,
     TimeProvider time,
-    ILogger<GatewayServices> logger)
+    ILoggerFactory loggers)
 {
     /// <summary>The gateway database.</summary>
     public GatewayDbContext Db { get; } = db;
@@ -173,6 +173,9 @@ public sealed class GatewayServices(
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; } = time;
 
-    /// <summary>Log of the gateway API.</summary>
-    public ILogger<GatewayServices> Logger { get; } = logger;
+    /// <summary>Creates loggers.</summary>
+    public ILoggerFactory Loggers { get; } = loggers;
+
+    /// <summary>Log of the gateway API (category <see cref="GatewayApi"/>).</summary>
+    public ILogger Logger => Loggers.CreateLogger(typeof(GatewayApi));
 }

@@ -42,7 +42,7 @@ public sealed class InboxReachability(TimeProvider time, ILogger<InboxReachabili
             if (_unreachableSince is null)
             {
                 _unreachableSince = time.GetUtcNow();
-                logger.LogWarning("Inbox unreachable since {Since}: {Reason}", _unreachableSince, reason);
+                logger.LogWarning("Inbox unreachable since {Since:u}: {Reason}", _unreachableSince, reason);
             }
             else
             {

@@ -15,7 +15,8 @@ public static class WeixinApiExtensions
 
         builder.Services.AddHttpClient<WeixinOAuthClient>((services, http) =>
             {
-                http.BaseAddress = services.GetRequiredService<IOptions<WeixinOptions>>().Value.ApiBaseUrl;
+                // Note: trailing '/' and relative paths, so an ApiBaseUrl with a path (a proxy) keeps it.
+                http.BaseAddress = new Uri(services.GetRequiredService<IOptions<WeixinOptions>>().Value.ApiBaseUrl.AbsoluteUri.TrimEnd('/') + "/");
                 http.Timeout = TimeSpan.FromSeconds(10);
             })
             // Note: HttpClient's own request logging would print URLs carrying the AppSecret, codes and access tokens.

@@ -38,7 +38,7 @@ public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOpt
     public Task<WeixinResult<WeixinOAuthToken>> ExchangeCodeAsync(string code, CancellationToken cancellationToken)
     {
         var weixin = options.CurrentValue;
-        var query = $"/sns/oauth2/access_token?appid={Uri.EscapeDataString(weixin.AppId)}&secret={Uri.EscapeDataString(weixin.AppSecret)}"
+        var query = $"sns/oauth2/access_token?appid={Uri.EscapeDataString(weixin.AppId)}&secret={Uri.EscapeDataString(weixin.AppSecret)}"
             + $"&code={Uri.EscapeDataString(code)}&grant_type=authorization_code";
         return GetAsync<WeixinOAuthToken>(query, t => !string.IsNullOrEmpty(t.AccessToken) && !string.IsNullOrEmpty(t.OpenId), cancellationToken);
     }
@@ -46,7 +46,7 @@ public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOpt
     /// <summary>Reads the profile of the user who granted <c>snsapi_userinfo</c>.</summary>
     public Task<WeixinResult<WeixinUserInfo>> GetUserInfoAsync(string accessToken, string openId, CancellationToken cancellationToken)
     {
-        var query = $"/sns/userinfo?access_token={Uri.EscapeDataString(accessToken)}&openid={Uri.EscapeDataString(openId)}&lang=zh_CN";
+        var query = $"sns/userinfo?access_token={Uri.EscapeDataString(accessToken)}&openid={Uri.EscapeDataString(openId)}&lang=zh_CN";
         return GetAsync<WeixinUserInfo>(query, u => !string.IsNullOrEmpty(u.OpenId), cancellationToken);
     }
 

@@ -76,7 +76,8 @@ public static class WaitingApi
                 ? $"排队中：内网服务{SilenceText(lastSeen)}，请求已保存，正在等待它恢复…"
                 : "排队中：已收到微信授权，等待内网服务处理…"),
             InboxItemStatuses.Leased => Status("processing", "处理中：内网服务正在向微信确认您的身份…"),
-            InboxItemStatuses.Done when settings.IsAllowedRedirect(item.RedirectUrl) => Status("done", "登录成功，正在跳转…", redirect: item.RedirectUrl),
+            InboxItemStatuses.Done when settings.IsAllowedRedirect(item.RedirectUrl) => Status("done",
+                item.Outcome == "ticket_issued" ? "登录成功，正在跳转…" : "登录未完成，正在返回应用查看原因…", redirect: item.RedirectUrl),
             InboxItemStatuses.Done => Status("failed", "登录结果指向了不被允许的地址，已拦截。请联系管理员。", retry: true),
             InboxItemStatuses.Failed => Status("failed", "内网服务处理登录时出错，请重新登录。", retry: true),
             _ => Status("expired", $"内网服务在 {settings.LoginTimeout.TotalSeconds:0} 秒内没有响应（{SilenceText(lastSeen)}）。您的请求已保存，没有丢失；请稍后重新登录，或联系管理员检查内网服务。", retry: true),

@@ -22,10 +22,13 @@ public sealed class PollerOutageTests
     {
         await using var system = await LoginSystem.StartAsync(Short, "outage-stopped");
         var openId = await system.AddWeixinUserAsync("断网");
-        await system.Poller.KillAsync();
         using var browser = system.NewBrowser();
+        // The user pressed 「微信登录」 (the gateway made the login), then the intranet lost its way out.
+        var login = await system.Gateway.CreateLoginAsync(new CreateLoginRequest(system.ReturnUrl));
+        await system.Poller.KillAsync();
 
-        var attempt = await browser.StartLoginAsync(openId);
+        var callback = await browser.AuthorizeAsync(login.AuthorizeUrl, openId, allow: true);
+        var attempt = new LoginAttempt(login, callback, await browser.OpenCallbackAsync(callback));
         await Task.Delay(TimeSpan.FromSeconds(1));
         var (_, whileWaiting) = await browser.GetStatusAsync(attempt.ItemId);
         var outcome = await browser.WaitForResultAsync(attempt.ItemId, TimeSpan.FromSeconds(20));

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Testing;
+
+// Login latency benchmark: the whole pipeline as real processes on MariaDB, N logins one after another.
+// Usage: dotnet run --project tests/Bench -c Release -- logins [count=50] [pollInterval=00:00:01]
+if (args is not ["logins", ..])
+{
+    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01]");
+    return 2;
+}
+
+var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
+var interval = args.Length > 2 ? TimeSpan.Parse(args[2], CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(1);
+Console.WriteLine($"Starting simulator, inbox, poller (poll interval {interval}) on MariaDB…");
+await using var system = await LoginSystem.StartAsync(new LoginSystemSettings { PollInterval = interval }, "bench");
+var openId = await system.AddWeixinUserAsync("压测用户");
+
+// Warm-up: JIT and connection pools, not measured.
+for (var i = 0; i < 3; i++)
+{
+    await LoginOnceAsync();
+}
+
+var callbackToRedirect = new List<double>();
+var storedToCompleted = new List<double>();
+for (var i = 0; i < count; i++)
+{
+    var (wall, itemId) = await LoginOnceAsync();
+    callbackToRedirect.Add(wall);
+    var row = (await system.Database.QueryAsync(system.Database.InboxDatabase,
+        "SELECT TIMESTAMPDIFF(MICROSECOND, received_at, completed_at) AS us FROM inbox_items WHERE id = @id", ("@id", itemId))).Single();
+    storedToCompleted.Add(Convert.ToDouble(row["us"], CultureInfo.InvariantCulture) / 1000.0);
+}
+
+Report("callback → browser told to redirect (status polled every 50 ms)", callbackToRedirect);
+Report("stored → completed (database times)", storedToCompleted);
+return 0;
+
+async Task<(double WallMs, long ItemId)> LoginOnceAsync()
+{
+    using var browser = system.NewBrowser();
+    var login = await system.Gateway.CreateLoginAsync(new CreateLoginRequest(system.ReturnUrl));
+    var callback = await browser.AuthorizeAsync(login.AuthorizeUrl, openId, allow: true);
+    var watch = Stopwatch.StartNew();
+    var itemId = await browser.OpenCallbackAsync(callback);
+    while (true)
+    {
+        var (_, outcome) = await browser.GetStatusAsync(itemId);
+        if (outcome is { State: "done" } && outcome.Ticket is not null)
+        {
+            watch.Stop();
+            await system.Gateway.RedeemAsync(login.LoginId, new RedeemTicketRequest(outcome.Ticket));
+            return (watch.Elapsed.TotalMilliseconds, itemId);
+        }
+
+        if (outcome is { State: "failed" or "expired" })
+        {
+            throw new InvalidOperationException($"Login {itemId} ended {outcome.State}: {outcome.Message}");
+        }
+
+        await Task.Delay(50);
+    }
+}
+
+static void Report(string title, List<double> samples)
+{
+    samples.Sort();
+    double Percentile(double p) => samples[(int)Math.Clamp(Math.Ceiling(p * samples.Count) - 1, 0, samples.Count - 1)];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{title}: n={samples.Count} median={Percentile(0.5):F0} ms p95={Percentile(0.95):F0} ms min={samples[0]:F0} ms max={samples[^1]:F0} ms"));
+}
