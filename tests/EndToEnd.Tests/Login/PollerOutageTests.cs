@@ -73,6 +73,7 @@ public sealed class PollerOutageTests
 
         var attempt = await browser.StartLoginAsync(openId);
         await WaitForStatusAsync(system, attempt.ItemId, "leased");
+        await WaitForCodeExchangeInFlightAsync(system);
         await system.Poller.KillAsync();
         await system.Poller.StartAsync();
         var outcome = await browser.WaitForResultAsync(attempt.ItemId, TimeSpan.FromSeconds(25));
@@ -89,6 +90,22 @@ public sealed class PollerOutageTests
         var users = await system.Database.QueryAsync(system.Database.GatewayDatabase,
             "SELECT login_count FROM weixin_users WHERE open_id = @o", ("@o", openId));
         Assert.Single(users);
+    }
+
+    private static async Task WaitForCodeExchangeInFlightAsync(LoginSystem system)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await system.SimulatorStatsAsync()).GetProperty("codeExchanges").GetInt64() >= 1)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The poller never called WeChat's code exchange.");
     }
 
     private static async Task WaitForStatusAsync(LoginSystem system, long itemId, string status)
