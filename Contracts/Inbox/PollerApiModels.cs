@@ -19,6 +19,7 @@ public sealed record ClaimResponse(IReadOnlyList<ClaimedItem> Items, DateTimeOff
 /// <param name="Deadline">After this the result is useless (the browser gave up); null when none.</param>
 /// <param name="CorrelationId">Id that follows the item through every service's logs.</param>
 /// <param name="OAuth">The OAuth callback's parameters, for kind <c>oauth</c>.</param>
+/// <param name="Message">The posted body and signature parameters, for kinds <c>message</c> and <c>event</c>.</param>
 public sealed record ClaimedItem(
     long Id,
     string Kind,
@@ -28,19 +29,38 @@ public sealed record ClaimedItem(
     DateTimeOffset ReceivedAt,
     DateTimeOffset? Deadline,
     string CorrelationId,
-    OAuthCallback? OAuth);
+    OAuthCallback? OAuth,
+    MessageCallback? Message = null);
 
 /// <summary>Parameters WeChat appended to the OAuth redirect. A refused consent carries no code.</summary>
 public sealed record OAuthCallback(string? Code, string? State);
+
+/// <summary>
+/// A message or event exactly as WeChat posted it. The inbox checked <c>signature</c>; in safe mode the body is
+/// the ciphertext envelope and only the poller (which holds the EncodingAESKey) can read it.
+/// </summary>
+/// <param name="Body">The raw XML body.</param>
+/// <param name="Timestamp">The query's <c>timestamp</c>.</param>
+/// <param name="Nonce">The query's <c>nonce</c>.</param>
+/// <param name="EncryptType"><c>aes</c> in safe or compatible mode, else null.</param>
+/// <param name="MsgSignature">The query's <c>msg_signature</c> (safe mode).</param>
+/// <param name="OpenId">The query's <c>openid</c> (the sender), when WeChat sent it.</param>
+public sealed record MessageCallback(string Body, string Timestamp, string Nonce, string? EncryptType, string? MsgSignature, string? OpenId);
 
 /// <summary>Completes a leased item with its result.</summary>
 /// <param name="LeaseId">The lease being completed.</param>
 /// <param name="RedirectUrl">For <c>oauth</c>: where the waiting browser goes next (must match an allowed prefix).</param>
 /// <param name="Outcome">Short machine-readable outcome for the audit trail, e.g. <c>ticket_issued</c> or an error code.</param>
-public sealed record CompleteRequest(string LeaseId, string? RedirectUrl = null, string? Outcome = null);
+/// <param name="ReplyBody">For messages: the passive reply body exactly as WeChat should receive it (encrypted
+/// envelope in safe mode; empty for "no reply").</param>
+public sealed record CompleteRequest(string LeaseId, string? RedirectUrl = null, string? Outcome = null, string? ReplyBody = null);
 
 /// <summary>The item's state after completion.</summary>
-public sealed record CompleteResponse(long Id, string Status);
+/// <param name="Id">Item id.</param>
+/// <param name="Status">The item's status (<c>done</c>).</param>
+/// <param name="DeliveredPassively">For messages: true when WeChat's request was still waiting and takes the reply;
+/// false when it is gone and the reply must be sent through the customer-service API instead.</param>
+public sealed record CompleteResponse(long Id, string Status, bool? DeliveredPassively = null);
 
 /// <summary>Reports a failure while processing a leased item.</summary>
 /// <param name="LeaseId">The lease being released.</param>
