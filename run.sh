@@ -152,12 +152,15 @@ cmd_demo() {
 
   local app_id=wx_sim_app_0001 app_secret=sim_app_secret_for_local_tests_only
   start_service WeixinSimulator 5080 "$(dll tests/WeixinSimulator)" \
-    Simulator__AppId="$app_id" Simulator__AppSecret="$app_secret"
+    Simulator__AppId="$app_id" Simulator__AppSecret="$app_secret" \
+    Simulator__Token="$WEIXIN_TOKEN" Simulator__EncodingAESKey="$WEIXIN_AES_KEY" \
+    Simulator__CallbackUrl=http://127.0.0.1:5000/wx/callback
   start_service PublicInbox 5000 "$(dll PublicInbox)" \
     ConnectionStrings__Inbox="$(cs weixin_inbox inbox_svc "$INBOX_DB_PASSWORD")" \
     Inbox__PublicBaseUrl=http://127.0.0.1:5000 \
     Inbox__AllowedRedirectPrefixes__0=http://127.0.0.1:5300/ \
     Inbox__RetryLoginUrl=http://127.0.0.1:5300/login/weixin \
+    Inbox__WeixinToken="$WEIXIN_TOKEN" \
     PollerSigning__Keys__0="$POLLER_SIGNING_KEY"
   start_service IntranetPoller 5200 "$(dll IntranetPoller)" \
     ConnectionStrings__Gateway="$(cs weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD")" \
@@ -168,7 +171,10 @@ cmd_demo() {
     Weixin__ApiBaseUrl=http://127.0.0.1:5080 Weixin__OpenBaseUrl=http://127.0.0.1:5080 \
     OAuth__CallbackUrl=http://127.0.0.1:5000/wx/oauth/callback \
     OAuth__AllowedReturnPrefixes__0=http://127.0.0.1:5300/ \
-    OAuth__DefaultErrorUrl=http://127.0.0.1:5300/login
+    OAuth__DefaultErrorUrl=http://127.0.0.1:5300/login \
+    Weixin__Token="$WEIXIN_TOKEN" Weixin__EncodingAESKey="$WEIXIN_AES_KEY" \
+    Messages__LoginUrl=http://127.0.0.1:5300/login/weixin \
+    CrmHook__BaseUrl=http://127.0.0.1:5300
   local crm=0
   if [ -f "$(dll CrmApp)" ]; then
     start_service CrmApp 5300 "$(dll CrmApp)" \

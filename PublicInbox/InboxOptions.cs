@@ -40,6 +40,23 @@ public sealed class InboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The official account's Token (服务器配置 → Token), used to check WeChat's signatures. Required.</summary>
+    [Required]
+    [MinLength(3)]
+    public string WeixinToken { get; set; } = "";
+
+    /// <summary>How long a message callback waits for the intranet's reply before answering <c>success</c>. Default 4 s (WeChat gives up at 5 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:04.500")]
+    public TimeSpan ReplyWait { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Largest accepted difference between WeChat's timestamp and our clock. Default 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan MaxTimestampSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A message not processed within this time expires (its reply would be stale). Default 30 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "2.00:00:00")]
+    public TimeSpan MessageDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>True when the given absolute URL starts with one of <see cref="AllowedRedirectPrefixes"/>.</summary>
     public bool IsAllowedRedirect(string? url) =>
         url is not null

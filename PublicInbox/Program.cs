@@ -34,6 +34,7 @@ try
     app.UseSignedRequests();
     app.MapHealth();
     app.MapOAuthCallback();
+    app.MapMessageCallback();
     app.MapWaiting();
     app.MapPollerApi();
     await app.RunAsync();

@@ -20,6 +20,11 @@ for _wx_spec in WX_ADMIN_PASSWORD:24 INBOX_DB_PASSWORD:24 GATEWAY_DB_PASSWORD:24
     printf '%s=%s\n' "${_wx_spec%%:*}" "$(_wx_random_hex "${_wx_spec##*:}")" >>"$_wx_secrets_file"
   fi
 done
+# The 公众号's message Token and EncodingAESKey (43 chars of base64 without '='); shared with the simulator in the demo.
+grep -q '^WEIXIN_TOKEN=' "$_wx_secrets_file" || printf 'WEIXIN_TOKEN=%s\n' "$(_wx_random_hex 16)" >>"$_wx_secrets_file"
+if ! grep -q '^WEIXIN_AES_KEY=' "$_wx_secrets_file"; then
+  printf 'WEIXIN_AES_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '=\n' | tr '+/' 'Ab' | cut -c1-43)" >>"$_wx_secrets_file"
+fi
 chmod 600 "$_wx_secrets_file"
 
 set -a

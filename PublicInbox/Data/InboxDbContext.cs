@@ -42,6 +42,15 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(i => i.RedirectUrl).HasColumnName("redirect_url").HasMaxLength(2048);
             e.Property(i => i.Outcome).HasColumnName("outcome").HasMaxLength(64);
             e.Property(i => i.Error).HasColumnName("error").HasMaxLength(1024);
+            e.Property(i => i.Body).HasColumnName("body").HasColumnType("mediumtext");
+            e.Property(i => i.Timestamp).HasColumnName("wx_timestamp").HasMaxLength(16);
+            e.Property(i => i.Nonce).HasColumnName("wx_nonce").HasMaxLength(64);
+            e.Property(i => i.EncryptType).HasColumnName("wx_encrypt_type").HasMaxLength(16);
+            e.Property(i => i.MsgSignature).HasColumnName("wx_msg_signature").HasMaxLength(64);
+            e.Property(i => i.OpenId).HasColumnName("open_id").HasMaxLength(64);
+            e.Property(i => i.WaitState).HasColumnName("wait_state").HasMaxLength(16);
+            e.Property(i => i.ReplyBody).HasColumnName("reply_body").HasColumnType("mediumtext");
+            e.HasIndex(i => i.OpenId).HasDatabaseName("ix_inbox_items_open_id");
             e.HasIndex(i => new { i.Status, i.Id }).HasDatabaseName("ix_inbox_items_status_id");
             e.HasIndex(i => new { i.Status, i.Deadline }).HasDatabaseName("ix_inbox_items_status_deadline");
             e.HasIndex(i => i.ReceivedAt).HasDatabaseName("ix_inbox_items_received_at");

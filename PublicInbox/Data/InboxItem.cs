@@ -30,6 +30,20 @@ public sealed class InboxItem
     public DateTime? ExpiredAt { get; set; }
     public DateTime? RedirectedAt { get; set; }
     public string? RedirectUrl { get; set; }
+
+    /// <summary>Message callbacks: the raw body as WeChat posted it (ciphertext envelope in safe mode).</summary>
+    public string? Body { get; set; }
+    public string? Timestamp { get; set; }
+    public string? Nonce { get; set; }
+    public string? EncryptType { get; set; }
+    public string? MsgSignature { get; set; }
+    public string? OpenId { get; set; }
+
+    /// <summary>Message callbacks: whether WeChat's request still waits for the reply (see <see cref="WaitStates"/>).</summary>
+    public string? WaitState { get; set; }
+
+    /// <summary>Message callbacks: the passive reply body the poller produced (empty = no reply).</summary>
+    public string? ReplyBody { get; set; }
     public string? Outcome { get; set; }
     public string? Error { get; set; }
 }
@@ -45,6 +59,17 @@ public sealed class InboxItemEvent
     public string? Detail { get; set; }
 }
 
+/// <summary>
+/// Where WeChat's request for a message item stands. The poller's completion and the waiting request race on
+/// this column with conditional updates, so exactly one of "answered passively" and "gone" wins.
+/// </summary>
+public static class WaitStates
+{
+    public const string Waiting = "waiting";
+    public const string Answered = "answered";
+    public const string Gone = "gone";
+}
+
 /// <summary>Names of <see cref="InboxItemEvent.Type"/>.</summary>
 public static class InboxEventTypes
 {
@@ -56,6 +81,8 @@ public static class InboxEventTypes
     public const string Failed = "failed";
     public const string Expired = "expired";
     public const string BrowserRedirected = "browser_redirected";
+    public const string RepliedPassively = "replied_passively";
+    public const string PassiveWindowClosed = "passive_window_closed";
 }
 
 /// <summary>When each poller last claimed: the waiting page and readiness use it.</summary>

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
 
 namespace Weixin.Inbox.PublicInbox.PollerApi;
@@ -102,7 +103,8 @@ public static class PollerApi
             : await s.Db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
         var claimed = items.Select(i => new ClaimedItem(
             i.Id, i.Kind, leaseId, Utc(leaseUntil), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
-            i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null)).ToList();
+            i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
+            i.Body is null ? null : new MessageCallback(i.Body, i.Timestamp ?? "", i.Nonce ?? "", i.EncryptType, i.MsgSignature, i.OpenId))).ToList();
 
         foreach (var item in claimed)
         {
@@ -129,7 +131,12 @@ public static class PollerApi
         if (item.Status == InboxItemStatuses.Done && item.LeaseId == request.LeaseId)
         {
             // Note: a retried complete (the first answer was lost on the way back) changes nothing.
-            return TypedResults.Ok(new CompleteResponse(id, item.Status));
+            return TypedResults.Ok(new CompleteResponse(id, item.Status, Passively(item)));
+        }
+
+        if (item.Kind != InboxItemKinds.OAuth)
+        {
+            return await CompleteMessageAsync(item, request, s, cancellationToken);
         }
 
         if (item.Kind == InboxItemKinds.OAuth && !s.Options.Value.IsAllowedRedirect(request.RedirectUrl))
@@ -156,6 +163,51 @@ public static class PollerApi
         s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome} [{CorrelationId}]", id, item.LeasedBy, request.Outcome, item.CorrelationId);
         return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
     }
+
+    private static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteMessageAsync(
+        InboxItem item, CompleteRequest request, PollerApiServices s, CancellationToken cancellationToken)
+    {
+        if (request.ReplyBody is { Length: > WeixinXml.MaxCharacters })
+        {
+            return TypedResults.Problem("replyBody is too large.", statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["code"] = "reply_too_large" });
+        }
+
+        var now = s.Lifecycle.UtcNow;
+        await using var tx = await s.Db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await s.Db.Items
+            .Where(i => i.Id == item.Id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Done)
+                .SetProperty(i => i.CompletedAt, now)
+                .SetProperty(i => i.ReplyBody, request.ReplyBody ?? "")
+                .SetProperty(i => i.Outcome, Truncate(request.Outcome, 64)), cancellationToken);
+        if (changed == 0)
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return LeaseLost(s, item);
+        }
+
+        // Note: WeChat's request and this completion race on wait_state; the row lock makes exactly one of
+        // "answered" (the waiting request sends the reply) and "gone" (customer service must) win.
+        var passive = await s.Db.Items
+            .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
+        await tx.CommitAsync(cancellationToken);
+
+        await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
+        if (passive)
+        {
+            await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.RepliedPassively, null,
+                string.IsNullOrEmpty(request.ReplyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request", cancellationToken);
+        }
+
+        s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome}; delivered passively: {Passive} [{CorrelationId}]",
+            item.Id, item.LeasedBy, request.Outcome, passive, item.CorrelationId);
+        return TypedResults.Ok(new CompleteResponse(item.Id, InboxItemStatuses.Done, passive));
+    }
+
+    private static bool? Passively(InboxItem item) => item.Kind == InboxItemKinds.OAuth ? null : item.WaitState == WaitStates.Answered;
 
     public static async Task<Results<Ok<FailResponse>, NotFound, ProblemHttpResult>> FailAsync(
         long id, FailRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)

@@ -58,6 +58,12 @@ public sealed class LoginSystem : IAsyncDisposable
     public ServiceProcess Poller { get; }
     public string GatewayKey { get; }
 
+    /// <summary>The 公众号's message Token (shared by simulator, inbox and poller).</summary>
+    public string WeixinToken { get; private init; } = "";
+
+    /// <summary>The EncodingAESKey (shared by simulator and poller only: the inbox never holds it).</summary>
+    public string AesKey { get; private init; } = "";
+
     /// <summary>The LAN app's side of the gateway API, signed as the CRM signs.</summary>
     public IGatewayApi Gateway { get; }
 
@@ -79,6 +85,8 @@ public sealed class LoginSystem : IAsyncDisposable
         var inboxPort = TestEnvironment.FreePort();
         var pollerPort = TestEnvironment.FreePort();
         var appPrefix = landing.BaseAddress.ToString();
+        var weixinToken = "tok" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
 
         await ServiceProcess.RunToCompletionAsync("PublicInbox",
             new Dictionary<string, string> { ["ConnectionStrings__Migrations"] = TestDatabase.AdminConnection(database.InboxDatabase) }, "migrate");
@@ -89,6 +97,9 @@ public sealed class LoginSystem : IAsyncDisposable
         {
             ["Simulator__AppId"] = AppId,
             ["Simulator__AppSecret"] = AppSecret,
+            ["Simulator__Token"] = weixinToken,
+            ["Simulator__EncodingAESKey"] = aesKey,
+            ["Simulator__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/callback",
         }, logPrefix);
 
         var inbox = new ServiceProcess("inbox", "PublicInbox", inboxPort, new Dictionary<string, string>
@@ -100,6 +111,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Inbox__LoginTimeout"] = settings.LoginTimeout.ToString("c"),
             ["Inbox__LeaseDuration"] = settings.LeaseDuration.ToString("c"),
             ["Inbox__SweepInterval"] = "00:00:01",
+            ["Inbox__WeixinToken"] = weixinToken,
             ["PollerSigning__Keys__0"] = pollerKey,
         }, logPrefix);
 
@@ -117,6 +129,10 @@ public sealed class LoginSystem : IAsyncDisposable
             ["OAuth__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/oauth/callback",
             ["OAuth__AllowedReturnPrefixes__0"] = appPrefix,
             ["OAuth__DefaultErrorUrl"] = new Uri(landing.BaseAddress, "/login").ToString(),
+            ["Weixin__Token"] = weixinToken,
+            ["Weixin__EncodingAESKey"] = aesKey,
+            ["Messages__LoginUrl"] = new Uri(landing.BaseAddress, "/login/weixin").ToString(),
+            ["CrmHook__BaseUrl"] = landing.BaseAddress.ToString().TrimEnd('/'),
         };
         if (settings.GatewayAllowsForeignPrefix)
         {
@@ -125,9 +141,23 @@ public sealed class LoginSystem : IAsyncDisposable
 
         var poller = new ServiceProcess("poller", "IntranetPoller", pollerPort, pollerEnvironment, logPrefix);
 
-        await Task.WhenAll(simulator.StartAsync(), inbox.StartAsync());
-        await poller.StartAsync();
-        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done" };
+        try
+        {
+            await Task.WhenAll(simulator.StartAsync(), inbox.StartAsync());
+            await poller.StartAsync();
+        }
+        catch
+        {
+            // Note: a half-started system must not leave processes behind for the next test run.
+            await poller.DisposeAsync();
+            await inbox.DisposeAsync();
+            await simulator.DisposeAsync();
+            await landing.DisposeAsync();
+            await database.DisposeAsync();
+            throw;
+        }
+
+        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
     }
 
     /// <summary>Adds a fresh test user to the simulator and returns its openid (tests never share users).</summary>

@@ -5,6 +5,29 @@ namespace Weixin.Inbox.Testing;
 /// <summary>One of our services as a real process on 127.0.0.1, its output kept in a log file.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private static readonly HashSet<Process> Live = [];
+
+    static ServiceProcess()
+    {
+        // Note: a test host that ends without disposing (crash, timeout) must not leave services running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Live)
+            {
+                foreach (var process in Live)
+                {
+                    try
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+        };
+    }
+
     private readonly string _dll;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _logPath;
@@ -49,6 +72,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         var start = StartInfo(_dll, _environment, "--urls", BaseAddress.ToString().TrimEnd('/'));
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
         _process = process;
+        lock (Live)
+        {
+            Live.Add(process);
+        }
+
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
         await log.WriteLineAsync($"===== {DateTime.UtcNow:O} start {Name} on {BaseAddress}");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
@@ -67,6 +95,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+        }
+
+        if (_process is not null)
+        {
+            lock (Live)
+            {
+                Live.Remove(_process);
+            }
         }
     }
 

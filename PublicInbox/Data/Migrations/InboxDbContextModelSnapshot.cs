@@ -35,6 +35,10 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("int")
                         .HasColumnName("attempts");
 
+                    b.Property<string>("Body")
+                        .HasColumnType("mediumtext")
+                        .HasColumnName("body");
+
                     b.Property<DateTime?>("ClaimedAt")
                         .HasColumnType("datetime(6)")
                         .HasColumnName("claimed_at");
@@ -58,6 +62,11 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                     b.Property<DateTime?>("Deadline")
                         .HasColumnType("datetime(6)")
                         .HasColumnName("deadline");
+
+                    b.Property<string>("EncryptType")
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("wx_encrypt_type");
 
                     b.Property<string>("Error")
                         .HasMaxLength(1024)
@@ -92,6 +101,16 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("varchar(64)")
                         .HasColumnName("leased_by");
 
+                    b.Property<string>("MsgSignature")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("wx_msg_signature");
+
+                    b.Property<string>("Nonce")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("wx_nonce");
+
                     b.Property<string>("OAuthCode")
                         .HasMaxLength(256)
                         .HasColumnType("varchar(256)")
@@ -101,6 +120,11 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasMaxLength(128)
                         .HasColumnType("varchar(128)")
                         .HasColumnName("oauth_state");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("open_id");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(64)
@@ -125,21 +149,38 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("varchar(64)")
                         .HasColumnName("remote_ip");
 
+                    b.Property<string>("ReplyBody")
+                        .HasColumnType("mediumtext")
+                        .HasColumnName("reply_body");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("varchar(16)")
                         .HasColumnName("status");
 
+                    b.Property<string>("Timestamp")
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("wx_timestamp");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
                         .HasColumnType("varchar(512)")
                         .HasColumnName("user_agent");
 
+                    b.Property<string>("WaitState")
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("wait_state");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OAuthState")
                         .HasDatabaseName("ix_inbox_items_oauth_state");
+
+                    b.HasIndex("OpenId")
+                        .HasDatabaseName("ix_inbox_items_open_id");
 
                     b.HasIndex("ReceivedAt")
                         .HasDatabaseName("ix_inbox_items_received_at");

@@ -1,0 +1,228 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.Contracts.Weixin;
+using Weixin.Inbox.PublicInbox.Data;
+
+namespace Weixin.Inbox.PublicInbox.Callbacks;
+
+/// <summary>WeChat's signature parameters on <c>/wx/callback</c>.</summary>
+public sealed record WeixinCallbackQuery(string? Signature, string? Timestamp, string? Nonce, string? Echostr, string? OpenId, string? EncryptType, string? MsgSignature)
+{
+    public static ValueTask<WeixinCallbackQuery?> BindAsync(HttpContext http)
+    {
+        var q = http.Request.Query;
+        return ValueTask.FromResult<WeixinCallbackQuery?>(new WeixinCallbackQuery(
+            q["signature"], q["timestamp"], q["nonce"], q["echostr"], q["openid"], q["encrypt_type"], q["msg_signature"]));
+    }
+}
+
+/// <summary>
+/// Messages and events WeChat posts to the account's server URL. Verified, stored, then the request waits up to
+/// <c>ReplyWait</c> for the intranet's reply (which may be completed through any inbox instance).
+/// </summary>
+public static class MessageCallbackApi
+{
+    public static IEndpointRouteBuilder MapMessageCallback(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/wx/callback", Verify);
+        app.MapPost("/wx/callback", ReceiveAsync);
+        return app;
+    }
+
+    /// <summary>WeChat's server-URL check: echo <c>echostr</c> when the signature holds.</summary>
+    public static IResult Verify(WeixinCallbackQuery query, IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger, HttpContext http)
+    {
+        if (!SignatureHolds(query, options.Value) || string.IsNullOrEmpty(query.Echostr))
+        {
+            logger.LogWarning("Refused server-URL verification from {RemoteIp}: bad signature", http.Connection.RemoteIpAddress);
+            return Results.Text("invalid signature", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        return Results.Text(query.Echostr, "text/plain");
+    }
+
+    public static async Task<IResult> ReceiveAsync(
+        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
+    {
+        var settings = options.Value;
+        var remote = http.Connection.RemoteIpAddress;
+        if (!SignatureHolds(query, settings))
+        {
+            logger.LogWarning("Refused message callback from {RemoteIp}: bad signature", remote);
+            return Results.Text("invalid signature", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var sent = DateTimeOffset.FromUnixTimeSeconds(long.Parse(query.Timestamp!, CultureInfo.InvariantCulture));
+        if ((lifecycle.UtcNow - sent.UtcDateTime).Duration() > settings.MaxTimestampSkew)
+        {
+            // Note: a valid signature on an old timestamp is a replay of a captured request.
+            logger.LogWarning("Refused message callback from {RemoteIp}: stale timestamp {Timestamp}", remote, query.Timestamp);
+            return Results.Text("stale timestamp", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var body = await ReadBodyAsync(http);
+        if (body is null)
+        {
+            logger.LogWarning("Refused message callback from {RemoteIp}: body over {Limit} bytes", remote, WeixinXml.MaxCharacters);
+            return Results.Text("body too large", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        string kind;
+        try
+        {
+            kind = Classify(query, body, settings);
+        }
+        catch (WeixinXmlException ex)
+        {
+            logger.LogWarning("Refused message callback from {RemoteIp}: {Reason}", remote, ex.Message);
+            return Results.Text("malformed xml", statusCode: StatusCodes.Status400BadRequest);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            logger.LogWarning("Refused message callback from {RemoteIp}: bad msg_signature", remote);
+            return Results.Text("invalid msg_signature", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var now = lifecycle.UtcNow;
+        var item = new InboxItem
+        {
+            Kind = kind,
+            Status = InboxItemStatuses.Pending,
+            ReceivedAt = now,
+            Deadline = now + settings.MessageDeadline,
+            CorrelationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            RemoteIp = remote?.ToString(),
+            Body = body,
+            Timestamp = query.Timestamp,
+            Nonce = Clip(query.Nonce, 64),
+            EncryptType = Clip(query.EncryptType, 16),
+            MsgSignature = Clip(query.MsgSignature, 64),
+            OpenId = Clip(query.OpenId, 64),
+            WaitState = WaitStates.Waiting,
+        };
+
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
+            db.Items.Add(item);
+            await db.SaveChangesAsync(http.RequestAborted);
+            db.ItemEvents.Add(new InboxItemEvent { ItemId = item.Id, At = now, Type = InboxEventTypes.Received, Detail = $"{kind} callback ({(item.EncryptType is null ? "plaintext" : "safe mode")})" });
+            await db.SaveChangesAsync(http.RequestAborted);
+            await tx.CommitAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or DbUpdateException)
+        {
+            // Note: 503 makes WeChat retry; answering 200 without a committed row would lose the message.
+            logger.LogError(ex, "Could not store a message callback: database unavailable");
+            return Results.Text("temporarily unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        logger.LogInformation("Stored {Kind} callback as item {ItemId} [{CorrelationId}]", kind, item.Id, item.CorrelationId);
+        var reply = await WaitForReplyAsync(item, db, lifecycle, settings, logger, http.RequestAborted);
+        return Results.Text(string.IsNullOrEmpty(reply) ? "success" : reply, "application/xml", Encoding.UTF8);
+    }
+
+    private static async Task<string?> WaitForReplyAsync(
+        InboxItem item, InboxDbContext db, ItemLifecycle lifecycle, InboxOptions settings, ILogger logger, CancellationToken aborted)
+    {
+        var until = item.ReceivedAt + settings.ReplyWait;
+        try
+        {
+            while (lifecycle.UtcNow < until)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), aborted);
+                var state = await db.Items.AsNoTracking().Where(i => i.Id == item.Id)
+                    .Select(i => new { i.WaitState, i.ReplyBody, i.Status }).SingleAsync(aborted);
+                if (state.WaitState == WaitStates.Answered)
+                {
+                    return state.ReplyBody;
+                }
+
+                if (state.Status is InboxItemStatuses.Failed or InboxItemStatuses.Expired)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // WeChat hung up early; fall through and close the window so the reply goes by customer service.
+        }
+        catch (DbException ex)
+        {
+            logger.LogWarning(ex, "Lost the database while waiting for item {ItemId}'s reply [{CorrelationId}]", item.Id, item.CorrelationId);
+            return null;
+        }
+
+        // Note: the completion may land at this very moment; the conditional update decides who won.
+        var closed = await db.Items.Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.WaitState, WaitStates.Gone), CancellationToken.None);
+        if (closed == 1)
+        {
+            await lifecycle.RecordAsync(item.Id, InboxEventTypes.PassiveWindowClosed, null,
+                $"no reply within {settings.ReplyWait.TotalSeconds:0.#} s; answered success", CancellationToken.None);
+            logger.LogInformation("Item {ItemId}: no reply within the wait, answered success [{CorrelationId}]", item.Id, item.CorrelationId);
+            return null;
+        }
+
+        return await db.Items.AsNoTracking().Where(i => i.Id == item.Id).Select(i => i.ReplyBody).SingleAsync(CancellationToken.None);
+    }
+
+    private static bool SignatureHolds(WeixinCallbackQuery query, InboxOptions settings) =>
+        query.Timestamp is { Length: > 0 and <= 16 } && long.TryParse(query.Timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+        && query.Nonce is { Length: > 0 and <= 64 }
+        && WeixinSignature.Verify(query.Signature, settings.WeixinToken, query.Timestamp, query.Nonce);
+
+    /// <summary>message or event; in safe mode the content is unreadable here, so also checks msg_signature.</summary>
+    private static string Classify(WeixinCallbackQuery query, string body, InboxOptions settings)
+    {
+        var fields = WeixinXml.ReadFields(body);
+        if (string.Equals(query.EncryptType, "aes", StringComparison.Ordinal))
+        {
+            if (!fields.TryGetValue("Encrypt", out var encrypt) || encrypt.Length == 0)
+            {
+                throw new WeixinXmlException("<Encrypt> is missing.");
+            }
+
+            if (!WeixinSignature.Verify(query.MsgSignature, settings.WeixinToken, query.Timestamp!, query.Nonce!, encrypt))
+            {
+                throw new UnauthorizedAccessException();
+            }
+
+            // Note: compatible mode also carries the plaintext fields; pure safe mode does not.
+            return fields.TryGetValue("MsgType", out var compatType) && compatType == "event" ? InboxItemKinds.Event : InboxItemKinds.Message;
+        }
+
+        var message = WeixinXml.ParseMessage(body);
+        return message.IsEvent ? InboxItemKinds.Event : InboxItemKinds.Message;
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > WeixinXml.MaxCharacters)
+        {
+            return null;
+        }
+
+        var buffer = new byte[WeixinXml.MaxCharacters + 1];
+        var total = 0;
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(buffer.AsMemory(total), http.RequestAborted)) > 0)
+        {
+            total += read;
+            if (total > WeixinXml.MaxCharacters)
+            {
+                return null;
+            }
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    private static string? Clip(string? value, int max) => string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
+}
