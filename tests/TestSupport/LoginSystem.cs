@@ -8,6 +8,9 @@ using Weixin.Inbox.Contracts.Signing;
 
 namespace Weixin.Inbox.Testing;
 
+/// <summary>What the simulator reports after WeChat delivered a user's message (and its retries).</summary>
+public sealed record SimulatedDelivery(string Via, string? Reply, int Attempts, long ElapsedMs);
+
 /// <summary>Settings that differ between test fixtures.</summary>
 public sealed record LoginSystemSettings
 {
@@ -15,8 +18,17 @@ public sealed record LoginSystemSettings
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>WeChat's per-attempt timeout in the simulator (5 s like WeChat; shorter forces retries).</summary>
+    public TimeSpan WeixinCallbackTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Extra return prefix the gateway allows but the inbox does not (to test the inbox's own check).</summary>
     public bool GatewayAllowsForeignPrefix { get; init; }
+
+    /// <summary>
+    /// Base address of the LAN app the browser returns to (e.g. a CrmApp process started on a chosen port);
+    /// default null: the in-process <see cref="LandingApp"/>.
+    /// </summary>
+    public Uri? AppBaseAddress { get; init; }
 }
 
 /// <summary>
@@ -25,6 +37,7 @@ public sealed record LoginSystemSettings
 /// </summary>
 public sealed class LoginSystem : IAsyncDisposable
 {
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private readonly ServiceProvider _clients;
 
     private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey)
@@ -70,21 +83,25 @@ public sealed class LoginSystem : IAsyncDisposable
     /// <summary>A return URL the gateway accepts (when so configured) but the inbox does not.</summary>
     public string ForeignReturnUrl { get; private init; } = "";
 
-    public string ReturnUrl => new Uri(Landing.BaseAddress, "/login/weixin/done").ToString();
+    /// <summary>The LAN app's base address: <see cref="LoginSystemSettings.AppBaseAddress"/> when set, else the landing app's.</summary>
+    public Uri AppBaseAddress => Settings.AppBaseAddress ?? Landing.BaseAddress;
+
+    public string ReturnUrl => new Uri(AppBaseAddress, "/login/weixin/done").ToString();
 
     public static async Task<LoginSystem> StartAsync(LoginSystemSettings? settings = null, string? name = null)
     {
         settings ??= new LoginSystemSettings();
         var database = await TestDatabase.CreateAsync();
         var logPrefix = name ?? database.Prefix;
-        var landing = await LandingApp.StartAsync();
         var foreignPrefix = $"http://127.0.0.1:{TestEnvironment.FreePort()}/";
         var pollerKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var gatewayKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var landing = await LandingApp.StartAsync(gatewayKey);
         var simPort = TestEnvironment.FreePort();
         var inboxPort = TestEnvironment.FreePort();
         var pollerPort = TestEnvironment.FreePort();
-        var appPrefix = landing.BaseAddress.ToString();
+        var appBase = settings.AppBaseAddress ?? landing.BaseAddress;
+        var appPrefix = appBase.ToString();
         var weixinToken = "tok" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
 
@@ -100,6 +117,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Simulator__Token"] = weixinToken,
             ["Simulator__EncodingAESKey"] = aesKey,
             ["Simulator__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/callback",
+            ["Simulator__CallbackTimeout"] = settings.WeixinCallbackTimeout.ToString("c"),
         }, logPrefix);
 
         var inbox = new ServiceProcess("inbox", "PublicInbox", inboxPort, new Dictionary<string, string>
@@ -107,7 +125,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["ConnectionStrings__Inbox"] = database.ServiceConnection(database.InboxDatabase),
             ["Inbox__PublicBaseUrl"] = $"http://127.0.0.1:{inboxPort}",
             ["Inbox__AllowedRedirectPrefixes__0"] = appPrefix,
-            ["Inbox__RetryLoginUrl"] = new Uri(landing.BaseAddress, "/login/weixin").ToString(),
+            ["Inbox__RetryLoginUrl"] = new Uri(appBase, "/login/weixin").ToString(),
             ["Inbox__LoginTimeout"] = settings.LoginTimeout.ToString("c"),
             ["Inbox__LeaseDuration"] = settings.LeaseDuration.ToString("c"),
             ["Inbox__SweepInterval"] = "00:00:01",
@@ -128,7 +146,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Weixin__OpenBaseUrl"] = $"http://127.0.0.1:{simPort}",
             ["OAuth__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/oauth/callback",
             ["OAuth__AllowedReturnPrefixes__0"] = appPrefix,
-            ["OAuth__DefaultErrorUrl"] = new Uri(landing.BaseAddress, "/login").ToString(),
+            ["OAuth__DefaultErrorUrl"] = new Uri(appBase, "/login").ToString(),
             ["Weixin__Token"] = weixinToken,
             ["Weixin__EncodingAESKey"] = aesKey,
             ["Messages__LoginUrl"] = new Uri(landing.BaseAddress, "/login/weixin").ToString(),
@@ -176,6 +194,28 @@ public sealed class LoginSystem : IAsyncDisposable
         using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
         using var response = await http.PostAsJsonAsync("/sim/faults", new { accessTokenErrcode = errcode, count, delayMs = (int)delay.TotalMilliseconds });
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The simulated user sends a message or event through WeChat (with WeChat's timeout and retries).</summary>
+    public async Task<SimulatedDelivery> SendAsUserAsync(string openId, string type, string? content = null, string? eventKey = null, string mode = "plain")
+    {
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var response = await http.PostAsJsonAsync($"/sim/users/{Uri.EscapeDataString(openId)}/messages", new { type, content, eventKey, mode });
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Simulator refused the message ({(int)response.StatusCode}): {text}");
+        }
+
+        return System.Text.Json.JsonSerializer.Deserialize<SimulatedDelivery>(text, WebJson)!;
+    }
+
+    /// <summary>Everything the simulated user received, in order.</summary>
+    public async Task<IReadOnlyList<System.Text.Json.JsonElement>> ReceivedByAsync(string openId)
+    {
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
+        var list = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/sim/users/{Uri.EscapeDataString(openId)}/received");
+        return list.ValueKind == System.Text.Json.JsonValueKind.Array ? list.EnumerateArray().ToList() : list.GetProperty("items").EnumerateArray().ToList();
     }
 
     /// <summary>The simulator's call counters.</summary>

@@ -1,7 +1,9 @@
 using Weixin.Inbox.WeixinSimulator;
+using Weixin.Inbox.WeixinSimulator.Api;
 using Weixin.Inbox.WeixinSimulator.Control;
 using Weixin.Inbox.WeixinSimulator.Diagnostics;
 using Weixin.Inbox.WeixinSimulator.Home;
+using Weixin.Inbox.WeixinSimulator.Messaging;
 using Weixin.Inbox.WeixinSimulator.OAuth;
 using Weixin.Inbox.WeixinSimulator.Users;
 
@@ -20,6 +22,8 @@ app.UseRequestLine();
 app.MapHome();
 app.MapOAuth();
 app.MapAvatars();
+app.MapCgiBin();
+app.MapMessaging();
 app.MapSimControl();
 
 app.Run();

@@ -22,11 +22,58 @@ public sealed class SimulatorOptions
     /// <summary>How long an OAuth code can be exchanged. Default <c>00:05:00</c> (WeChat's value).</summary>
     public TimeSpan CodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Lifetime of a web-authorization access_token (<c>expires_in</c>). Default <c>02:00:00</c> (7200 s).</summary>
+    /// <summary>
+    /// Lifetime (<c>expires_in</c>) of every access_token the simulator issues: web-authorization tokens
+    /// (sns/oauth2) and API tokens (cgi-bin/token, cgi-bin/stable_token). Default <c>02:00:00</c> (7200 s).
+    /// </summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>Lifetime of a refresh_token. Default <c>30.00:00:00</c> (WeChat's value).</summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Where "WeChat" posts user messages and events: the inbox's <c>/wx/callback</c>, e.g.
+    /// <c>http://127.0.0.1:5000/wx/callback</c>. Default empty: messaging is off and
+    /// <c>POST /sim/users/{openid}/messages</c> answers 409 saying so.
+    /// </summary>
+    public string CallbackUrl { get; set; } = "";
+
+    /// <summary>The Token configured on the official account (signs every callback). Default <c>sim_token_for_local_tests</c>.</summary>
+    [Required]
+    public string Token { get; set; } = "sim_token_for_local_tests";
+
+    /// <summary>
+    /// The 43-character EncodingAESKey for compatible and safe mode (encrypted with <see cref="AppId"/>).
+    /// Default <c>SimulatorTestEncodingAesKey0123456789abcdef</c>.
+    /// </summary>
+    [Required]
+    public string EncodingAESKey { get; set; } = "SimulatorTestEncodingAesKey0123456789abcdef";
+
+    /// <summary>The account's original id (ToUserName of every callback). Default <c>gh_sim_official01</c>.</summary>
+    [Required]
+    public string OriginalId { get; set; } = "gh_sim_official01";
+
+    /// <summary>How long one callback attempt waits for the answer. Default <c>00:00:05</c> (WeChat's value).</summary>
+    public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many times in total one message is posted when the answer times out, fails to connect or is not
+    /// HTTP 200: the first try plus up to two retries. Default <c>3</c> (WeChat: "重试三次" in total).
+    /// </summary>
+    [Range(1, 10)]
+    public int CallbackAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// When the passive answer is empty (or every attempt failed), how long the control API waits for a
+    /// customer-service message to the user before it answers <c>via: none</c>. Default <c>00:00:20</c>.
+    /// </summary>
+    public TimeSpan CustomerServiceWait { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long after the user's last message, click or subscribe message/custom/send still reaches them
+    /// (later: 45015). Default <c>2.00:00:00</c> (48 h). Note: write days as days: .NET reads "48:00:00" as 48 days.
+    /// </summary>
+    public TimeSpan ServiceWindow { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>
     /// Test users offered on the authorize page. Default: none configured, in which case

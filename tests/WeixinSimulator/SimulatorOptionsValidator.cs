@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.WeixinSimulator.Users;
 
 namespace Weixin.Inbox.WeixinSimulator;
@@ -23,6 +24,37 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         if (options.RefreshTokenLifetime <= TimeSpan.Zero)
         {
             failures.Add("Simulator:RefreshTokenLifetime must be positive.");
+        }
+
+        if (!string.IsNullOrEmpty(options.CallbackUrl)
+            && !(Uri.TryCreate(options.CallbackUrl, UriKind.Absolute, out var callback)
+                 && (callback.Scheme == Uri.UriSchemeHttp || callback.Scheme == Uri.UriSchemeHttps)))
+        {
+            failures.Add("Simulator:CallbackUrl must be empty (messaging off) or an absolute http(s) URL such as http://127.0.0.1:5000/wx/callback.");
+        }
+
+        try
+        {
+            _ = new WeixinMessageCrypto(options.EncodingAESKey ?? "", options.AppId ?? "");
+        }
+        catch (ArgumentException)
+        {
+            failures.Add("Simulator:EncodingAESKey must be 43 base64 characters (letters and digits), as WeChat generates it.");
+        }
+
+        if (options.CallbackTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Simulator:CallbackTimeout must be positive.");
+        }
+
+        if (options.CustomerServiceWait < TimeSpan.Zero)
+        {
+            failures.Add("Simulator:CustomerServiceWait must not be negative.");
+        }
+
+        if (options.ServiceWindow <= TimeSpan.Zero)
+        {
+            failures.Add("Simulator:ServiceWindow must be positive.");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

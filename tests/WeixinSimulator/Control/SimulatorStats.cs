@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Weixin.Inbox.WeixinSimulator.Control;
 
-/// <summary>How often WeChat was called, so tests can check a login cost exactly one exchange.</summary>
+/// <summary>How often WeChat was called, so tests can check a login cost exactly one exchange, or a reply one send.</summary>
 internal sealed class SimulatorStats
 {
     private long _codesIssued;
@@ -10,6 +10,11 @@ internal sealed class SimulatorStats
     private long _refreshCalls;
     private long _userinfoCalls;
     private long _authCalls;
+    private long _tokenFetches;
+    private long _stableTokenFetches;
+    private long _customSends;
+    private long _messagesSent;
+    private long _callbackAttempts;
     private readonly ConcurrentDictionary<int, long> _errors = new();
 
     public void CodeIssued() => Interlocked.Increment(ref _codesIssued);
@@ -17,6 +22,19 @@ internal sealed class SimulatorStats
     public void RefreshCall() => Interlocked.Increment(ref _refreshCalls);
     public void UserinfoCall() => Interlocked.Increment(ref _userinfoCalls);
     public void AuthCall() => Interlocked.Increment(ref _authCalls);
+    public void CustomSend() => Interlocked.Increment(ref _customSends);
+    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
+    public void CallbackAttempt() => Interlocked.Increment(ref _callbackAttempts);
+
+    public void TokenFetch(bool stable)
+    {
+        Interlocked.Increment(ref _tokenFetches);
+        if (stable)
+        {
+            Interlocked.Increment(ref _stableTokenFetches);
+        }
+    }
+
     public void Error(int errcode) => _errors.AddOrUpdate(errcode, 1, static (_, n) => n + 1);
 
     public StatsResponse Snapshot() => new(
@@ -25,6 +43,11 @@ internal sealed class SimulatorStats
         Interlocked.Read(ref _refreshCalls),
         Interlocked.Read(ref _userinfoCalls),
         Interlocked.Read(ref _authCalls),
+        Interlocked.Read(ref _tokenFetches),
+        Interlocked.Read(ref _stableTokenFetches),
+        Interlocked.Read(ref _customSends),
+        Interlocked.Read(ref _messagesSent),
+        Interlocked.Read(ref _callbackAttempts),
         new SortedDictionary<int, long>(_errors));
 }
 
@@ -33,6 +56,11 @@ internal sealed class SimulatorStats
 /// <param name="RefreshCalls">Calls to sns/oauth2/refresh_token.</param>
 /// <param name="UserinfoCalls">Calls to sns/userinfo.</param>
 /// <param name="AuthCalls">Calls to sns/auth.</param>
+/// <param name="TokenFetches">Calls to cgi-bin/token and cgi-bin/stable_token, successful or not.</param>
+/// <param name="StableTokenFetches">Of those, calls to cgi-bin/stable_token.</param>
+/// <param name="CustomSends">Calls to message/custom/send, successful or not.</param>
+/// <param name="MessagesSent">User messages and events sent through the control API or the chat page.</param>
+/// <param name="CallbackAttempts">POSTs to the callback URL, retries included.</param>
 /// <param name="Errors">How often each errcode was answered (injected faults included).</param>
 internal sealed record StatsResponse(
     long CodesIssued,
@@ -40,4 +68,9 @@ internal sealed record StatsResponse(
     long RefreshCalls,
     long UserinfoCalls,
     long AuthCalls,
+    long TokenFetches,
+    long StableTokenFetches,
+    long CustomSends,
+    long MessagesSent,
+    long CallbackAttempts,
     IDictionary<int, long> Errors);

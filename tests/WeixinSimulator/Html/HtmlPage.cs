@@ -26,6 +26,9 @@ internal static class HtmlPage
         .error .icon{font-size:56px;color:#fa5151}
         code{font-size:13px;background:#f6f6f6;padding:1px 4px;border-radius:3px;word-break:break-all}
         li{margin:6px 0}
+        .field{width:100%;padding:10px;font-size:16px;border:1px solid #e5e5e5;border-radius:6px}
+        .pre{white-space:pre-wrap;word-break:break-word}
+        select{font-size:16px;max-width:100%}
         """;
 
     /// <summary>HTML-encodes text for element content and attribute values.</summary>

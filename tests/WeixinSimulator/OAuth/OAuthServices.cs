@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,9 +31,7 @@ internal sealed record OAuthServices(
     {
         Stats.Error(errcode);
         Logger.LogWarning("{Endpoint} answered errcode {Errcode}", endpoint, errcode);
-        var rid = string.Create(CultureInfo.InvariantCulture,
-            $"{Time.GetUtcNow().ToUnixTimeSeconds():x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}");
-        return TypedResults.Ok(new WeixinError(errcode, $"{WeixinErrors.MessageFor(errcode)}, rid: {rid}"));
+        return TypedResults.Ok(WeixinAnswers.Error(errcode, Time));
     }
 
     public Ok<AccessTokenResponse> TokenAnswer(string accessToken, string refreshToken, string openId, string scope) =>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 
 namespace Weixin.Inbox.WeixinSimulator.OAuth;
@@ -28,6 +30,19 @@ internal sealed record UserInfoResponse(
     [property: JsonPropertyName("privilege")] string[] Privilege,
     [property: JsonPropertyName("unionid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnionId);
 
+/// <summary>WeChat's <c>{"errcode":0,"errmsg":"ok"}</c> and error answers, the errmsg carrying a rid as WeChat's do.</summary>
+internal static class WeixinAnswers
+{
+    public static WeixinError Ok { get; } = new(0, "ok");
+
+    public static WeixinError Error(int errcode, TimeProvider time)
+    {
+        var rid = string.Create(CultureInfo.InvariantCulture,
+            $"{time.GetUtcNow().ToUnixTimeSeconds():x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}");
+        return new WeixinError(errcode, $"{WeixinErrors.MessageFor(errcode)}, rid: {rid}");
+    }
+}
+
 /// <summary>The errcodes the simulator answers, with WeChat's errmsg for each.</summary>
 internal static class WeixinErrors
 {
@@ -35,6 +50,7 @@ internal static class WeixinErrors
     public const int InvalidCredential = 40001;
     public const int InvalidGrantType = 40002;
     public const int InvalidOpenId = 40003;
+    public const int InvalidMessageType = 40008;
     public const int InvalidAppId = 40013;
     public const int InvalidCode = 40029;
     public const int InvalidRefreshToken = 40030;
@@ -48,6 +64,10 @@ internal static class WeixinErrors
     public const int OpenIdMissing = 41009;
     public const int AccessTokenExpired = 42001;
     public const int RefreshTokenExpired = 42002;
+    public const int RequireSubscribe = 43004;
+    public const int EmptyContent = 44004;
+    public const int OutOfTimeLimit = 45015;
+    public const int DataFormatError = 47001;
     public const int ApiUnauthorized = 48001;
 
     public static string MessageFor(int errcode) => errcode switch
@@ -56,6 +76,7 @@ internal static class WeixinErrors
         InvalidCredential => "invalid credential, access_token is invalid or not latest",
         InvalidGrantType => "invalid grant_type",
         InvalidOpenId => "invalid openid",
+        InvalidMessageType => "invalid message type",
         InvalidAppId => "invalid appid",
         InvalidCode => "invalid code",
         InvalidRefreshToken => "invalid refresh_token",
@@ -69,6 +90,10 @@ internal static class WeixinErrors
         OpenIdMissing => "missing openid",
         AccessTokenExpired => "access_token expired",
         RefreshTokenExpired => "refresh_token expired",
+        RequireSubscribe => "require subscribe",
+        EmptyContent => "empty content",
+        OutOfTimeLimit => "response out of time limit or subscription is canceled",
+        DataFormatError => "data format error",
         ApiUnauthorized => "api unauthorized",
         45009 => "reach max api daily quota limit",
         45011 => "api minute-quota reach limit  mustslower  retry next minute",
