@@ -62,7 +62,9 @@ public sealed class InboxOptions : IValidatableObject
         url is not null
         && Uri.TryCreate(url, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-        && AllowedRedirectPrefixes.Exists(prefix => url.StartsWith(prefix, StringComparison.Ordinal));
+        && !url.Contains("%2e", StringComparison.OrdinalIgnoreCase)
+        // Note: both the raw string and what a browser resolves it to ("/login/../admin/") must stay under the prefix.
+        && AllowedRedirectPrefixes.Exists(prefix => url.StartsWith(prefix, StringComparison.Ordinal) && uri.AbsoluteUri.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -21,6 +21,9 @@ public sealed class OAuthItemHandler(
     /// <summary>Outcome recorded when a ticket was issued.</summary>
     public const string TicketIssuedOutcome = "ticket_issued";
 
+    /// <summary>How often a busy <c>sns/userinfo</c> is retried within one attempt (the code cannot be exchanged twice).</summary>
+    public const int UserInfoRetries = 3;
+
     /// <summary>Decides what to do with a claimed <c>oauth</c> item.</summary>
     public async Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken)
     {
@@ -92,8 +95,22 @@ public sealed class OAuthItemHandler(
             return await WeixinFailureAsync(item, login, "sns/oauth2/access_token", token.Outcome, token.ErrCode, token.ErrMsg, cancellationToken);
         }
 
-        // 8. Profile.
+        // 8. Profile. Note: the code is spent now, so a later attempt could only get 40163; a busy userinfo is
+        // retried here, within this attempt, and then given up as WeChat being unavailable.
         var profile = await weixin.GetUserInfoAsync(token.Value!.AccessToken, token.Value.OpenId, cancellationToken);
+        for (var retry = 1; profile.Outcome == WeixinOutcome.Unreachable && retry <= UserInfoRetries; retry++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(300 * retry), time, cancellationToken);
+            profile = await weixin.GetUserInfoAsync(token.Value.AccessToken, token.Value.OpenId, cancellationToken);
+        }
+
+        if (profile.Outcome == WeixinOutcome.Unreachable)
+        {
+            logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): sns/userinfo unreachable after {Retries} retries: {Reason}",
+                item.Id, login.Id, item.CorrelationId, UserInfoRetries, profile.ErrMsg);
+            return await FailLoginAsync(item, login, LoginErrors.WeixinUnavailable, cancellationToken);
+        }
+
         if (profile.Outcome != WeixinOutcome.Ok)
         {
             return await WeixinFailureAsync(item, login, "sns/userinfo", profile.Outcome, profile.ErrCode, profile.ErrMsg, cancellationToken);

@@ -56,14 +56,16 @@ public static class PollerApi
 
         await using var tx = await s.Db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        // Note: SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
+        // Note: ORDER BY status, id follows the (status, id) index, so only the rows returned get locked; a plain
+        // ORDER BY id would sort first and lock every candidate, starving a poller claiming at the same moment.
+        // SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
         // other's rows; an expired lease counts as pending again, which is how a crashed poller's work returns.
         var candidates = await s.Db.Database.SqlQuery<Candidate>($"""
             SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
             WHERE (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
               AND (deadline IS NULL OR deadline > {now})
               AND FIND_IN_SET(kind, {kinds}) > 0
-            ORDER BY id
+            ORDER BY status, id
             LIMIT {request.MaxItems}
             FOR UPDATE SKIP LOCKED
             """).ToListAsync(cancellationToken);

@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.PublicInbox.Data;
+
+namespace Weixin.Inbox.PublicInbox.Tests.Data;
+
+/// <summary>The expiry transition on the real MariaDB, as the inbox's least-privilege user.</summary>
+public class ItemLifecycleTests(InboxDatabaseFixture fixture) : IClassFixture<InboxDatabaseFixture>, IAsyncLifetime
+{
+    private static readonly DateTime Now = new(2031, 5, 1, 8, 0, 0, DateTimeKind.Utc);
+
+    public Task InitializeAsync() => fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task ExpireOverdue_MarksOnlyPendingAndLeasedPastDeadline()
+    {
+        var pendingLate = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+        var leasedLate = await AddAsync(InboxItemStatuses.Leased, Now.AddSeconds(-1), leaseUntil: Now.AddSeconds(10));
+        var dueNow = await AddAsync(InboxItemStatuses.Pending, Now);
+        var pendingInTime = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(1));
+        var leasedInTime = await AddAsync(InboxItemStatuses.Leased, Now.AddSeconds(1), leaseUntil: Now.AddSeconds(-5));
+        var withoutDeadline = await AddAsync(InboxItemStatuses.Pending, null);
+        var done = await AddAsync(InboxItemStatuses.Done, Now.AddSeconds(-1));
+        var failed = await AddAsync(InboxItemStatuses.Failed, Now.AddSeconds(-1));
+        var expiredBefore = await AddAsync(InboxItemStatuses.Expired, Now.AddSeconds(-30), expiredAt: Now.AddSeconds(-20));
+
+        var count = await ExpireAsync(Now);
+
+        Assert.Equal(3, count);
+        foreach (var id in new[] { pendingLate, leasedLate, dueNow })
+        {
+            var item = await ReadAsync(id);
+            Assert.Equal(InboxItemStatuses.Expired, item.Status);
+            Assert.Equal(Now, item.ExpiredAt);
+            Assert.Null(item.LeaseId); // a late complete with the old lease cannot succeed
+        }
+
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(pendingInTime)).Status);
+        var stillLeased = await ReadAsync(leasedInTime);
+        Assert.Equal(InboxItemStatuses.Leased, stillLeased.Status);
+        Assert.NotNull(stillLeased.LeaseId);
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(withoutDeadline)).Status);
+        Assert.Equal(InboxItemStatuses.Done, (await ReadAsync(done)).Status);
+        Assert.Equal(InboxItemStatuses.Failed, (await ReadAsync(failed)).Status);
+        Assert.Equal(Now.AddSeconds(-20), (await ReadAsync(expiredBefore)).ExpiredAt);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_RecordsOneEventPerItem()
+    {
+        var neverClaimed = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+        var stuck = await AddAsync(InboxItemStatuses.Leased, Now.AddSeconds(-1), leaseUntil: Now.AddSeconds(5), attempts: 2);
+        var inTime = await AddAsync(InboxItemStatuses.Pending, Now.AddMinutes(1));
+
+        Assert.Equal(2, await ExpireAsync(Now));
+        Assert.Equal(0, await ExpireAsync(Now.AddSeconds(10)));
+
+        var events = await EventsAsync();
+        Assert.DoesNotContain(events, e => e.ItemId == inTime);
+        var first = Assert.Single(events, e => e.ItemId == neverClaimed);
+        var second = Assert.Single(events, e => e.ItemId == stuck);
+        Assert.All(new[] { first, second }, e =>
+        {
+            Assert.Equal(InboxEventTypes.Expired, e.Type);
+            Assert.Equal(Now, e.At);
+        });
+        Assert.Contains("never claimed", first.Detail, StringComparison.Ordinal);
+        Assert.Contains("2 attempt", second.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_WithAnItemId_ExpiresOnlyThatItem()
+    {
+        var asked = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+        var other = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+
+        Assert.Equal(1, await ExpireAsync(Now, asked));
+
+        Assert.Equal(InboxItemStatuses.Expired, (await ReadAsync(asked)).Status);
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(other)).Status);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_TwoInstancesRacing_ExpireEachItemOnce()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            ids.Add(await AddAsync(i % 2 == 0 ? InboxItemStatuses.Pending : InboxItemStatuses.Leased, Now.AddSeconds(-1), leaseUntil: Now.AddSeconds(5)));
+        }
+
+        using var start = new Barrier(3);
+        var counts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return ExpireAsync(Now);
+        })));
+
+        Assert.Equal(ids.Count, counts.Sum());
+        var events = await EventsAsync();
+        Assert.All(ids, id => Assert.Single(events, e => e.ItemId == id));
+    }
+
+    private async Task<int> ExpireAsync(DateTime now, long? onlyItemId = null)
+    {
+        await using var db = fixture.CreateContext();
+        var lifecycle = new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance);
+        return await lifecycle.ExpireOverdueAsync(onlyItemId, CancellationToken.None);
+    }
+
+    private async Task<long> AddAsync(string status, DateTime? deadline, DateTime? leaseUntil = null, int attempts = 0, DateTime? expiredAt = null)
+    {
+        await using var db = fixture.CreateContext();
+        var leased = status == InboxItemStatuses.Leased;
+        var item = new InboxItem
+        {
+            Kind = InboxItemKinds.OAuth,
+            Status = status,
+            ReceivedAt = Now.AddSeconds(-60),
+            Deadline = deadline,
+            CorrelationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            OAuthCode = "CODE",
+            OAuthState = "STATE",
+            Attempts = leased && attempts == 0 ? 1 : attempts,
+            LeaseId = leased ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) : null,
+            LeasedBy = leased ? "poller-a" : null,
+            LeaseUntil = leased ? leaseUntil : null,
+            ExpiredAt = expiredAt,
+        };
+        db.Items.Add(item);
+        await db.SaveChangesAsync();
+        return item.Id;
+    }
+
+    private async Task<InboxItem> ReadAsync(long id)
+    {
+        await using var db = fixture.CreateContext();
+        return await db.Items.AsNoTracking().SingleAsync(i => i.Id == id);
+    }
+
+    private async Task<List<InboxItemEvent>> EventsAsync()
+    {
+        await using var db = fixture.CreateContext();
+        return await db.ItemEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+    }
+}
