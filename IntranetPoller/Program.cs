@@ -5,6 +5,7 @@ using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.Health;
 using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
@@ -16,6 +17,13 @@ Log.Logger = new LoggerConfiguration()
 
 try
 {
+    if (args is [WeixinCryptCommand.Verb, ..])
+    {
+        // Note: the command's own arguments stay out of the configuration; only settings and environment are read.
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+        return WeixinCryptCommand.Run(args[1..], configuration, Console.Out, Console.Error, Console.In);
+    }
+
     var migrate = args is [MigrateCommand.Verb, ..];
     var builder = WebApplication.CreateBuilder(migrate ? args[1..] : args);
 
@@ -44,6 +52,7 @@ try
     builder.AddGatewayData();
     builder.AddWeixinApi();
     builder.AddOAuth();
+    builder.AddMessages();
     builder.AddInboxPolling();
     builder.AddGateway();
 

@@ -4,7 +4,10 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Weixin.Inbox.IntranetPoller.Data;
 
-/// <summary>The gateway database (<c>weixin_gateway</c>): logins, the WeChat user directory, the replay store.</summary>
+/// <summary>
+/// The gateway database (<c>weixin_gateway</c>): logins, the WeChat user directory, handled messages, the
+/// access_token, the replay store.
+/// </summary>
 public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
 {
     /// <summary>
@@ -12,11 +15,20 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     /// </summary>
     public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
 
+    /// <summary>Longest <c>weixin_messages.dedup_key</c>; longer keys are stored as their SHA-256.</summary>
+    public const int MaxDedupKeyLength = 200;
+
     /// <summary>Started logins (<c>weixin_logins</c>).</summary>
     public DbSet<WeixinLogin> Logins => Set<WeixinLogin>();
 
     /// <summary>The WeChat user directory (<c>weixin_users</c>).</summary>
     public DbSet<WeixinUserEntry> Users => Set<WeixinUserEntry>();
+
+    /// <summary>Handled WeChat messages and events, with their reply and its delivery (<c>weixin_messages</c>).</summary>
+    public DbSet<WeixinMessageEntry> Messages => Set<WeixinMessageEntry>();
+
+    /// <summary>The account's access_token (<c>access_tokens</c>).</summary>
+    public DbSet<AccessTokenEntry> AccessTokens => Set<AccessTokenEntry>();
 
     /// <summary>Recently seen signed request ids (<c>request_ids</c>).</summary>
     public DbSet<RequestIdEntry> RequestIds => Set<RequestIdEntry>();
@@ -65,6 +77,30 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             user.Property(u => u.Province).HasMaxLength(64);
             user.Property(u => u.City).HasMaxLength(64);
             user.Property(u => u.Country).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<WeixinMessageEntry>(message =>
+        {
+            message.ToTable("weixin_messages");
+            message.HasKey(m => m.DedupKey);
+            message.Property(m => m.DedupKey).HasMaxLength(MaxDedupKeyLength).IsAscii();
+            message.Property(m => m.CorrelationId).HasMaxLength(64).IsAscii();
+            message.Property(m => m.OpenId).HasMaxLength(64).IsAscii();
+            message.Property(m => m.MsgType).HasMaxLength(32).IsAscii();
+            message.Property(m => m.Event).HasMaxLength(64).IsAscii();
+            message.Property(m => m.Status).HasMaxLength(16).IsAscii();
+            message.Property(m => m.ReplyXml).HasColumnType("text");
+            message.Property(m => m.DeliveredVia).HasMaxLength(16).IsAscii();
+            message.Property(m => m.LastError).HasMaxLength(512);
+            message.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        });
+
+        modelBuilder.Entity<AccessTokenEntry>(token =>
+        {
+            token.ToTable("access_tokens");
+            token.HasKey(t => t.AppId);
+            token.Property(t => t.AppId).HasMaxLength(64).IsAscii();
+            token.Property(t => t.Token).HasMaxLength(512).IsAscii();
         });
 
         modelBuilder.Entity<RequestIdEntry>(request =>

@@ -29,7 +29,7 @@ public sealed class WeixinUserEntry
     /// <summary>Country at the last login (usually blank).</summary>
     public string? Country { get; set; }
 
-    /// <summary>First login through the gateway.</summary>
+    /// <summary>First login or follow seen by the gateway.</summary>
     public DateTimeOffset FirstSeenAt { get; set; }
 
     /// <summary>Latest login through the gateway.</summary>
@@ -37,6 +37,15 @@ public sealed class WeixinUserEntry
 
     /// <summary>Number of completed logins.</summary>
     public int LoginCount { get; set; }
+
+    /// <summary>True while the user follows the official account (as of the latest subscribe/unsubscribe event).</summary>
+    public bool Subscribed { get; set; }
+
+    /// <summary>WeChat's time of the latest subscribe event.</summary>
+    public DateTimeOffset? SubscribedAt { get; set; }
+
+    /// <summary>WeChat's time of the latest unsubscribe event.</summary>
+    public DateTimeOffset? UnsubscribedAt { get; set; }
 
     /// <summary>The wire form shared with LAN applications.</summary>
     public WeixinUser ToContract() =>

@@ -1,21 +1,23 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Refit;
 using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 
 namespace Weixin.Inbox.IntranetPoller.Jobs;
 
 /// <summary>
-/// Claims pending items from the PublicInbox, processes them and reports each result back. Runs every
-/// <c>Poller:Interval</c>; keeps claiming while full batches come back.
+/// Claims pending items from the PublicInbox, processes them (up to <c>Poller:MaxConcurrency</c> at once) and
+/// reports each result back. Runs every <c>Poller:Interval</c>; keeps claiming while full batches come back or
+/// items are still in flight.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class PollInboxJob(
     IServiceScopeFactory scopes,
     IOptionsMonitor<PollerOptions> options,
+    IOptionsMonitor<MessagesOptions> messages,
     InboxReachability reachability,
     TimeProvider time,
     ILogger<PollInboxJob> logger) : IJob
@@ -26,6 +28,9 @@ public sealed class PollInboxJob(
     /// <summary>Most claims in one run, so a flood cannot keep one run going forever.</summary>
     public const int MaxRoundsPerRun = 20;
 
+    private static readonly string[] LoginKinds = [InboxItemKinds.OAuth];
+    private static readonly string[] AllKinds = [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event];
+
     /// <inheritdoc />
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
@@ -35,18 +40,22 @@ public sealed class PollInboxJob(
             return;
         }
 
+        var kinds = messages.CurrentValue.IsEnabled ? AllKinds : LoginKinds;
+        // Note: the scope (and the inbox client in it) outlives the items still running when the loop ends.
+        await using var scope = scopes.CreateAsyncScope();
+        var running = new List<Task>();
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
             for (var round = 0; round < MaxRoundsPerRun; round++)
             {
+                var wanted = Math.Min(poller.BatchSize, poller.MaxConcurrency - running.Count);
                 var started = time.GetTimestamp();
                 IInboxPollerApi inbox;
                 ClaimResponse claimed;
                 try
                 {
                     inbox = scope.ServiceProvider.GetRequiredService<IInboxPollerApi>();
-                    claimed = await inbox.ClaimAsync(new ClaimRequest(poller.PollerId, poller.BatchSize, [InboxItemKinds.OAuth]), cancellationToken);
+                    claimed = await inbox.ClaimAsync(new ClaimRequest(poller.PollerId, wanted, kinds), cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -61,13 +70,26 @@ public sealed class PollInboxJob(
 
                 foreach (var item in claimed.Items)
                 {
-                    await ProcessAsync(inbox, item, cancellationToken);
+                    running.Add(ProcessAsync(inbox, item, cancellationToken));
                 }
 
-                if (claimed.Items.Count < poller.BatchSize)
+                if (claimed.Items.Count < wanted)
                 {
-                    return;
+                    if (running.Count == 0)
+                    {
+                        return;
+                    }
+
+                    // Note: the queue is empty for now, but items are still in flight (a slow CRM hook). Claim again
+                    // after an interval instead of waiting for them, so new messages meet their WeChat request in time.
+                    await Task.WhenAny(Task.WhenAll(running), Task.Delay(poller.Interval, time, cancellationToken));
                 }
+                else if (running.Count >= poller.MaxConcurrency)
+                {
+                    await Task.WhenAny(running);
+                }
+
+                running.RemoveAll(t => t.IsCompleted);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -75,17 +97,40 @@ public sealed class PollInboxJob(
             // Note: shutting down. Not refired: unfinished items keep their lease and return to the inbox's queue when it ends.
             logger.LogInformation("Polling stopped by shutdown");
         }
+        finally
+        {
+            await DrainAsync(running);
+        }
+    }
+
+    private static async Task DrainAsync(List<Task> running)
+    {
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        catch (OperationCanceledException)
+        {
+            // Note: cancelled by shutdown; ProcessAsync handles every other failure itself.
+        }
     }
 
     private async Task ProcessAsync(IInboxPollerApi inbox, ClaimedItem item, CancellationToken cancellationToken)
     {
+        // Note: return to the claim loop at once; the item goes on concurrently.
+        await Task.Yield();
+        await using var itemScope = scopes.CreateAsyncScope();
+        var services = itemScope.ServiceProvider;
         ItemDecision decision;
         try
         {
-            await using var itemScope = scopes.CreateAsyncScope();
-            decision = item.Kind == InboxItemKinds.OAuth
-                ? await itemScope.ServiceProvider.GetRequiredService<OAuthItemHandler>().HandleAsync(item, cancellationToken)
-                : new ItemDecision.RetryLater($"kind '{item.Kind}' is not handled by this poller");
+            decision = item.Kind switch
+            {
+                InboxItemKinds.OAuth => await services.GetRequiredService<OAuthItemHandler>().HandleAsync(item, cancellationToken),
+                InboxItemKinds.Message or InboxItemKinds.Event when messages.CurrentValue.IsEnabled =>
+                    await services.GetRequiredService<MessageItemHandler>().HandleAsync(item, cancellationToken),
+                _ => new ItemDecision.RetryLater($"kind '{item.Kind}' is not handled by this poller"),
+            };
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -97,7 +142,15 @@ public sealed class PollInboxJob(
         switch (decision)
         {
             case ItemDecision.Complete complete:
-                await CompleteAsync(inbox, item, complete, cancellationToken);
+                await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, complete.RedirectUrl, complete.Outcome), cancellationToken);
+                break;
+            case ItemDecision.Reply reply:
+                var response = await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, Outcome: reply.Outcome, ReplyBody: reply.Body), cancellationToken);
+                if (response is not null && reply.DedupKey is not null)
+                {
+                    await DeliverAsync(services, item, reply.DedupKey, response.DeliveredPassively, cancellationToken);
+                }
+
                 break;
             case ItemDecision.RetryLater retry:
                 await FailAsync(inbox, item, retry.Error, retry: true, cancellationToken);
@@ -108,13 +161,28 @@ public sealed class PollInboxJob(
         }
     }
 
-    private async Task CompleteAsync(IInboxPollerApi inbox, ClaimedItem item, ItemDecision.Complete complete, CancellationToken cancellationToken)
+    private async Task DeliverAsync(IServiceProvider services, ClaimedItem item, string dedupKey, bool? deliveredPassively, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await inbox.CompleteAsync(item.Id, new CompleteRequest(item.LeaseId, complete.RedirectUrl, complete.Outcome), cancellationToken);
+            await services.GetRequiredService<ReplyDelivery>().AfterCompleteAsync(item, dedupKey, deliveredPassively, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Note: a claimed customer-service send stays pending_send and the retry job takes it up when its hold ends.
+            logger.LogError(ex, "Item {ItemId} (correlation {CorrelationId}): recording the delivery of {DedupKey} failed",
+                item.Id, item.CorrelationId, dedupKey);
+        }
+    }
+
+    private async Task<CompleteResponse?> CompleteAsync(IInboxPollerApi inbox, ClaimedItem item, CompleteRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await inbox.CompleteAsync(item.Id, request, cancellationToken);
             logger.LogInformation("Item {ItemId} (correlation {CorrelationId}) completed: {Outcome}, inbox status {Status}",
-                item.Id, item.CorrelationId, complete.Outcome, response.Status);
+                item.Id, item.CorrelationId, request.Outcome, response.Status);
+            return response;
         }
         catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {
@@ -124,16 +192,18 @@ public sealed class PollInboxJob(
         }
         catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
         {
-            // Note: the redirect carries the ticket, so neither it nor the inbox's echo of it is logged.
+            // Note: the redirect carries the ticket and the reply the user's data, so neither they nor the inbox's echo is logged.
             logger.LogError("Item {ItemId} (correlation {CorrelationId}): inbox refused the completion ({Outcome}); failing the item",
-                item.Id, item.CorrelationId, complete.Outcome);
-            await FailAsync(inbox, item, $"inbox refused completion with outcome {complete.Outcome} (HTTP 400)", retry: false, cancellationToken);
+                item.Id, item.CorrelationId, request.Outcome);
+            await FailAsync(inbox, item, $"inbox refused completion with outcome {request.Outcome} (HTTP 400)", retry: false, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Note: the lease will lapse and the item come back; the handler then repeats the same answer.
             logger.LogWarning("Item {ItemId} (correlation {CorrelationId}): could not complete: {Reason}", item.Id, item.CorrelationId, Describe(ex));
         }
+
+        return null;
     }
 
     private async Task FailAsync(IInboxPollerApi inbox, ClaimedItem item, string error, bool retry, CancellationToken cancellationToken)

@@ -23,6 +23,13 @@ public sealed class PollerOptions : IValidatableObject
     [Range(1, 100)]
     public int BatchSize { get; set; } = 10;
 
+    /// <summary>
+    /// Items processed at once, 1–64. Default 8. A slow item (a CRM hook taking seconds) then does not hold up the
+    /// messages behind it, whose WeChat requests wait only a few seconds for their reply.
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 8;
+
     /// <summary>False runs only the gateway API (no polling). Default true.</summary>
     public bool Enabled { get; set; } = true;
 

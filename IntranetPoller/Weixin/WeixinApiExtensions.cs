@@ -5,7 +5,10 @@ namespace Weixin.Inbox.IntranetPoller.Weixin;
 /// <summary>Registration of the WeChat API client.</summary>
 public static class WeixinApiExtensions
 {
-    /// <summary>Adds <see cref="WeixinOptions"/>, <see cref="WeixinOAuthClient"/> and <see cref="AuthorizeUrlBuilder"/>.</summary>
+    /// <summary>
+    /// Adds <see cref="WeixinOptions"/>, <see cref="WeixinOAuthClient"/>, <see cref="WeixinServiceClient"/>,
+    /// <see cref="AccessTokenProvider"/> and <see cref="AuthorizeUrlBuilder"/>.
+    /// </summary>
     public static IHostApplicationBuilder AddWeixinApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WeixinOptions>()
@@ -13,16 +16,20 @@ public static class WeixinApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddHttpClient<WeixinOAuthClient>((services, http) =>
-            {
-                // Note: trailing '/' and relative paths, so an ApiBaseUrl with a path (a proxy) keeps it.
-                http.BaseAddress = new Uri(services.GetRequiredService<IOptions<WeixinOptions>>().Value.ApiBaseUrl.AbsoluteUri.TrimEnd('/') + "/");
-                http.Timeout = TimeSpan.FromSeconds(10);
-            })
+        builder.Services.AddHttpClient<WeixinOAuthClient>(ConfigureApiClient)
             // Note: HttpClient's own request logging would print URLs carrying the AppSecret, codes and access tokens.
             .RemoveAllLoggers();
+        builder.Services.AddHttpClient<WeixinServiceClient>(ConfigureApiClient).RemoveAllLoggers();
+        builder.Services.AddScoped<AccessTokenProvider>();
 
         builder.Services.AddSingleton<AuthorizeUrlBuilder>();
         return builder;
+    }
+
+    private static void ConfigureApiClient(IServiceProvider services, HttpClient http)
+    {
+        // Note: trailing '/' and relative paths, so an ApiBaseUrl with a path (a proxy) keeps it.
+        http.BaseAddress = new Uri(services.GetRequiredService<IOptions<WeixinOptions>>().Value.ApiBaseUrl.AbsoluteUri.TrimEnd('/') + "/");
+        http.Timeout = TimeSpan.FromSeconds(10);
     }
 }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 
@@ -50,59 +47,11 @@ public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOpt
         return GetAsync<WeixinUserInfo>(query, u => !string.IsNullOrEmpty(u.OpenId), cancellationToken);
     }
 
-    private async Task<WeixinResult<T>> GetAsync<T>(string pathAndQuery, Func<T, bool> isComplete, CancellationToken cancellationToken)
+    private Task<WeixinResult<T>> GetAsync<T>(string pathAndQuery, Func<T, bool> isComplete, CancellationToken cancellationToken)
         where T : class
     {
-        // Note: the URL carries the AppSecret, the code or the access_token, so neither it nor an exception
-        // message that could echo it is ever put into a result or a log line; only the path is.
         var path = pathAndQuery[..pathAndQuery.IndexOf('?', StringComparison.Ordinal)];
-        string body;
-        try
-        {
-            using var response = await http.GetAsync(new Uri(pathAndQuery, UriKind.Relative), cancellationToken);
-            if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
-            {
-                return WeixinResult.Unreachable<T>($"{path} answered HTTP {(int)response.StatusCode}");
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                return WeixinResult.Error<T>((int)response.StatusCode, $"{path} answered HTTP {(int)response.StatusCode}");
-            }
-
-            body = await response.Content.ReadAsStringAsync(cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            return WeixinResult.Unreachable<T>($"{path}: network error {ex.HttpRequestError}");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return WeixinResult.Unreachable<T>($"{path}: timed out after {http.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("errcode", out var errCodeElement)
-                && errCodeElement.TryGetInt32(out var errCode) && errCode != 0)
-            {
-                var errMsg = document.RootElement.TryGetProperty("errmsg", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                return errCode == WeixinErrorCodes.SystemBusy
-                    ? WeixinResult.Unreachable<T>($"{path}: errcode -1 (system busy) {errMsg}", errCode)
-                    : WeixinResult.Error<T>(errCode, errMsg);
-            }
-
-            var value = document.Deserialize<T>();
-            return value is not null && isComplete(value)
-                ? WeixinResult.Ok<T>(value)
-                : WeixinResult.Unreachable<T>($"{path}: answer without the expected fields");
-        }
-        catch (JsonException)
-        {
-            // Note: an HTML page from a proxy or a truncated body is treated as a transient failure.
-            return WeixinResult.Unreachable<T>($"{path}: answer is not JSON");
-        }
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(pathAndQuery, UriKind.Relative));
+        return WeixinApiCall.SendAsync(http, request, path, isComplete, cancellationToken);
     }
 }

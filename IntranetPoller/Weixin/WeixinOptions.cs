@@ -16,7 +16,31 @@ public sealed class WeixinOptions : IValidatableObject
     [Required]
     public string AppSecret { get; set; } = "";
 
-    /// <summary>Base of the server API (<c>sns/oauth2/access_token</c>, <c>sns/userinfo</c>). Default https://api.weixin.qq.com.</summary>
+    /// <summary>
+    /// The Token entered in the account's server settings (3–32 letters or digits): signs WeChat's callbacks.
+    /// Default empty; required while messages are enabled (<c>Messages:Enabled</c>).
+    /// </summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>
+    /// The 43-character EncodingAESKey for safe and compatible mode. Default empty: only plaintext-mode messages can
+    /// be read, and an encrypted one fails its item with a clear error. Lives only here, never logged.
+    /// </summary>
+    public string EncodingAESKey { get; set; } = "";
+
+    /// <summary>
+    /// How the access_token is fetched: <c>stable_token</c> (default; <c>POST cgi-bin/stable_token</c>, does not
+    /// invalidate tokens held elsewhere) or <c>token</c> (<c>GET cgi-bin/token</c>, invalidates the previous token).
+    /// </summary>
+    public string TokenEndpoint { get; set; } = StableTokenEndpoint;
+
+    /// <summary>Value of <see cref="TokenEndpoint"/> for <c>cgi-bin/stable_token</c>.</summary>
+    public const string StableTokenEndpoint = "stable_token";
+
+    /// <summary>Value of <see cref="TokenEndpoint"/> for <c>cgi-bin/token</c>.</summary>
+    public const string ClassicTokenEndpoint = "token";
+
+    /// <summary>Base of the server API (<c>sns/*</c>, <c>cgi-bin/*</c>). Default https://api.weixin.qq.com.</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.weixin.qq.com");
 
     /// <summary>Base of the browser-facing authorize page. Default https://open.weixin.qq.com.</summary>
@@ -34,6 +58,34 @@ public sealed class WeixinOptions : IValidatableObject
         {
             yield return new ValidationResult("Weixin:OpenBaseUrl must be an absolute http(s) URL.", [nameof(OpenBaseUrl)]);
         }
+
+        if (Token.Length > 0 && (Token.Length is < 3 or > 32 || !Token.All(char.IsAsciiLetterOrDigit)))
+        {
+            yield return new ValidationResult("Weixin:Token must be 3 to 32 letters or digits (as in the account's server settings).", [nameof(Token)]);
+        }
+
+        if (EncodingAESKey.Length > 0 && !IsEncodingAesKey(EncodingAESKey))
+        {
+            // Note: the message never echoes the configured value; it is a secret.
+            yield return new ValidationResult("Weixin:EncodingAESKey must be the 43-character key from the account's server settings.", [nameof(EncodingAESKey)]);
+        }
+
+        if (TokenEndpoint is not (StableTokenEndpoint or ClassicTokenEndpoint))
+        {
+            yield return new ValidationResult($"Weixin:TokenEndpoint must be '{StableTokenEndpoint}' or '{ClassicTokenEndpoint}'.", [nameof(TokenEndpoint)]);
+        }
+    }
+
+    private static bool IsEncodingAesKey(string key)
+    {
+        // Note: WeChat generates letters and digits; any base64 text of a 32-byte key works the same.
+        if (key.Length != 43 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/'))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[33];
+        return Convert.TryFromBase64String(key + "=", bytes, out var written) && written == 32;
     }
 
     private static bool IsHttpUrl(Uri? url) =>

@@ -37,7 +37,7 @@ public static class WeixinResult
     public static WeixinResult<T> Unreachable<T>(string reason, int errCode = 0) where T : class => new(WeixinOutcome.Unreachable, null, errCode, reason);
 }
 
-/// <summary>WeChat error codes the OAuth flow reacts to.</summary>
+/// <summary>WeChat error codes the gateway reacts to.</summary>
 public static class WeixinErrorCodes
 {
     /// <summary>System busy: try again.</summary>
@@ -48,4 +48,28 @@ public static class WeixinErrorCodes
 
     /// <summary>The OAuth code has been used.</summary>
     public const int CodeUsed = 40163;
+
+    /// <summary>Invalid credential: the access_token is wrong or was replaced (or the AppSecret is wrong when fetching one).</summary>
+    public const int InvalidCredential = 40001;
+
+    /// <summary>Invalid openid (not a follower of this account).</summary>
+    public const int InvalidOpenId = 40003;
+
+    /// <summary>Invalid access_token.</summary>
+    public const int InvalidAccessToken = 40014;
+
+    /// <summary>The caller's egress IP is not on the account's IP whitelist; errmsg names the IP WeChat saw.</summary>
+    public const int IpNotWhitelisted = 40164;
+
+    /// <summary>The access_token expired.</summary>
+    public const int AccessTokenExpired = 42001;
+
+    /// <summary>The user does not follow the account (customer-service message refused).</summary>
+    public const int NotFollowing = 43004;
+
+    /// <summary>Outside the 48-hour window after the user's last interaction (customer-service message refused).</summary>
+    public const int OutsideResponseWindow = 45015;
+
+    /// <summary>True for the codes that mean "fetch a new access_token and try once more".</summary>
+    public static bool IsTokenRejected(int errCode) => errCode is InvalidCredential or InvalidAccessToken or AccessTokenExpired;
 }

@@ -24,6 +24,39 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
             MySqlModelBuilderExtensions.HasCharSet(modelBuilder, "utf8mb4");
             MySqlModelBuilderExtensions.AutoIncrementColumns(modelBuilder);
 
+            modelBuilder.Entity("Weixin.Inbox.IntranetPoller.Data.AccessTokenEntry", b =>
+                {
+                    b.Property<string>("AppId")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("app_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("AppId"), "ascii");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTime>("FetchedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("fetched_at");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("varchar(512)")
+                        .HasColumnName("token")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Token"), "ascii");
+
+                    b.HasKey("AppId")
+                        .HasName("pk_access_tokens");
+
+                    b.ToTable("access_tokens", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.IntranetPoller.Data.RequestIdEntry", b =>
                 {
                     b.Property<string>("Id")
@@ -146,6 +179,114 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                     b.ToTable("weixin_logins", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.IntranetPoller.Data.WeixinMessageEntry", b =>
+                {
+                    b.Property<string>("DedupKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("dedup_key")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("DedupKey"), "ascii");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("int")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("CorrelationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("correlation_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("CorrelationId"), "ascii");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<string>("DeliveredVia")
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("delivered_via")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("DeliveredVia"), "ascii");
+
+                    b.Property<long?>("DeliveryItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("delivery_item_id");
+
+                    b.Property<string>("Event")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("event")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Event"), "ascii");
+
+                    b.Property<long>("ItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("item_id");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(512)
+                        .HasColumnType("varchar(512)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("MsgType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("msg_type")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("MsgType"), "ascii");
+
+                    b.Property<DateTime?>("NextAttemptAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("open_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("OpenId"), "ascii");
+
+                    b.Property<DateTime?>("RepliedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("replied_at");
+
+                    b.Property<string>("ReplyXml")
+                        .HasColumnType("text")
+                        .HasColumnName("reply_xml");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("status")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Status"), "ascii");
+
+                    b.HasKey("DedupKey")
+                        .HasName("pk_weixin_messages");
+
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_weixin_messages_status_next_attempt_at");
+
+                    b.ToTable("weixin_messages", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.IntranetPoller.Data.WeixinUserEntry", b =>
                 {
                     b.Property<string>("OpenId")
@@ -198,6 +339,14 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .HasColumnType("int")
                         .HasColumnName("sex");
 
+                    b.Property<bool>("Subscribed")
+                        .HasColumnType("tinyint(1)")
+                        .HasColumnName("subscribed");
+
+                    b.Property<DateTime?>("SubscribedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("subscribed_at");
+
                     b.Property<string>("UnionId")
                         .HasMaxLength(64)
                         .HasColumnType("varchar(64)")
@@ -205,6 +354,10 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .UseCollation("ascii_bin");
 
                     MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("UnionId"), "ascii");
+
+                    b.Property<DateTime?>("UnsubscribedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("unsubscribed_at");
 
                     b.HasKey("OpenId")
                         .HasName("pk_weixin_users");

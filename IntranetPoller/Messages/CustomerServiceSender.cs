@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Weixin;
+using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Weixin;
+
+namespace Weixin.Inbox.IntranetPoller.Messages;
+
+/// <summary>
+/// Sends a reply through <c>cgi-bin/message/custom/send</c> when WeChat's callback request is gone, and records the
+/// result: delivered, refused for good (45015, 43004, 40003, …), or due again later (network, 5xx, busy).
+/// </summary>
+public sealed class CustomerServiceSender(
+    MessageStore store,
+    AccessTokenProvider tokens,
+    WeixinServiceClient weixin,
+    IOptionsMonitor<MessagesOptions> options,
+    TimeProvider time,
+    ILogger<CustomerServiceSender> logger)
+{
+    /// <summary>How long one attempt holds its row against the retry job of another poller.</summary>
+    public static readonly TimeSpan AttemptHold = TimeSpan.FromMinutes(2);
+
+    /// <summary>One attempt for a row in <c>pending_send</c> that the caller has claimed.</summary>
+    public async Task AttemptAsync(string key, CancellationToken cancellationToken)
+    {
+        var row = await store.FindAsync(key, cancellationToken);
+        if (row is not { Status: WeixinMessageStatuses.PendingSend, ReplyXml: not null })
+        {
+            return;
+        }
+
+        var attempt = row.Attempts + 1;
+        var content = ReplyText(row.ReplyXml);
+        if (content is null)
+        {
+            await GiveUpAsync(row, "the reply is not a text message; only text goes through the customer-service API", cancellationToken);
+            return;
+        }
+
+        var result = await SendAsync(row.OpenId, content, cancellationToken);
+        switch (result.Outcome)
+        {
+            case WeixinOutcome.Ok:
+                await store.RecordSentAsync(key, cancellationToken);
+                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): reply to {OpenId} sent through the customer-service API (attempt {Attempt})",
+                    row.ItemId, row.CorrelationId, row.OpenId, attempt);
+                break;
+
+            case WeixinOutcome.Error:
+                // Note: 45015 (outside the 48 h window), 43004 (not following), 40003 (unknown openid) and other
+                // errcodes do not change by retrying; the reply is recorded as undelivered with WeChat's words.
+                await GiveUpAsync(row, $"errcode {result.ErrCode} {result.ErrMsg}", cancellationToken);
+                break;
+
+            default:
+                var settings = options.CurrentValue;
+                if (attempt >= settings.SendAttempts)
+                {
+                    await GiveUpAsync(row, $"gave up after {attempt} attempts: {result.ErrMsg}", cancellationToken);
+                    break;
+                }
+
+                var delay = settings.SendRetryDelay * Math.Pow(2, attempt - 1);
+                var next = time.GetUtcNow() + delay;
+                await store.RecordRetryAsync(key, next, result.ErrMsg ?? "unreachable", cancellationToken);
+                logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): customer-service send to {OpenId} failed (attempt {Attempt} of {Max}), retrying at {Next:u}: {Reason}",
+                    row.ItemId, row.CorrelationId, row.OpenId, attempt, settings.SendAttempts, next, result.ErrMsg);
+                break;
+        }
+    }
+
+    private async Task<WeixinResult<WeixinAck>> SendAsync(string openId, string content, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetAsync(cancellationToken);
+        if (token.Outcome != WeixinOutcome.Ok)
+        {
+            // Note: without a token nothing can be sent; counted as a transient failure (the provider logged why).
+            return WeixinResult.Unreachable<WeixinAck>(token.ErrMsg ?? "no access_token");
+        }
+
+        var result = await weixin.SendCustomTextAsync(token.Value!, openId, content, cancellationToken);
+        if (result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
+        {
+            // Note: the token was replaced or expired early: refresh once and try once more.
+            await tokens.InvalidateAsync(token.Value!, cancellationToken);
+            token = await tokens.GetAsync(cancellationToken);
+            if (token.Outcome != WeixinOutcome.Ok)
+            {
+                return WeixinResult.Unreachable<WeixinAck>(token.ErrMsg ?? "no access_token");
+            }
+
+            result = await weixin.SendCustomTextAsync(token.Value!, openId, content, cancellationToken);
+            if (result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
+            {
+                return WeixinResult.Unreachable<WeixinAck>($"access_token rejected twice (errcode {result.ErrCode})", result.ErrCode);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task GiveUpAsync(WeixinMessageEntry row, string error, CancellationToken cancellationToken)
+    {
+        await store.RecordUndeliverableAsync(row.DedupKey, error, cancellationToken);
+        logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): reply to {OpenId} not delivered: {Error}",
+            row.ItemId, row.CorrelationId, row.OpenId, error);
+    }
+
+    private static string? ReplyText(string replyXml)
+    {
+        var fields = WeixinXml.ReadFields(replyXml);
+        return fields.TryGetValue("MsgType", out var type) && type == "text" && fields.TryGetValue("Content", out var content) ? content : null;
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Refit;
+using Weixin.Inbox.Contracts.Hooks;
+using Weixin.Inbox.Contracts.Weixin;
+
+namespace Weixin.Inbox.IntranetPoller.Messages.Handlers;
+
+/// <summary>
+/// Text messages and menu clicks (<c>CLICK</c>): the LAN application decides the answer through its signed hook
+/// <c>POST {CrmHook:BaseUrl}/weixin/hook/message</c>.
+/// </summary>
+public sealed class CrmHookHandler(
+    IServiceProvider services,
+    IOptionsMonitor<CrmHookOptions> hook,
+    IOptionsMonitor<MessagesOptions> options,
+    ILogger<CrmHookHandler> logger) : IMessageHandler
+{
+    /// <inheritdoc />
+    public bool Handles(WeixinMessage message) =>
+        message.MsgType == WeixinEvents.TextMessage || message.IsEvent(WeixinEvents.Click);
+
+    /// <inheritdoc />
+    public async Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)
+    {
+        var (item, message) = context;
+        var messages = options.CurrentValue;
+        if (hook.CurrentValue.BaseUri is null)
+        {
+            logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): no CrmHook:BaseUrl, default reply", item.Id, item.CorrelationId);
+            return messages.DefaultReply;
+        }
+
+        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): asking the CRM about {MsgType} {Content}{EventKey}",
+            item.Id, item.CorrelationId, message.MsgType, message.Content, message.EventKey);
+        var started = Environment.TickCount64;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(messages.HookTimeout);
+        try
+        {
+            // Note: resolved only when a hook is configured; the client needs a base address.
+            var api = services.GetRequiredService<IMessageHookApi>();
+            var answer = await api.HandleAsync(
+                new MessageHookRequest(message.FromUserName, message.MsgType, message.Content, message.Event, message.EventKey, message.CreateTime, message.MsgId),
+                timeout.Token);
+            logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): CRM hook answered in {Elapsed} ms ({Answer})",
+                item.Id, item.CorrelationId, Environment.TickCount64 - started, string.IsNullOrEmpty(answer?.ReplyText) ? "no reply" : "reply");
+            return string.IsNullOrEmpty(answer?.ReplyText) ? null : answer.ReplyText;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Note: the user still gets an answer; the reason is logged without the request or response bodies.
+            var reason = ex switch
+            {
+                OperationCanceledException => $"no answer within {messages.HookTimeout.TotalSeconds} s",
+                ApiException api => $"HTTP {(int)api.StatusCode} {api.ReasonPhrase}",
+                HttpRequestException http => $"{http.HttpRequestError}: {http.Message}",
+                _ => $"{ex.GetType().Name}: {ex.Message}",
+            };
+            logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): CRM hook failed after {Elapsed} ms ({Reason}); answering busy",
+                item.Id, item.CorrelationId, Environment.TickCount64 - started, reason);
+            return messages.BusyReply;
+        }
+    }
+}

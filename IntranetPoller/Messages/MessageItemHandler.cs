@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.Contracts.Weixin;
+using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.OAuth;
+
+namespace Weixin.Inbox.IntranetPoller.Messages;
+
+/// <summary>
+/// Turns one stored message or event callback into its passive reply: opens it (msg_signature, decryption),
+/// dedups it against WeChat's retries, runs the handlers once per message and seals the reply for the item's mode.
+/// Safe to run again for the same item.
+/// </summary>
+public sealed class MessageItemHandler(
+    MessageEnvelope envelope,
+    MessageStore store,
+    MessagePipeline pipeline,
+    IOptionsMonitor<MessagesOptions> options,
+    TimeProvider time,
+    ILogger<MessageItemHandler> logger)
+{
+    /// <summary>Outcome when the item carries a reply.</summary>
+    public const string RepliedOutcome = "replied";
+
+    /// <summary>Outcome when the message needs no reply.</summary>
+    public const string NoReplyOutcome = "no_reply";
+
+    /// <summary>Outcome of a repeat of a message whose reply another item delivers (or is still deciding).</summary>
+    public const string DuplicateOutcome = "duplicate";
+
+    /// <summary>Decides what to do with a claimed <c>message</c> or <c>event</c> item.</summary>
+    public async Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ItemId"] = item.Id, ["CorrelationId"] = item.CorrelationId });
+
+        // 1. Open: signature, decryption, XML. A defect here never heals, so the item fails for good.
+        if (item.Message is null)
+        {
+            return Refuse(item, "message item without its callback body");
+        }
+
+        if (!envelope.TryOpen(item.Message, out var opened, out var error))
+        {
+            return Refuse(item, error);
+        }
+
+        var message = opened.Message;
+        var key = MessageStore.KeyOf(message);
+        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): {Xml}", item.Id, item.CorrelationId, message.Fields);
+
+        // 2. Dedup: the first item of a message runs the handlers; WeChat's repeats reuse its reply.
+        WeixinMessageEntry row;
+        if (await store.TryStartAsync(key, item, message, cancellationToken))
+        {
+            row = await RunHandlersAsync(item, message, key, cancellationToken);
+        }
+        else
+        {
+            row = await store.FindAsync(key, cancellationToken) ?? throw new InvalidOperationException("weixin_messages row vanished.");
+            if (row.Status == WeixinMessageStatuses.Processing && row.ItemId == item.Id)
+            {
+                // Note: this very item came back (its lease ended) before its handlers finished: run them again.
+                // Handlers are idempotent, and RecordReplyAsync keeps whichever reply was stored first.
+                logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): an earlier attempt did not finish, handling {DedupKey} again",
+                    item.Id, item.CorrelationId, key);
+                row = await RunHandlersAsync(item, message, key, cancellationToken);
+            }
+            else if (row.Status == WeixinMessageStatuses.Processing)
+            {
+                row = await store.WaitWhileProcessingAsync(key, options.CurrentValue.DuplicateWait, cancellationToken);
+            }
+
+            if (row.ItemId != item.Id)
+            {
+                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): repeat of {DedupKey} (first item {FirstItemId}, {Status})",
+                    item.Id, item.CorrelationId, key, row.ItemId, row.Status);
+            }
+
+            if (row.Status == WeixinMessageStatuses.Processing)
+            {
+                // Note: the first item is still deciding; answering empty stops WeChat's retries, and the first item
+                // delivers the reply (passively, or through the customer-service API when its request is gone).
+                return Finish(item, message, new ItemDecision.Reply("", DuplicateOutcome, null));
+            }
+        }
+
+        // 3. Deliver: one item per message may carry the reply.
+        if (row.ReplyXml is null)
+        {
+            return Finish(item, message, new ItemDecision.Reply("", NoReplyOutcome, null));
+        }
+
+        if (!await store.TryClaimDeliveryAsync(key, item.Id, cancellationToken))
+        {
+            return Finish(item, message, new ItemDecision.Reply("", DuplicateOutcome, null));
+        }
+
+        return Finish(item, message, new ItemDecision.Reply(envelope.Seal(row.ReplyXml, opened.Encrypted), RepliedOutcome, key));
+    }
+
+    private async Task<WeixinMessageEntry> RunHandlersAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)
+    {
+        var text = await pipeline.RunAsync(new MessageContext(item, message), cancellationToken);
+        var xml = string.IsNullOrEmpty(text)
+            ? null
+            : WeixinXml.TextReply(toUser: message.FromUserName, fromUser: message.ToUserName, createTime: time.GetUtcNow().ToUnixTimeSeconds(), content: text);
+        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): reply {Reply}", item.Id, item.CorrelationId, text);
+        return await store.RecordReplyAsync(key, xml, cancellationToken);
+    }
+
+    private ItemDecision.Fail Refuse(ClaimedItem item, string error)
+    {
+        logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}) refused: {Error}", item.Id, item.CorrelationId, error);
+        return new ItemDecision.Fail(error);
+    }
+
+    private ItemDecision.Reply Finish(ClaimedItem item, WeixinMessage message, ItemDecision.Reply decision)
+    {
+        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {MsgType} {Event} from {OpenId}: {Outcome}",
+            item.Id, item.CorrelationId, message.MsgType, message.Event, message.FromUserName, decision.Outcome);
+        return decision;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+using Refit;
+using Weixin.Inbox.Contracts.Hooks;
+using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.IntranetPoller.Gateway;
+using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.Weixin;
+
+namespace Weixin.Inbox.IntranetPoller.Messages;
+
+/// <summary>Registration of the message pipeline.</summary>
+public static class MessagesExtensions
+{
+    /// <summary>
+    /// Adds <see cref="MessagesOptions"/>, <see cref="CrmHookOptions"/>, the handlers, the signed CRM hook client and,
+    /// while polling is on, the job that retries customer-service sends.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessages(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<MessagesOptions>()
+            .BindConfiguration(MessagesOptions.Section)
+            // Note: unset means "on when the account's Token is configured", so a login-only gateway starts without it.
+            .PostConfigure<IConfiguration>((messages, configuration) => messages.Enabled ??= HasToken(configuration))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MessagesOptions>, MessagesSettingsCheck>();
+        services.AddOptions<CrmHookOptions>()
+            .BindConfiguration(CrmHookOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton<MessageEnvelope>();
+        services.AddScoped<MessageStore>();
+        services.AddScoped<MessageItemHandler>();
+        services.AddScoped<ReplyDelivery>();
+        services.AddScoped<CustomerServiceSender>();
+
+        // Note: the pipeline takes the first handler that accepts a message, in this order.
+        services.AddScoped<MessagePipeline>();
+        services.AddScoped<IMessageHandler, SubscribeHandler>();
+        services.AddScoped<IMessageHandler, UnsubscribeHandler>();
+        services.AddScoped<IMessageHandler, CrmHookHandler>();
+        services.AddScoped<IMessageHandler, OtherEventHandler>();
+        services.AddScoped<IMessageHandler, DefaultReplyHandler>();
+
+        // Note: no resilience handler: a repeated hook call could run a CRM command twice, and the user's answer
+        // cannot wait for retries anyway (the busy reply covers a failure).
+        services.AddRefitGeneratedClient<IMessageHookApi>()
+            .ConfigureHttpClient((provider, http) =>
+            {
+                if (provider.GetRequiredService<IOptions<CrmHookOptions>>().Value.BaseUri is { } baseUri)
+                {
+                    http.BaseAddress = baseUri;
+                }
+
+                // Note: the handler's own timeout (Messages:HookTimeout) decides; this only backs it up.
+                http.Timeout = provider.GetRequiredService<IOptions<MessagesOptions>>().Value.HookTimeout + TimeSpan.FromSeconds(5);
+            })
+            .AddHttpMessageHandler(provider => new SigningHandler(
+                provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), GatewayApi.SigningName, provider.GetRequiredService<TimeProvider>()));
+
+        if (builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
+        {
+            services.AddQuartz(quartz =>
+            {
+                quartz.AddJob<SendPendingRepliesJob>(job => job.WithIdentity(SendPendingRepliesJob.Key));
+                quartz.AddTrigger((provider, trigger) => trigger
+                    .ForJob(SendPendingRepliesJob.Key)
+                    .WithIdentity("send-pending-replies-every-interval", "messages")
+                    .StartNow()
+                    .WithSimpleSchedule(schedule => schedule
+                        .WithInterval(provider.GetRequiredService<IOptions<MessagesOptions>>().Value.SendRetryInterval)
+                        .RepeatForever()
+                        .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
+            });
+        }
+
+        return builder;
+    }
+
+    // Note: read from configuration rather than WeixinOptions, so a bad Weixin setting is reported once, by its own section.
+    private static bool HasToken(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration[$"{WeixinOptions.Section}:{nameof(WeixinOptions.Token)}"]);
+
+    /// <summary>Settings of other sections that messages need (checked at start-up).</summary>
+    private sealed class MessagesSettingsCheck(IConfiguration configuration) : IValidateOptions<MessagesOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MessagesOptions options) =>
+            options.IsEnabled && !HasToken(configuration)
+                ? ValidateOptionsResult.Fail("Messages are enabled (Messages:Enabled=true) but Weixin:Token is not configured; set it as in the account's server settings, or set Messages:Enabled=false.")
+                : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,45 @@
+using Weixin.Inbox.Contracts.Inbox;
+
+namespace Weixin.Inbox.IntranetPoller.Messages;
+
+/// <summary>
+/// What happens after an item carrying a reply is completed: the inbox says whether WeChat's request took the
+/// reply; if not, the reply goes out through the customer-service API. Exactly one delivery per message.
+/// </summary>
+public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender sender, ILogger<ReplyDelivery> logger)
+{
+    /// <summary>Records or completes the delivery of <paramref name="key"/>'s reply after <paramref name="item"/> was completed.</summary>
+    public async Task AfterCompleteAsync(ClaimedItem item, string key, bool? deliveredPassively, CancellationToken cancellationToken)
+    {
+        if (deliveredPassively == true)
+        {
+            if (await store.MarkPassiveAsync(key, item.Id, cancellationToken))
+            {
+                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): reply delivered passively", item.Id, item.CorrelationId);
+            }
+            else
+            {
+                logger.LogError("Message item {ItemId} (correlation {CorrelationId}): reply delivered passively, but {DedupKey} was already delivered another way",
+                    item.Id, item.CorrelationId, key);
+            }
+
+            return;
+        }
+
+        if (deliveredPassively is null)
+        {
+            logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): the inbox did not say whether WeChat took the reply; assuming not",
+                item.Id, item.CorrelationId);
+        }
+
+        if (!await store.ClaimCustomerServiceAsync(key, item.Id, CustomerServiceSender.AttemptHold, cancellationToken))
+        {
+            logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {DedupKey} already delivered", item.Id, item.CorrelationId, key);
+            return;
+        }
+
+        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): WeChat's request is gone; sending the reply through the customer-service API",
+            item.Id, item.CorrelationId);
+        await sender.AttemptAsync(key, cancellationToken);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http.Json;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace Weixin.Inbox.IntranetPoller.Weixin;
+
+/// <summary>Answer of <c>cgi-bin/token</c> and <c>cgi-bin/stable_token</c>.</summary>
+public sealed record WeixinAccessToken(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn)
+{
+    /// <summary>Keeps the token out of logs and exception messages.</summary>
+    public override string ToString() => $"WeixinAccessToken {{ ExpiresIn = {ExpiresIn} }}";
+}
+
+/// <summary>Answer of calls that only acknowledge (<c>{"errcode":0,"errmsg":"ok"}</c>).</summary>
+public sealed record WeixinAck(
+    [property: JsonPropertyName("errcode")] int ErrCode,
+    [property: JsonPropertyName("errmsg")] string? ErrMsg);
+
+/// <summary>
+/// WeChat's official-account server API (<c>cgi-bin/*</c>, a typed <see cref="HttpClient"/> on <c>Weixin:ApiBaseUrl</c>).
+/// Callers get the access_token from <see cref="AccessTokenProvider"/>; only the provider fetches one.
+/// </summary>
+public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinOptions> options)
+{
+    // Note: Chinese text goes out as UTF-8, not \uXXXX escapes; the body is JSON for an API, never HTML.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Fetches an access_token through <c>Weixin:TokenEndpoint</c>: <c>POST cgi-bin/stable_token</c> (by default) or
+    /// <c>GET cgi-bin/token</c>. <paramref name="forceRefresh"/> asks stable_token for a new token (WeChat allows it
+    /// 20 times a day); cgi-bin/token always issues a new one.
+    /// </summary>
+    public Task<WeixinResult<WeixinAccessToken>> FetchAccessTokenAsync(bool forceRefresh, CancellationToken cancellationToken)
+    {
+        var weixin = options.CurrentValue;
+        static bool IsComplete(WeixinAccessToken t) => !string.IsNullOrEmpty(t.AccessToken) && t.ExpiresIn > 0;
+
+        if (weixin.TokenEndpoint == WeixinOptions.ClassicTokenEndpoint)
+        {
+            var query = $"cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(weixin.AppId)}&secret={Uri.EscapeDataString(weixin.AppSecret)}";
+            return WeixinApiCall.SendAsync<WeixinAccessToken>(
+                http, new HttpRequestMessage(HttpMethod.Get, new Uri(query, UriKind.Relative)), "cgi-bin/token", IsComplete, cancellationToken);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri("cgi-bin/stable_token", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new StableTokenRequest("client_credential", weixin.AppId, weixin.AppSecret, forceRefresh), options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinAccessToken>(http, request, "cgi-bin/stable_token", IsComplete, cancellationToken);
+    }
+
+    /// <summary>Sends a customer-service text message (<c>POST cgi-bin/message/custom/send</c>).</summary>
+    public Task<WeixinResult<WeixinAck>> SendCustomTextAsync(string accessToken, string openId, string content, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"cgi-bin/message/custom/send?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new CustomTextMessage(openId, "text", new CustomText(content)), options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, cancellationToken);
+    }
+
+    private sealed record StableTokenRequest(
+        [property: JsonPropertyName("grant_type")] string GrantType,
+        [property: JsonPropertyName("appid")] string AppId,
+        [property: JsonPropertyName("secret")] string Secret,
+        [property: JsonPropertyName("force_refresh")] bool ForceRefresh)
+    {
+        public override string ToString() => $"StableTokenRequest {{ AppId = {AppId} }}";
+    }
+
+    private sealed record CustomTextMessage(
+        [property: JsonPropertyName("touser")] string ToUser,
+        [property: JsonPropertyName("msgtype")] string MsgType,
+        [property: JsonPropertyName("text")] CustomText Text);
+
+    private sealed record CustomText([property: JsonPropertyName("content")] string Content);
+}

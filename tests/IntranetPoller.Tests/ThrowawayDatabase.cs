@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using MySqlConnector;
+
+namespace Weixin.Inbox.IntranetPoller.Tests;
+
+/// <summary>
+/// A database of its own on the real MariaDB (127.0.0.1:3307), with a least-privilege user (DML only) the way
+/// the service runs, dropped on dispose. The admin comes from <c>WX_DB_ADMIN</c> or <c>.data/secrets.env</c>.
+/// </summary>
+public sealed class ThrowawayDatabase : IAsyncDisposable
+{
+    private ThrowawayDatabase(string name)
+    {
+        Name = name;
+        User = name + "_svc";
+        Password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    }
+
+    /// <summary>Database name (also the stem of the user name).</summary>
+    public string Name { get; }
+
+    /// <summary>The DML-only user.</summary>
+    public string User { get; }
+
+    /// <summary>The DML-only user's password.</summary>
+    public string Password { get; }
+
+    /// <summary>Connection of the DML-only user, as the service connects.</summary>
+    public string ServiceConnectionString =>
+        new MySqlConnectionStringBuilder { Server = "127.0.0.1", Port = 3307, Database = Name, UserID = User, Password = Password }.ConnectionString;
+
+    /// <summary>Admin connection to this database (migrations, inspection).</summary>
+    public string AdminConnectionString => new MySqlConnectionStringBuilder(AdminServerConnectionString) { Database = Name }.ConnectionString;
+
+    /// <summary>Admin connection without a database.</summary>
+    public static string AdminServerConnectionString { get; } = FindAdminConnectionString();
+
+    /// <summary>Creates <c>{stem}_{random}</c> and its DML-only user.</summary>
+    public static async Task<ThrowawayDatabase> CreateAsync(string stem)
+    {
+        var db = new ThrowawayDatabase($"{stem}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}");
+        await ExecuteAdminAsync(null, $"""
+            CREATE DATABASE `{db.Name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+            CREATE USER '{db.User}'@'127.0.0.1' IDENTIFIED BY '{db.Password}';
+            GRANT SELECT, INSERT, UPDATE, DELETE ON `{db.Name}`.* TO '{db.User}'@'127.0.0.1';
+            """);
+        return db;
+    }
+
+    /// <summary>Runs SQL as admin in this database.</summary>
+    public Task ExecuteAsync(string sql) => ExecuteAdminAsync(Name, sql);
+
+    /// <summary>Reads one scalar as admin.</summary>
+    public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = new MySqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = await command.ExecuteScalarAsync();
+        return result is DBNull ? null : result;
+    }
+
+    public async ValueTask DisposeAsync() =>
+        await ExecuteAdminAsync(null, $"""
+            DROP DATABASE IF EXISTS `{Name}`;
+            DROP USER IF EXISTS '{User}'@'127.0.0.1';
+            """);
+
+    private static async Task ExecuteAdminAsync(string? database, string sql)
+    {
+        var connectionString = database is null
+            ? AdminServerConnectionString
+            : new MySqlConnectionStringBuilder(AdminServerConnectionString) { Database = database }.ConnectionString;
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static string FindAdminConnectionString()
+    {
+        if (Environment.GetEnvironmentVariable("WX_DB_ADMIN") is { Length: > 0 } fromEnv)
+        {
+            return fromEnv;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var secrets = Path.Combine(dir.FullName, ".data", "secrets.env");
+            if (File.Exists(Path.Combine(dir.FullName, "Weixin.Inbox.sln")) && File.Exists(secrets))
+            {
+                foreach (var line in File.ReadAllLines(secrets))
+                {
+                    if (line.StartsWith("WX_ADMIN_PASSWORD=", StringComparison.Ordinal))
+                    {
+                        var password = line["WX_ADMIN_PASSWORD=".Length..].Trim().Trim('"', '\'');
+                        return new MySqlConnectionStringBuilder { Server = "127.0.0.1", Port = 3307, UserID = "wx_admin", Password = password }.ConnectionString;
+                    }
+                }
+            }
+        }
+
+        throw new InvalidOperationException("No database admin: set WX_DB_ADMIN or create .data/secrets.env (./run.sh db).");
+    }
+}
