@@ -28,6 +28,7 @@ public sealed class PollInboxJob(
     /// <summary>Most claims in one run, so a flood cannot keep one run going forever.</summary>
     public const int MaxRoundsPerRun = 20;
 
+    private static readonly Dictionary<long, Task> InFlight = [];
     private static readonly string[] LoginKinds = [InboxItemKinds.OAuth];
     private static readonly string[] AllKinds = [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event];
 
@@ -119,6 +120,49 @@ public sealed class PollInboxJob(
     {
         // Note: return to the claim loop at once; the item goes on concurrently.
         await Task.Yield();
+
+        // Note: a lease can end while this poller is still working on the item (a slow WeChat); the inbox then
+        // hands it out again, possibly to us. Never work on one item twice at once: the second delivery waits for
+        // the first, then sees its result (e.g. a ticket already issued) instead of spending the code again.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? earlier = null;
+        lock (InFlight)
+        {
+            if (InFlight.TryGetValue(item.Id, out var previous))
+            {
+                earlier = previous;
+            }
+
+            InFlight[item.Id] = done.Task;
+        }
+
+        try
+        {
+            if (earlier is not null)
+            {
+                logger.LogInformation("Item {ItemId} (correlation {CorrelationId}) delivered again while still in progress here; waiting for the first run",
+                    item.Id, item.CorrelationId);
+                await earlier;
+            }
+
+            await ProcessOnceAsync(inbox, item, cancellationToken);
+        }
+        finally
+        {
+            lock (InFlight)
+            {
+                if (InFlight.TryGetValue(item.Id, out var current) && current == done.Task)
+                {
+                    InFlight.Remove(item.Id);
+                }
+            }
+
+            done.SetResult();
+        }
+    }
+
+    private async Task ProcessOnceAsync(IInboxPollerApi inbox, ClaimedItem item, CancellationToken cancellationToken)
+    {
         await using var itemScope = scopes.CreateAsyncScope();
         var services = itemScope.ServiceProvider;
         ItemDecision decision;

@@ -65,7 +65,7 @@ public sealed class PollerOutageTests
     [Fact]
     public async Task PollerKilledHoldingLease_ItemProcessedOnceAfterLeaseEnds()
     {
-        await using var system = await LoginSystem.StartAsync(Short with { LoginTimeout = TimeSpan.FromSeconds(25) }, "outage-killed");
+        await using var system = await LoginSystem.StartAsync(Short with { LoginTimeout = TimeSpan.FromSeconds(30), LeaseDuration = TimeSpan.FromSeconds(6) }, "outage-killed");
         var openId = await system.AddWeixinUserAsync("崩溃");
         // The first code exchange hangs, so the poller is caught holding the lease.
         await system.InjectCodeExchangeFaultAsync(errcode: 0, count: 1, delay: TimeSpan.FromSeconds(20));
@@ -76,7 +76,7 @@ public sealed class PollerOutageTests
         await WaitForCodeExchangeInFlightAsync(system);
         await system.Poller.KillAsync();
         await system.Poller.StartAsync();
-        var outcome = await browser.WaitForResultAsync(attempt.ItemId, TimeSpan.FromSeconds(25));
+        var outcome = await browser.WaitForResultAsync(attempt.ItemId, TimeSpan.FromSeconds(30));
 
         Assert.Equal("done", outcome.State);
         var redeemed = await system.Gateway.RedeemAsync(attempt.Login.LoginId, new RedeemTicketRequest(outcome.Ticket!));
