@@ -136,6 +136,23 @@ migrate() { # $1 project, $2 database
     || { tail -n 40 "$LOG_DIR/$1-migrate.log" >&2; wx_die "$1 migrate failed (log .data/logs/$1-migrate.log)"; }
 }
 
+crm_admin_password() { # the demo CRM's admin password: generated once into .data/crm-admin.env (mode 600)
+  local file="$WX_DATA/crm-admin.env"
+  if [ ! -s "$file" ]; then
+    ( umask 077; printf 'CRM_ADMIN_PASSWORD=crm%s%s\n' "$(od -An -tx1 -N5 /dev/urandom | tr -d ' \n')" "$((RANDOM % 90 + 10))" >"$file" )
+  fi
+  # shellcheck disable=SC1090
+  . "$file"
+}
+
+seed_crm() { # admin account (password from crm_admin_password) and demo customers; runs as crm_svc
+  crm_admin_password
+  say "seeding crm (admin account, demo customers)…"
+  ConnectionStrings__Crm="$(cs crm crm_svc "$CRM_DB_PASSWORD")" Seed__AdminPassword="$CRM_ADMIN_PASSWORD" \
+    timeout 120 dotnet "$(dll CrmApp)" seed >"$LOG_DIR/CrmApp-seed.log" 2>&1 \
+    || { tail -n 40 "$LOG_DIR/CrmApp-seed.log" >&2; wx_die "CrmApp seed failed (log .data/logs/CrmApp-seed.log)"; }
+}
+
 cmd_demo() {
   export ASPNETCORE_ENVIRONMENT=Development
   mkdir -p "$LOG_DIR"
@@ -144,6 +161,10 @@ cmd_demo() {
   build
   migrate PublicInbox weixin_inbox
   migrate IntranetPoller weixin_gateway
+  if [ -f "$(dll CrmApp)" ]; then
+    migrate CrmApp crm
+    seed_crm
+  fi
 
   trap cleanup EXIT
   trap 'exit 130' INT
@@ -203,7 +224,8 @@ cmd_demo() {
   if [ "$crm" = 1 ]; then
     say "  CrmApp                       http://127.0.0.1:5300"
     say ""
-    say "打开 http://127.0.0.1:5300 并点击「微信登录」"
+    say "打开 http://127.0.0.1:5300 并点击「微信登录」（模拟器里选一个测试用户，按「同意」）"
+    say "或用账号密码登录：admin / ${CRM_ADMIN_PASSWORD}（保存在 .data/crm-admin.env）"
   else
     say "  CrmApp                       (not built yet: no $(dll CrmApp))"
     say ""

@@ -9,4 +9,5 @@ mkdir -p db/sql
 dotnet tool restore
 dotnet ef migrations script --idempotent --project PublicInbox   -o db/sql/weixin_inbox.sql   "$@"
 dotnet ef migrations script --idempotent --project IntranetPoller -o db/sql/weixin_gateway.sql "$@"
+dotnet ef migrations script --idempotent --project CrmApp         -o db/sql/crm.sql            "$@"
 echo "wrote db/sql/weixin_inbox.sql and db/sql/weixin_gateway.sql"

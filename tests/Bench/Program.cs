@@ -5,9 +5,21 @@ using Weixin.Inbox.Testing;
 
 // Login latency benchmark: the whole pipeline as real processes on MariaDB, N logins one after another.
 // Usage: dotnet run --project tests/Bench -c Release -- logins [count=50] [pollInterval=00:00:01]
+//        dotnet run --project tests/Bench -c Release -- crm-returning [count=20] [pollInterval=00:00:01]
+//        dotnet run --project tests/Bench -c Release -- messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]
+if (args is ["messages", ..])
+{
+    return await Weixin.Inbox.Bench.MessageBench.RunAsync(args);
+}
+
+if (args is ["crm-returning", ..])
+{
+    return await Weixin.Inbox.Bench.CrmReturningBench.RunAsync(args[1..]);
+}
+
 if (args is not ["logins", ..])
 {
-    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01]");
+    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01] | crm-returning [count=20] [pollInterval=00:00:01] | messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]");
     return 2;
 }
 

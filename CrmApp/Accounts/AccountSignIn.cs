@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Weixin.Inbox.CrmApp.Data;
+
+namespace Weixin.Inbox.CrmApp.Accounts;
+
+/// <summary>Signs an account in (cookie) and records the time.</summary>
+public sealed class AccountSignIn(CrmDbContext db, TimeProvider time, ILogger<AccountSignIn> logger)
+{
+    public const string DisplayNameClaim = "display_name";
+
+    /// <summary>Signs in and answers a redirect to <paramref name="returnUrl"/> (already checked to be local).</summary>
+    public async Task SignInAsync(HttpContext http, Account account, string method, string returnUrl)
+    {
+        account.LastLoginAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(http.RequestAborted);
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new Claim(ClaimTypes.Name, account.UserName),
+            new Claim(DisplayNameClaim, account.DisplayName),
+            new Claim(ClaimTypes.AuthenticationMethod, method),
+        ], CookieAuthenticationDefaults.AuthenticationScheme);
+        // Note: RedirectUri set, so the cookie handler (signing in on its LoginPath) never redirects to a raw ?returnUrl= itself.
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { RedirectUri = returnUrl });
+        logger.LogInformation("Account {AccountId} signed in with {Method}", account.Id, method);
+    }
+}
+
+/// <summary>Reads the signed-in account from the cookie's claims.</summary>
+public static class CurrentAccount
+{
+    public static int Id(ClaimsPrincipal user) =>
+        int.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("Not signed in."), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string DisplayName(ClaimsPrincipal user) => user.FindFirstValue(AccountSignIn.DisplayNameClaim) ?? user.Identity?.Name ?? "";
+}

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.CrmApp.Data;
+
+namespace Weixin.Inbox.CrmApp.Accounts;
+
+/// <summary>Registration of accounts, passwords and the sign-in cookie.</summary>
+public static class AccountsExtensions
+{
+    public const string AuthCookie = "crm_auth";
+
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.LockoutDuration > TimeSpan.Zero && o.SessionLifetime > TimeSpan.Zero && o.PendingBindingLifetime > TimeSpan.Zero,
+                "Accounts:LockoutDuration, Accounts:SessionLifetime and Accounts:PendingBindingLifetime must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        builder.Services.AddScoped<PasswordCheck>();
+        builder.Services.AddScoped<AccountSignIn>();
+
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<AccountOptions>>((cookie, accounts) =>
+            {
+                cookie.Cookie.Name = AuthCookie;
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = accounts.Value.SessionLifetime;
+                cookie.SlidingExpiration = true;
+                cookie.LoginPath = "/login";
+                cookie.LogoutPath = "/logout";
+                cookie.AccessDeniedPath = "/login";
+                cookie.ReturnUrlParameter = "returnUrl";
+            });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+}

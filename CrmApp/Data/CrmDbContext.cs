@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Weixin.Inbox.CrmApp.Data;
+
+/// <summary>The CRM database (<c>crm</c>).</summary>
+public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
+{
+    /// <summary>MariaDB 10.11 is what we run; fixed so start-up and design time need no connection.</summary>
+    public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
+
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<FollowUpNote> Notes => Set<FollowUpNote>();
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseMySql(connectionString, ServerVersion);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Account>(e =>
+        {
+            e.ToTable("accounts");
+            e.Property(a => a.Id).HasColumnName("id");
+            e.Property(a => a.UserName).HasColumnName("user_name").HasMaxLength(32);
+            e.Property(a => a.DisplayName).HasColumnName("display_name").HasMaxLength(32);
+            e.Property(a => a.PasswordHash).HasColumnName("password_hash").HasMaxLength(256);
+            // Note: openids are case-sensitive; the database's default collation (utf8mb4_unicode_ci) would treat two as one.
+            e.Property(a => a.WeixinOpenId).HasColumnName("weixin_open_id").HasMaxLength(64).UseCollation("utf8mb4_bin");
+            e.Property(a => a.WeixinNickname).HasColumnName("weixin_nickname").HasMaxLength(64);
+            e.Property(a => a.WeixinHeadImgUrl).HasColumnName("weixin_head_img_url").HasMaxLength(512);
+            e.Property(a => a.WeixinBoundAt).HasColumnName("weixin_bound_at");
+            e.Property(a => a.FailedLoginCount).HasColumnName("failed_login_count");
+            e.Property(a => a.LockoutEndsAt).HasColumnName("lockout_ends_at");
+            e.Property(a => a.CreatedAt).HasColumnName("created_at");
+            e.Property(a => a.LastLoginAt).HasColumnName("last_login_at");
+            e.HasIndex(a => a.UserName).IsUnique().HasDatabaseName("ux_accounts_user_name");
+            // Note: unique, so two accounts can never share a WeChat user, whatever races the pages lose (NULLs may repeat).
+            e.HasIndex(a => a.WeixinOpenId).IsUnique().HasDatabaseName("ux_accounts_weixin_open_id");
+        });
+
+        modelBuilder.Entity<Customer>(e =>
+        {
+            e.ToTable("customers");
+            e.Property(c => c.Id).HasColumnName("id");
+            e.Property(c => c.Name).HasColumnName("name").HasMaxLength(32);
+            e.Property(c => c.Company).HasColumnName("company").HasMaxLength(64);
+            e.Property(c => c.Phone).HasColumnName("phone").HasMaxLength(20);
+            e.Property(c => c.OwnerId).HasColumnName("owner_id");
+            e.Property(c => c.CreatedAt).HasColumnName("created_at");
+            e.HasOne(c => c.Owner).WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.SetNull)
+                .HasConstraintName("fk_customers_owner");
+            e.HasIndex(c => c.Name).HasDatabaseName("ix_customers_name");
+            e.HasIndex(c => c.OwnerId).HasDatabaseName("ix_customers_owner_id");
+        });
+
+        modelBuilder.Entity<FollowUpNote>(e =>
+        {
+            e.ToTable("follow_up_notes");
+            e.Property(n => n.Id).HasColumnName("id");
+            e.Property(n => n.CustomerId).HasColumnName("customer_id");
+            e.Property(n => n.AuthorId).HasColumnName("author_id");
+            e.Property(n => n.Content).HasColumnName("content").HasMaxLength(1000);
+            e.Property(n => n.CreatedAt).HasColumnName("created_at");
+            e.HasOne(n => n.Customer).WithMany(c => c.Notes).HasForeignKey(n => n.CustomerId).OnDelete(DeleteBehavior.Cascade)
+                .HasConstraintName("fk_follow_up_notes_customer");
+            e.HasOne(n => n.Author).WithMany().HasForeignKey(n => n.AuthorId).OnDelete(DeleteBehavior.Restrict)
+                .HasConstraintName("fk_follow_up_notes_author");
+            e.HasIndex(n => new { n.CustomerId, n.CreatedAt }).HasDatabaseName("ix_follow_up_notes_customer_created");
+        });
+    }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the model without a database or the app's configuration.</summary>
+public sealed class CrmDbContextDesignTimeFactory : IDesignTimeDbContextFactory<CrmDbContext>
+{
+    public CrmDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<CrmDbContext>();
+        CrmDbContext.Configure(options, "Server=127.0.0.1;Port=3307;Database=crm");
+        return new CrmDbContext(options.Options);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Weixin.Inbox.CrmApp.Accounts;
+
+namespace Weixin.Inbox.CrmApp.Data;
+
+/// <summary>
+/// <c>CrmApp.dll seed</c>: the demo's data. Creates the <c>admin</c> account and, when there are no customers yet,
+/// a dozen customers with follow-up notes. With <c>Seed:AdminPassword</c> the admin gets that password (and is unlocked);
+/// without it a new admin gets a random password, printed once on standard output. Runs with the least-privilege user.
+/// </summary>
+public static class SeedCommand
+{
+    public const string Verb = "seed";
+    public const string AdminUserName = "admin";
+
+    private static readonly (string Name, string Company, string Phone, string[] Notes)[] DemoCustomers =
+    [
+        ("张伟", "北京华信科技有限公司", "138-0013-1001", ["电话沟通：对新版报价有兴趣，约下周二上门演示。", "已发送产品资料和报价单。"]),
+        ("张敏", "上海东方贸易有限公司", "139-1234-5678", ["展会上认识，想了解批量采购的折扣。"]),
+        ("张丽华", "天津滨海新材料有限公司", "136-2200-3344", []),
+        ("王芳", "广州南粤物流有限公司", "137-5566-7788", ["合同已寄出，等待对方盖章。"]),
+        ("李娜", "深圳前海电子商务有限公司", "135-8899-0011", ["需求：三个门店共用客户资料。"]),
+        ("刘洋", "杭州云帆软件有限公司", "186-0571-2233", []),
+        ("陈静", "成都天府餐饮管理有限公司", "187-2800-6655", ["回访：系统使用顺利，提出想要手机端提醒。"]),
+        ("杨磊", "武汉光谷生物医药有限公司", "159-2700-8899", []),
+        ("赵丽", "南京金陵建筑设计院", "158-2500-1122", ["预算审批中，月底再联系。"]),
+        ("黄勇", "苏州工业园区精密制造有限公司", "188-5120-3344", []),
+        ("周婷", "西安古城文化传媒有限公司", "189-2900-5566", []),
+    ];
+
+    public static async Task<int> RunAsync(IServiceProvider services, IConfiguration configuration, Serilog.ILogger logger)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
+        var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<Account>>();
+        var now = DateTime.UtcNow;
+
+        var givenPassword = configuration["Seed:AdminPassword"];
+        if (!string.IsNullOrEmpty(givenPassword) && PasswordRules.CheckPassword(givenPassword) is { } problem)
+        {
+            logger.Error("Seed:AdminPassword does not follow the password rules: {Problem}", problem);
+            return 2;
+        }
+
+        var admin = await db.Accounts.SingleOrDefaultAsync(a => a.UserName == AdminUserName);
+        if (admin is null)
+        {
+            var password = string.IsNullOrEmpty(givenPassword) ? NewPassword() : givenPassword;
+            admin = new Account { UserName = AdminUserName, DisplayName = "管理员", CreatedAt = now };
+            admin.PasswordHash = hasher.HashPassword(admin, password);
+            db.Accounts.Add(admin);
+            await db.SaveChangesAsync();
+            logger.Information("Created account {UserName} ({AccountId})", AdminUserName, admin.Id);
+            if (string.IsNullOrEmpty(givenPassword))
+            {
+                // Note: printed on stdout for the operator, never written to the log.
+                Console.Out.WriteLine($"admin password: {password}");
+            }
+        }
+        else if (!string.IsNullOrEmpty(givenPassword))
+        {
+            admin.PasswordHash = hasher.HashPassword(admin, givenPassword);
+            admin.FailedLoginCount = 0;
+            admin.LockoutEndsAt = null;
+            await db.SaveChangesAsync();
+            logger.Information("Account {UserName} ({AccountId}) exists; password set from Seed:AdminPassword and unlocked", AdminUserName, admin.Id);
+        }
+        else
+        {
+            logger.Information("Account {UserName} ({AccountId}) exists; password unchanged", AdminUserName, admin.Id);
+        }
+
+        if (await db.Customers.AnyAsync())
+        {
+            logger.Information("Customers exist; demo customers not added");
+            return 0;
+        }
+
+        var i = 0;
+        foreach (var (name, company, phone, notes) in DemoCustomers)
+        {
+            var created = now.AddDays(-30 + i++);
+            db.Customers.Add(new Customer
+            {
+                Name = name,
+                Company = company,
+                Phone = phone,
+                OwnerId = admin.Id,
+                CreatedAt = created,
+                Notes = notes.Select((text, n) => new FollowUpNote { AuthorId = admin.Id, Content = text, CreatedAt = created.AddDays(n + 1).AddHours(2) }).ToList(),
+            });
+        }
+
+        await db.SaveChangesAsync();
+        logger.Information("Added {Count} demo customers", DemoCustomers.Length);
+        return 0;
+    }
+
+    private static string NewPassword()
+    {
+        while (true)
+        {
+            // Note: no look-alikes (0/O, 1/l/I) so the printed password can be typed.
+            var password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
+            if (PasswordRules.CheckPassword(password) is null)
+            {
+                return password;
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using Refit;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.CrmApp.Accounts;
+using Weixin.Inbox.CrmApp.Weixin;
+
+namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
+
+/// <summary>
+/// <c>/login/weixin</c> (the 「微信登录」 button and the 公众号 menu): asks the gateway for a login, keeps its id in a
+/// cookie and sends the browser to WeChat's authorize page.
+/// </summary>
+public sealed class IndexModel(IGatewayApi gateway, IOptions<GatewayOptions> options, WeixinLoginCookies cookies, ILogger<IndexModel> logger) : PageModel
+{
+    public string Message { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync(string? returnUrl)
+    {
+        var target = ReturnUrls.LocalOrHome(Url, returnUrl);
+        if (User.Identity?.IsAuthenticated == true)
+        {
+            return LocalRedirect(target);
+        }
+
+        var baseUrl = options.Value.PublicBaseUrl.TrimEnd('/');
+        try
+        {
+            var login = await gateway.CreateLoginAsync(new CreateLoginRequest(baseUrl + "/login/weixin/done", baseUrl + "/login"), HttpContext.RequestAborted);
+            cookies.SetLogin(HttpContext, new PendingLogin(login.LoginId, target), login.ExpiresAt);
+            return Redirect(login.AuthorizeUrl);
+        }
+        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        {
+            // Note: the gateway refuses our own return URL: a configuration mismatch (Gateway:PublicBaseUrl vs OAuth:AllowedReturnPrefixes).
+            logger.LogError("The gateway refused to start a WeChat login ({Status}): {Problem}", (int)ex.StatusCode, ex.Content);
+            Message = "微信登录配置有误（本系统的地址未被微信网关允许），请联系管理员。";
+        }
+        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        {
+            logger.LogError(ex, "Could not start a WeChat login: gateway unavailable");
+            Message = "内网微信网关暂时不可用，请稍后重试，或使用账号密码登录。";
+        }
+
+        Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return Page();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Refit;
+using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Contracts.Signing;
+
+namespace Weixin.Inbox.CrmApp.Weixin;
+
+/// <summary>Registration of the signed gateway client and the WeChat login's cookies.</summary>
+public static class WeixinLoginExtensions
+{
+    public static WebApplicationBuilder AddWeixinLogin(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SigningOptions>("Gateway").Configure<IOptions<GatewayOptions>>((signing, gateway) => signing.Keys = [gateway.Value.ClientKey]);
+        builder.Services.AddRefitGeneratedClient<IGatewayApi>()
+            .ConfigureHttpClient((sp, c) =>
+            {
+                c.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.BaseUrl);
+                c.Timeout = TimeSpan.FromSeconds(10);
+            })
+            .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<WeixinLoginCookies>();
+        return builder;
+    }
+
+    /// <summary>True for the failures that mean "the gateway could not be asked" rather than "the gateway said no".</summary>
+    public static bool IsGatewayUnavailable(Exception ex) =>
+        ex is HttpRequestException or TaskCanceledException
+        || (ex is ApiException api && (int)api.StatusCode >= 500);
+
+    /// <summary>The problem <c>code</c> of a refused redeem, when it is one of <see cref="LoginErrors"/>; else <c>ticket_invalid</c>.</summary>
+    public static string RedeemErrorCode(ApiException ex)
+    {
+        if (ex.StatusCode is not (HttpStatusCode.BadRequest or HttpStatusCode.NotFound))
+        {
+            return LoginErrors.TicketInvalid;
+        }
+
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(string.IsNullOrEmpty(ex.Content) ? "{}" : ex.Content);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("code", out var code)
+                && code.ValueKind == System.Text.Json.JsonValueKind.String
+                && LoginErrors.IsKnown(code.GetString())
+                ? code.GetString()!
+                : LoginErrors.TicketInvalid;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return LoginErrors.TicketInvalid;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+using Weixin.Inbox.Testing;
+
+namespace Weixin.Inbox.CrmApp.Tests.Browser;
+
+/// <summary>Debian's Chromium, headless, as a phone in WeChat (390×844, zh-CN), with screenshots under the test results.</summary>
+internal sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+{
+    public static async Task<Chromium> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = TestEnvironment.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+        });
+        return new Chromium(playwright, browser);
+    }
+
+    /// <summary>A new phone (own cookies).</summary>
+    public async Task<IPage> NewPhoneAsync()
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            DeviceScaleFactor = 2,
+            IsMobile = true,
+            HasTouch = true,
+            Locale = "zh-CN",
+            UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN",
+        });
+        return await context.NewPageAsync();
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(TestEnvironment.ResultsDirectory, "screenshots")).FullName;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await browser.CloseAsync();
+        playwright.Dispose();
+    }
+}
