@@ -36,9 +36,11 @@ try
     builder.AddAccounts();
     builder.AddWeixinLogin();
     builder.AddCrmPages();
+    builder.AddMessageHook();
 
     var app = builder.Build();
     app.UseCrmPages();
+    app.MapMessageHook();
     await app.RunAsync();
     return 0;
 }

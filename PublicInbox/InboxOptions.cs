@@ -32,9 +32,12 @@ public sealed class InboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>After this long without a claim, the waiting page says the intranet is not answering. Default 10 s.</summary>
+    /// <summary>
+    /// After this long without a claim, the waiting page says the intranet is not answering. Default 15 s
+    /// (a long-polling poller checks in at least every ~10 s).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
-    public TimeSpan PollerSilenceThreshold { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan PollerSilenceThreshold { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often overdue items are marked expired in the background. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -4,7 +4,9 @@ namespace Weixin.Inbox.Contracts.Inbox;
 /// <param name="PollerId">Stable name of the calling poller instance (shown in the audit timeline).</param>
 /// <param name="MaxItems">Largest batch wanted, 1–100. Default 10.</param>
 /// <param name="Kinds">Kinds the poller can handle; null for all.</param>
-public sealed record ClaimRequest(string PollerId, int MaxItems = 10, IReadOnlyList<string>? Kinds = null);
+/// <param name="WaitMilliseconds">Long polling: when nothing is pending, the inbox holds the request up to this long
+/// (0–20,000 ms) and answers as soon as an item arrives. Default 0 (answer at once).</param>
+public sealed record ClaimRequest(string PollerId, int MaxItems = 10, IReadOnlyList<string>? Kinds = null, int WaitMilliseconds = 0);
 
 /// <summary>The leased items, oldest first.</summary>
 public sealed record ClaimResponse(IReadOnlyList<ClaimedItem> Items, DateTimeOffset ServerTime);

@@ -12,6 +12,7 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<FollowUpNote> Notes => Set<FollowUpNote>();
+    public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseMySql(connectionString, ServerVersion);
@@ -37,6 +38,14 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
             e.HasIndex(a => a.UserName).IsUnique().HasDatabaseName("ux_accounts_user_name");
             // Note: unique, so two accounts can never share a WeChat user, whatever races the pages lose (NULLs may repeat).
             e.HasIndex(a => a.WeixinOpenId).IsUnique().HasDatabaseName("ux_accounts_weixin_open_id");
+        });
+
+        modelBuilder.Entity<RequestIdRecord>(e =>
+        {
+            e.ToTable("request_ids");
+            e.Property(r => r.Id).HasColumnName("id").HasMaxLength(128);
+            e.Property(r => r.ExpiresAt).HasColumnName("expires_at");
+            e.HasIndex(r => r.ExpiresAt).HasDatabaseName("ix_request_ids_expires_at");
         });
 
         modelBuilder.Entity<Customer>(e =>

@@ -30,17 +30,21 @@ public static class InboxPollingExtensions
             {
                 var inboxBaseUrl = provider.GetRequiredService<IOptions<PollerOptions>>().Value.InboxBaseUrl;
                 http.BaseAddress = inboxBaseUrl ?? throw new InvalidOperationException("Poller:InboxBaseUrl is not configured.");
-                http.Timeout = TimeSpan.FromSeconds(15);
+                http.Timeout = Timeout.InfiniteTimeSpan; // Note: the resilience handler's timeouts below govern.
             });
 
         // Note: handlers run in the order they are added, the first outermost. The resilience handler comes
         // first so each retry passes through the signing handler again and goes out with a fresh id and
         // timestamp; the inbox would refuse a retry that reused the id as a replay.
+        // Note: an attempt may legitimately last a whole long poll, so its timeout leaves 5 s beyond that.
+        var longPoll = builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.LongPollWait), TimeSpan.FromSeconds(8));
+        var attempt = longPoll + TimeSpan.FromSeconds(5);
         inboxClient.AddStandardResilienceHandler(resilience =>
         {
             resilience.Retry.MaxRetryAttempts = 2;
-            resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
-            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(15);
+            resilience.AttemptTimeout.Timeout = attempt;
+            resilience.TotalRequestTimeout.Timeout = attempt * 3;
+            resilience.CircuitBreaker.SamplingDuration = attempt * 2;
         });
         inboxClient.AddHttpMessageHandler(provider => new SigningHandler(
             provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), SigningName, provider.GetRequiredService<TimeProvider>()));

@@ -56,7 +56,8 @@ public sealed class PollInboxJob(
                 try
                 {
                     inbox = scope.ServiceProvider.GetRequiredService<IInboxPollerApi>();
-                    claimed = await inbox.ClaimAsync(new ClaimRequest(poller.PollerId, wanted, kinds), cancellationToken);
+                    claimed = await inbox.ClaimAsync(
+                        new ClaimRequest(poller.PollerId, wanted, kinds, (int)poller.LongPollWait.TotalMilliseconds), cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -19,6 +19,14 @@ public sealed class PollerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Long polling: how long the inbox may hold a claim while nothing is pending (0 turns it off; at most 20 s).
+    /// Default 00:00:08: a callback then reaches the intranet within a fraction of a second, with one request
+    /// every few seconds when idle.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
+    public TimeSpan LongPollWait { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Items asked for per claim, 1–100. Default 10.</summary>
     [Range(1, 100)]
     public int BatchSize { get; set; } = 10;

@@ -46,8 +46,54 @@ public static class PollerApi
             return TypedResults.Problem("maxItems must be between 1 and 100.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (request.WaitMilliseconds is < 0 or > MaxWaitMilliseconds)
+        {
+            return TypedResults.Problem($"waitMilliseconds must be between 0 and {MaxWaitMilliseconds}.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
         var watch = Stopwatch.StartNew();
         await s.Lifecycle.ExpireOverdueAsync(null, cancellationToken);
+        var claimed = await ClaimOnceAsync(request, s, recordContact: true, cancellationToken);
+
+        // Note: long polling: an empty queue holds the request (checking every LongPollStep) so a callback that
+        // arrives meanwhile reaches the intranet at once instead of at the poller's next interval. Every check is a
+        // real claim, so any number of inbox instances and pollers may wait at the same time.
+        while (claimed.Count == 0 && watch.ElapsedMilliseconds + LongPollStep.TotalMilliseconds < request.WaitMilliseconds)
+        {
+            try
+            {
+                await Task.Delay(LongPollStep, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            // Note: the poller's "last seen" is written when the wait starts and when it ends, not at every check.
+            var last = watch.ElapsedMilliseconds + (2 * LongPollStep.TotalMilliseconds) >= request.WaitMilliseconds;
+            claimed = await ClaimOnceAsync(request, s, recordContact: last, CancellationToken.None);
+        }
+
+        foreach (var item in claimed)
+        {
+            s.Logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt}) [{CorrelationId}]", item.Id, request.PollerId, item.Attempts, item.CorrelationId);
+        }
+
+        if (claimed.Count > 0)
+        {
+            s.Logger.LogInformation("Claimed {Count} items for {PollerId} in {Elapsed} ms", claimed.Count, request.PollerId, watch.ElapsedMilliseconds);
+        }
+
+        return TypedResults.Ok(new ClaimResponse(claimed, new DateTimeOffset(s.Lifecycle.UtcNow, TimeSpan.Zero)));
+    }
+
+    /// <summary>Longest long-poll a poller may ask for.</summary>
+    public const int MaxWaitMilliseconds = 20_000;
+
+    private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(150);
+
+    private static async Task<List<ClaimedItem>> ClaimOnceAsync(ClaimRequest request, PollerApiServices s, bool recordContact, CancellationToken cancellationToken)
+    {
 
         var now = s.Lifecycle.UtcNow;
         var leaseUntil = now + s.Options.Value.LeaseDuration;
@@ -94,10 +140,14 @@ public static class PollerApi
             await s.Db.SaveChangesAsync(cancellationToken);
         }
 
-        await s.Db.Database.ExecuteSqlInterpolatedAsync($"""
+        if (recordContact || ids.Count > 0)
+        {
+            await s.Db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count) VALUES ({request.PollerId}, {now}, {now}, {ids.Count})
             ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}
             """, cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
 
         var items = ids.Count == 0
@@ -108,17 +158,7 @@ public static class PollerApi
             i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
             i.Body is null ? null : new MessageCallback(i.Body, i.Timestamp ?? "", i.Nonce ?? "", i.EncryptType, i.MsgSignature, i.OpenId))).ToList();
 
-        foreach (var item in claimed)
-        {
-            s.Logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt}) [{CorrelationId}]", item.Id, request.PollerId, item.Attempts, item.CorrelationId);
-        }
-
-        if (claimed.Count > 0)
-        {
-            s.Logger.LogInformation("Claimed {Count} items for {PollerId} in {Elapsed} ms", claimed.Count, request.PollerId, watch.ElapsedMilliseconds);
-        }
-
-        return TypedResults.Ok(new ClaimResponse(claimed, new DateTimeOffset(now, TimeSpan.Zero)));
+        return claimed;
     }
 
     public static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteAsync(

@@ -39,7 +39,7 @@ public static class WaitPage
         <script nonce="{{nonce}}">
         (function () {
           var id = document.getElementById('card').getAttribute('data-item');
-          var started = Date.now(), finished = false, failures = 0;
+          var started = Date.now(), finished = false, failures = 0, known = null;
           function $(x) { return document.getElementById(x); }
           function step(name, cls) { var el = $('step-' + name); el.className = cls; }
           function stop(title, message, retryUrl, cls) {
@@ -68,17 +68,22 @@ public static class WaitPage
           }
           function poll() {
             if (finished) { return; }
-            $('elapsed').textContent = '已等待 ' + Math.floor((Date.now() - started) / 1000) + ' 秒（最长 {{timeoutSeconds}} 秒）';
-            fetch('/wx/wait/' + id + '/status', { credentials: 'same-origin', cache: 'no-store' })
+            // The server holds the answer until the state differs from the one we know (long polling).
+            var url = '/wx/wait/' + id + '/status' + (known ? '?known=' + encodeURIComponent(known) : '');
+            var ok = false;
+            fetch(url, { credentials: 'same-origin', cache: 'no-store' })
               .then(function (r) { return r.json(); })
-              .then(function (s) { failures = 0; show(s); })
+              .then(function (s) { failures = 0; ok = true; known = s.state; show(s); })
               .catch(function () {
                 failures++;
                 $('message').textContent = '网络不稳定，正在重试（第 ' + failures + ' 次）…';
                 $('message').className = 'warn';
               })
-              .then(function () { if (!finished) { setTimeout(poll, 1000); } });
+              .then(function () { if (!finished) { setTimeout(poll, ok ? 0 : 1000); } });
           }
+          setInterval(function () {
+            if (!finished) { $('elapsed').textContent = '已等待 ' + Math.floor((Date.now() - started) / 1000) + ' 秒（最长 {{timeoutSeconds}} 秒）'; }
+          }, 1000);
           poll();
         })();
         </script>

@@ -149,8 +149,8 @@ public sealed class LoginSystem : IAsyncDisposable
             ["OAuth__DefaultErrorUrl"] = new Uri(appBase, "/login").ToString(),
             ["Weixin__Token"] = weixinToken,
             ["Weixin__EncodingAESKey"] = aesKey,
-            ["Messages__LoginUrl"] = new Uri(landing.BaseAddress, "/login/weixin").ToString(),
-            ["CrmHook__BaseUrl"] = landing.BaseAddress.ToString().TrimEnd('/'),
+            ["Messages__LoginUrl"] = new Uri(appBase, "/login/weixin").ToString(),
+            ["CrmHook__BaseUrl"] = appBase.ToString().TrimEnd('/'),
         };
         if (settings.GatewayAllowsForeignPrefix)
         {

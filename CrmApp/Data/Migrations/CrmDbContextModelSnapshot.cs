@@ -179,6 +179,25 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                     b.ToTable("follow_up_notes", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.RequestIdRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("varchar(128)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_request_ids_expires_at");
+
+                    b.ToTable("request_ids", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.Customer", b =>
                 {
                     b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "Owner")

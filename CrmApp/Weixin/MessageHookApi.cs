@@ -1,0 +1,133 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Hooks;
+using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.CrmApp.Data;
+
+namespace Weixin.Inbox.CrmApp.Weixin;
+
+/// <summary>
+/// What the CRM answers when an employee writes to the 公众号 or taps its menu. Called by the gateway only
+/// (signed with the shared client key); customer data goes only to WeChat users bound to a CRM account.
+/// </summary>
+public static class MessageHookApi
+{
+    /// <summary>Menu key of 「我的客户」.</summary>
+    public const string MyCustomersKey = "MY_CUSTOMERS";
+
+    private const int MaxListed = 5;
+
+    public static WebApplicationBuilder AddMessageHook(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<IReplayGuard, CrmReplayGuard>();
+        return builder;
+    }
+
+    public static WebApplication MapMessageHook(this WebApplication app)
+    {
+        app.UseSignedRequests();
+        app.MapGroup("/weixin/hook").RequireSignedRequests("Gateway").AllowAnonymous().DisableAntiforgery()
+            .MapPost("/message", HandleAsync);
+        return app;
+    }
+
+    public static async Task<MessageHookResponse> HandleAsync(
+        MessageHookRequest request, CrmDbContext db, IOptions<GatewayOptions> gateway, ILogger<MessageHookRequest> logger, CancellationToken cancellationToken)
+    {
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.WeixinOpenId == request.OpenId, cancellationToken);
+        var loginUrl = gateway.Value.PublicBaseUrl.TrimEnd('/') + "/login/weixin";
+        var text = request.MsgType == "event"
+            ? request.EventKey
+            : request.Content?.Trim();
+        logger.LogInformation("Hook {MsgType} from {OpenId} (bound account {AccountId})", request.MsgType, request.OpenId, account?.Id);
+
+        if (text is "帮助" or "help" or "?" or "？" or null or "")
+        {
+            return Reply(Help(account is not null, loginUrl));
+        }
+
+        if (account is null)
+        {
+            // Note: only bound employees may see customer data; an outsider following the account learns nothing.
+            return Reply($"您的微信还没有绑定客户管理系统账号。请点击菜单「登录CRM」或打开 {loginUrl} 登录并绑定后再查询。");
+        }
+
+        if (text == MyCustomersKey)
+        {
+            var mine = await db.Customers.AsNoTracking().Where(c => c.OwnerId == account.Id)
+                .OrderBy(c => c.Name).Take(MaxListed + 1).ToListAsync(cancellationToken);
+            return Reply(List($"{account.DisplayName}，您负责的客户", mine, gateway.Value.PublicBaseUrl));
+        }
+
+        if (text.StartsWith("客户", StringComparison.Ordinal))
+        {
+            var keyword = text["客户".Length..].Trim();
+            if (keyword.Length == 0)
+            {
+                return Reply("请在「客户」后面加上姓名或公司，例如：客户 张");
+            }
+
+            var found = await db.Customers.AsNoTracking()
+                .Where(c => c.Name.Contains(keyword) || (c.Company != null && c.Company.Contains(keyword)))
+                .OrderBy(c => c.Name).Take(MaxListed + 1).ToListAsync(cancellationToken);
+            return Reply(List($"「{keyword}」的查询结果", found, gateway.Value.PublicBaseUrl));
+        }
+
+        return Reply("没有识别这条指令。回复「帮助」查看可用指令。");
+    }
+
+    private static string Help(bool bound, string loginUrl) => bound
+        ? "可用指令：\n· 客户 <姓名或公司>：查询客户，例如「客户 张」\n· 菜单「我的客户」：查看您负责的客户\n· 帮助：显示本说明"
+        : $"可用指令：\n· 客户 <姓名或公司>：查询客户（需先绑定账号）\n· 帮助：显示本说明\n请先打开 {loginUrl} 登录并绑定微信。";
+
+    private static string List(string title, List<Customer> customers, string baseUrl)
+    {
+        if (customers.Count == 0)
+        {
+            return title + "：没有找到客户。";
+        }
+
+        var text = new StringBuilder(title).Append('：');
+        foreach (var c in customers.Take(MaxListed))
+        {
+            text.Append("\n· ").Append(c.Name);
+            if (!string.IsNullOrEmpty(c.Company))
+            {
+                text.Append('（').Append(c.Company).Append('）');
+            }
+
+            if (!string.IsNullOrEmpty(c.Phone))
+            {
+                text.Append(' ').Append(c.Phone);
+            }
+        }
+
+        if (customers.Count > MaxListed)
+        {
+            text.Append("\n……更多结果请在系统中查看：").Append(baseUrl.TrimEnd('/')).Append("/customers");
+        }
+
+        return text.ToString();
+    }
+
+    private static MessageHookResponse Reply(string text) => new(text);
+}
+
+/// <summary>Remembers signed hook request ids in the CRM database, so a replayed hook call is refused.</summary>
+public sealed class CrmReplayGuard(CrmDbContext db, TimeProvider time) : IReplayGuard
+{
+    public async Task<bool> TryRecordAsync(string requestId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var expires = expiresAt.UtcDateTime;
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT IGNORE INTO request_ids (id, expires_at) VALUES ({requestId}, {expires})", cancellationToken);
+        if (Random.Shared.Next(50) == 0)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM request_ids WHERE expires_at < {now} LIMIT 1000", cancellationToken);
+        }
+
+        return inserted == 1;
+    }
+}
