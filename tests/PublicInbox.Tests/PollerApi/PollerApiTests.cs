@@ -336,6 +336,35 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
         Assert.Equal(InboxItemStatuses.Leased, (await ReadAsync(item.Id)).Status);
     }
 
+    [Fact]
+    public async Task Claim_WithWait_HandsOutAnItemThatArrivesDuringTheWait()
+    {
+        string[] events = [InboxItemKinds.Event];
+        while ((await ClaimOkAsync("poller-drain", 100, kinds: events)).Items.Count > 0)
+        {
+        }
+
+        await using var db = fixture.CreateContext();
+        var claim = Endpoints.ClaimAsync(new ClaimRequest("poller-long", 10, events, WaitMilliseconds: 10_000), Services(db, Now), CancellationToken.None);
+        await Task.Delay(600);
+        Assert.False(claim.IsCompleted, "an empty queue should hold the claim while the wait lasts");
+        var id = await AddPendingAsync(InboxItemKinds.Event);
+
+        var result = Assert.IsType<Ok<ClaimResponse>>((await claim).Result).Value!;
+
+        Assert.Equal(id, Assert.Single(result.Items).Id);
+        Assert.Equal("poller-long", (await ReadAsync(id)).LeasedBy);
+    }
+
+    [Fact]
+    public async Task Claim_WithWaitOutOfRange_IsRefused()
+    {
+        await using var db = fixture.CreateContext();
+        var result = await Endpoints.ClaimAsync(new ClaimRequest("poller-x", 10, null, WaitMilliseconds: 60_000), Services(db, Now), CancellationToken.None);
+
+        Assert.Equal(Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest, Assert.IsType<ProblemHttpResult>(result.Result).StatusCode);
+    }
+
     private PollerApiServices Services(InboxDbContext db, DateTime now) => new(
         db,
         new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance),
