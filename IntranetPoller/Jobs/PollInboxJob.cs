@@ -25,8 +25,12 @@ public sealed class PollInboxJob(
     /// <summary>The job's key.</summary>
     public static readonly JobKey Key = new("poll-inbox", "inbox");
 
-    /// <summary>Most claims in one run, so a flood cannot keep one run going forever.</summary>
-    public const int MaxRoundsPerRun = 20;
+    /// <summary>
+    /// How long one run keeps claiming before it hands back to the scheduler (which fires again after
+    /// <c>Poller:Interval</c>). Note: a limit in time, not in rounds: with long polling every arriving callback
+    /// ends a round, and a round limit would end the run (and pause polling) exactly when traffic is high.
+    /// </summary>
+    public static readonly TimeSpan MaxRunDuration = TimeSpan.FromMinutes(1);
 
     private static readonly Dictionary<long, Task> InFlight = [];
     private static readonly string[] LoginKinds = [InboxItemKinds.OAuth];
@@ -47,7 +51,8 @@ public sealed class PollInboxJob(
         var running = new List<Task>();
         try
         {
-            for (var round = 0; round < MaxRoundsPerRun; round++)
+            var runStarted = time.GetTimestamp();
+            while (time.GetElapsedTime(runStarted) < MaxRunDuration)
             {
                 var wanted = Math.Min(poller.BatchSize, poller.MaxConcurrency - running.Count);
                 var started = time.GetTimestamp();
@@ -75,21 +80,23 @@ public sealed class PollInboxJob(
                     running.Add(ProcessAsync(inbox, item, cancellationToken));
                 }
 
-                if (claimed.Items.Count < wanted)
+                if (running.Count >= poller.MaxConcurrency)
+                {
+                    await Task.WhenAny(running);
+                }
+                else if (claimed.Items.Count == 0 && poller.LongPollWait == TimeSpan.Zero)
                 {
                     if (running.Count == 0)
                     {
                         return;
                     }
 
-                    // Note: the queue is empty for now, but items are still in flight (a slow CRM hook). Claim again
-                    // after an interval instead of waiting for them, so new messages meet their WeChat request in time.
+                    // Note: without long polling an empty answer comes at once: while items are still in flight (a
+                    // slow CRM hook), claim again after an interval so new messages still meet their WeChat request.
                     await Task.WhenAny(Task.WhenAll(running), Task.Delay(poller.Interval, time, cancellationToken));
                 }
-                else if (running.Count >= poller.MaxConcurrency)
-                {
-                    await Task.WhenAny(running);
-                }
+
+                // Note: otherwise claim again at once: with long polling the claim itself waits for the next callback.
 
                 running.RemoveAll(t => t.IsCompleted);
             }
