@@ -1,0 +1,243 @@
+﻿CREATE TABLE IF NOT EXISTS `__EFMigrationsHistory` (
+    `MigrationId` varchar(150) CHARACTER SET utf8mb4 NOT NULL,
+    `ProductVersion` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+    CONSTRAINT `PK___EFMigrationsHistory` PRIMARY KEY (`MigrationId`)
+) CHARACTER SET=utf8mb4;
+
+START TRANSACTION;
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    ALTER DATABASE CHARACTER SET utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE TABLE `accounts` (
+        `id` int NOT NULL AUTO_INCREMENT,
+        `user_name` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+        `display_name` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+        `password_hash` varchar(256) CHARACTER SET utf8mb4 NOT NULL,
+        `weixin_open_id` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+        `weixin_nickname` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `weixin_head_img_url` varchar(512) CHARACTER SET utf8mb4 NULL,
+        `weixin_bound_at` datetime(6) NULL,
+        `failed_login_count` int NOT NULL,
+        `lockout_ends_at` datetime(6) NULL,
+        `created_at` datetime(6) NOT NULL,
+        `last_login_at` datetime(6) NULL,
+        CONSTRAINT `PK_accounts` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE TABLE `customers` (
+        `id` int NOT NULL AUTO_INCREMENT,
+        `name` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+        `company` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `phone` varchar(20) CHARACTER SET utf8mb4 NULL,
+        `owner_id` int NULL,
+        `created_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_customers` PRIMARY KEY (`id`),
+        CONSTRAINT `fk_customers_owner` FOREIGN KEY (`owner_id`) REFERENCES `accounts` (`id`) ON DELETE SET NULL
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE TABLE `follow_up_notes` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `customer_id` int NOT NULL,
+        `author_id` int NOT NULL,
+        `content` varchar(1000) CHARACTER SET utf8mb4 NOT NULL,
+        `created_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_follow_up_notes` PRIMARY KEY (`id`),
+        CONSTRAINT `fk_follow_up_notes_author` FOREIGN KEY (`author_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
+        CONSTRAINT `fk_follow_up_notes_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE CASCADE
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE UNIQUE INDEX `ux_accounts_user_name` ON `accounts` (`user_name`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE UNIQUE INDEX `ux_accounts_weixin_open_id` ON `accounts` (`weixin_open_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE INDEX `ix_customers_name` ON `customers` (`name`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE INDEX `ix_customers_owner_id` ON `customers` (`owner_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE INDEX `IX_follow_up_notes_author_id` ON `follow_up_notes` (`author_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    CREATE INDEX `ix_follow_up_notes_customer_created` ON `follow_up_notes` (`customer_id`, `created_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220958_InitialCrm') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124220958_InitialCrm', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124224622_HookReplayGuard') THEN
+
+    CREATE TABLE `request_ids` (
+        `id` varchar(128) CHARACTER SET utf8mb4 NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_request_ids` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124224622_HookReplayGuard') THEN
+
+    CREATE INDEX `ix_request_ids_expires_at` ON `request_ids` (`expires_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124224622_HookReplayGuard') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124224622_HookReplayGuard', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+COMMIT;
+

@@ -1,0 +1,264 @@
+﻿CREATE TABLE IF NOT EXISTS `__EFMigrationsHistory` (
+    `MigrationId` varchar(150) CHARACTER SET utf8mb4 NOT NULL,
+    `ProductVersion` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+    CONSTRAINT `PK___EFMigrationsHistory` PRIMARY KEY (`MigrationId`)
+) CHARACTER SET=utf8mb4;
+
+START TRANSACTION;
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    ALTER DATABASE CHARACTER SET utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    CREATE TABLE `request_ids` (
+        `id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        CONSTRAINT `pk_request_ids` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    CREATE TABLE `weixin_logins` (
+        `id` varchar(43) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `state` varchar(43) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `return_url` varchar(2048) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        `error_url` varchar(2048) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        `created_at` datetime(6) NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        `status` varchar(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `item_id` bigint NULL,
+        `open_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `ticket_hash` char(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `ticket_expires_at` datetime(6) NULL,
+        `redeemed_at` datetime(6) NULL,
+        `error_code` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `completed_at` datetime(6) NULL,
+        CONSTRAINT `pk_weixin_logins` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    CREATE TABLE `weixin_users` (
+        `open_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `union_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `nickname` varchar(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        `head_img_url` varchar(1024) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `sex` int NOT NULL,
+        `province` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `city` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `country` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `first_seen_at` datetime(6) NOT NULL,
+        `last_seen_at` datetime(6) NOT NULL,
+        `login_count` int NOT NULL,
+        CONSTRAINT `pk_weixin_users` PRIMARY KEY (`open_id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    CREATE INDEX `ix_request_ids_expires_at` ON `request_ids` (`expires_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    CREATE UNIQUE INDEX `ix_weixin_logins_state` ON `weixin_logins` (`state`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124214224_InitialGateway') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124214224_InitialGateway', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    ALTER TABLE `weixin_users` ADD `subscribed` tinyint(1) NOT NULL DEFAULT FALSE;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    ALTER TABLE `weixin_users` ADD `subscribed_at` datetime(6) NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    ALTER TABLE `weixin_users` ADD `unsubscribed_at` datetime(6) NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    CREATE TABLE `access_tokens` (
+        `app_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `token` varchar(512) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        `fetched_at` datetime(6) NOT NULL,
+        CONSTRAINT `pk_access_tokens` PRIMARY KEY (`app_id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    CREATE TABLE `weixin_messages` (
+        `dedup_key` varchar(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `item_id` bigint NOT NULL,
+        `correlation_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `open_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `msg_type` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `event` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `created_at` datetime(6) NOT NULL,
+        `status` varchar(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `reply_xml` text CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `replied_at` datetime(6) NULL,
+        `delivery_item_id` bigint NULL,
+        `delivered_via` varchar(16) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `delivered_at` datetime(6) NULL,
+        `attempts` int NOT NULL,
+        `next_attempt_at` datetime(6) NULL,
+        `last_error` varchar(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        CONSTRAINT `pk_weixin_messages` PRIMARY KEY (`dedup_key`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    CREATE INDEX `ix_weixin_messages_status_next_attempt_at` ON `weixin_messages` (`status`, `next_attempt_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124221211_Messages') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124221211_Messages', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+COMMIT;
+

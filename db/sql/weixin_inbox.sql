@@ -1,0 +1,362 @@
+﻿CREATE TABLE IF NOT EXISTS `__EFMigrationsHistory` (
+    `MigrationId` varchar(150) CHARACTER SET utf8mb4 NOT NULL,
+    `ProductVersion` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+    CONSTRAINT `PK___EFMigrationsHistory` PRIMARY KEY (`MigrationId`)
+) CHARACTER SET=utf8mb4;
+
+START TRANSACTION;
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    ALTER DATABASE CHARACTER SET utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE TABLE `inbox_item_events` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `item_id` bigint NOT NULL,
+        `at` datetime(6) NOT NULL,
+        `type` varchar(24) CHARACTER SET utf8mb4 NOT NULL,
+        `actor` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `detail` varchar(1024) CHARACTER SET utf8mb4 NULL,
+        CONSTRAINT `PK_inbox_item_events` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE TABLE `inbox_items` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `kind` varchar(16) CHARACTER SET utf8mb4 NOT NULL,
+        `status` varchar(16) CHARACTER SET utf8mb4 NOT NULL,
+        `received_at` datetime(6) NOT NULL,
+        `deadline` datetime(6) NULL,
+        `correlation_id` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+        `oauth_code` varchar(256) CHARACTER SET utf8mb4 NULL,
+        `oauth_state` varchar(128) CHARACTER SET utf8mb4 NULL,
+        `remote_ip` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `user_agent` varchar(512) CHARACTER SET utf8mb4 NULL,
+        `cookie_hash` char(64) CHARACTER SET utf8mb4 NULL,
+        `attempts` int NOT NULL,
+        `lease_id` varchar(32) CHARACTER SET utf8mb4 NULL,
+        `leased_by` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `lease_until` datetime(6) NULL,
+        `claimed_at` datetime(6) NULL,
+        `completed_at` datetime(6) NULL,
+        `failed_at` datetime(6) NULL,
+        `expired_at` datetime(6) NULL,
+        `redirected_at` datetime(6) NULL,
+        `redirect_url` varchar(2048) CHARACTER SET utf8mb4 NULL,
+        `outcome` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `error` varchar(1024) CHARACTER SET utf8mb4 NULL,
+        CONSTRAINT `PK_inbox_items` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE TABLE `pollers` (
+        `poller_id` varchar(64) CHARACTER SET utf8mb4 NOT NULL,
+        `first_seen_at` datetime(6) NOT NULL,
+        `last_claim_at` datetime(6) NOT NULL,
+        `last_claim_count` int NOT NULL,
+        CONSTRAINT `PK_pollers` PRIMARY KEY (`poller_id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE TABLE `request_ids` (
+        `id` varchar(128) CHARACTER SET utf8mb4 NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_request_ids` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_inbox_item_events_item_id` ON `inbox_item_events` (`item_id`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_inbox_items_oauth_state` ON `inbox_items` (`oauth_state`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_inbox_items_received_at` ON `inbox_items` (`received_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_inbox_items_status_deadline` ON `inbox_items` (`status`, `deadline`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_inbox_items_status_id` ON `inbox_items` (`status`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    CREATE INDEX `ix_request_ids_expires_at` ON `request_ids` (`expires_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124213947_InitialInbox') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124213947_InitialInbox', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `body` mediumtext CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `open_id` varchar(64) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `reply_body` mediumtext CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `wait_state` varchar(16) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `wx_encrypt_type` varchar(16) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `wx_msg_signature` varchar(64) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `wx_nonce` varchar(64) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    ALTER TABLE `inbox_items` ADD `wx_timestamp` varchar(16) CHARACTER SET utf8mb4 NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    CREATE INDEX `ix_inbox_items_open_id` ON `inbox_items` (`open_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261124220406_MessageCallbacks') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261124220406_MessageCallbacks', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+COMMIT;
+
