@@ -114,20 +114,9 @@ public static class MessageHookApi
     private static MessageHookResponse Reply(string text) => new(text);
 }
 
-/// <summary>Remembers signed hook request ids in the CRM database, so a replayed hook call is refused.</summary>
-public sealed class CrmReplayGuard(CrmDbContext db, TimeProvider time) : IReplayGuard
+/// <summary>The CRM's replay store of signed hook requests (<c>request_ids</c> in <c>crm</c>).</summary>
+public sealed class CrmReplayGuard(CrmDbContext db, TimeProvider time, ILogger<CrmReplayGuard> logger) : SqlReplayGuard(time, logger)
 {
-    public async Task<bool> TryRecordAsync(string requestId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        var expires = expiresAt.UtcDateTime;
-        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT IGNORE INTO request_ids (id, expires_at) VALUES ({requestId}, {expires})", cancellationToken);
-        if (Random.Shared.Next(50) == 0)
-        {
-            var now = time.GetUtcNow().UtcDateTime;
-            await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM request_ids WHERE expires_at < {now} LIMIT 1000", cancellationToken);
-        }
-
-        return inserted == 1;
-    }
+    protected override Task<int> ExecuteAsync(FormattableString sql, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(sql, cancellationToken);
 }

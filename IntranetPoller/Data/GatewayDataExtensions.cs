@@ -28,7 +28,6 @@ public static class GatewayDataExtensions
             GatewayDbContext.Configure(options, connectionString);
         });
 
-        builder.Services.AddSingleton<ReplayCleanupSchedule>();
         builder.Services.AddScoped<IReplayGuard, MySqlReplayGuard>();
         return builder;
     }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using MySqlConnector;
 
-namespace Weixin.Inbox.IntranetPoller.Tests;
+namespace Weixin.Inbox.Testing;
 
 /// <summary>
 /// A database of its own on the real MariaDB (127.0.0.1:3307), with a least-privilege user (DML only) the way
@@ -33,7 +33,7 @@ public sealed class ThrowawayDatabase : IAsyncDisposable
     public string AdminConnectionString => new MySqlConnectionStringBuilder(AdminServerConnectionString) { Database = Name }.ConnectionString;
 
     /// <summary>Admin connection without a database.</summary>
-    public static string AdminServerConnectionString { get; } = FindAdminConnectionString();
+    public static string AdminServerConnectionString => TestEnvironment.AdminConnectionString;
 
     /// <summary>Creates <c>{stem}_{random}</c> and its DML-only user.</summary>
     public static async Task<ThrowawayDatabase> CreateAsync(string stem)
@@ -82,29 +82,4 @@ public sealed class ThrowawayDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    private static string FindAdminConnectionString()
-    {
-        if (Environment.GetEnvironmentVariable("WX_DB_ADMIN") is { Length: > 0 } fromEnv)
-        {
-            return fromEnv;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var secrets = Path.Combine(dir.FullName, ".data", "secrets.env");
-            if (File.Exists(Path.Combine(dir.FullName, "Weixin.Inbox.sln")) && File.Exists(secrets))
-            {
-                foreach (var line in File.ReadAllLines(secrets))
-                {
-                    if (line.StartsWith("WX_ADMIN_PASSWORD=", StringComparison.Ordinal))
-                    {
-                        var password = line["WX_ADMIN_PASSWORD=".Length..].Trim().Trim('"', '\'');
-                        return new MySqlConnectionStringBuilder { Server = "127.0.0.1", Port = 3307, UserID = "wx_admin", Password = password }.ConnectionString;
-                    }
-                }
-            }
-        }
-
-        throw new InvalidOperationException("No database admin: set WX_DB_ADMIN or create .data/secrets.env (./run.sh db).");
-    }
 }
