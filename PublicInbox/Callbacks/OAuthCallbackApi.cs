@@ -27,6 +27,7 @@ public static class OAuthCallbackApi
         InboxDbContext db,
         ItemLifecycle lifecycle,
         IOptions<InboxOptions> options,
+        InboxSignals signals,
         ILoggerFactory loggers,
         string? code,
         string? state)
@@ -80,6 +81,7 @@ public static class OAuthCallbackApi
                 "登录服务暂时无法保存您的请求，请稍后重新点击「微信登录」。", options.Value.RetryLoginUrl);
         }
 
+        signals.ItemStored();
         logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent}) [{CorrelationId}]",
             item.Id, item.OAuthCode is null ? "refused" : "given", item.CorrelationId);
         WaitCookie.Append(http, item.Id, cookieValue);

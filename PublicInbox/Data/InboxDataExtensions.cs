@@ -14,6 +14,7 @@ public static class InboxDataExtensions
         builder.Services.AddDbContext<InboxDbContext>(o => o.UseMySql(connectionString, InboxDbContext.ServerVersion));
         builder.Services.AddScoped<IReplayGuard, MySqlReplayGuard>();
         builder.Services.AddScoped<ItemLifecycle>();
+        builder.Services.AddSingleton<InboxSignals>();
         return builder;
     }
 

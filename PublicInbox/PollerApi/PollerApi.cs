@@ -12,7 +12,7 @@ using Weixin.Inbox.PublicInbox.Data;
 namespace Weixin.Inbox.PublicInbox.PollerApi;
 
 /// <summary>Bundles what every poller API handler needs (<c>[AsParameters]</c>).</summary>
-public sealed record PollerApiServices(InboxDbContext Db, ItemLifecycle Lifecycle, IOptions<InboxOptions> Options, ILogger<PollerApiServices> Logger);
+public sealed record PollerApiServices(InboxDbContext Db, ItemLifecycle Lifecycle, IOptions<InboxOptions> Options, InboxSignals Signals, ILogger<PollerApiServices> Logger);
 
 /// <summary>
 /// The intranet poller's only way in: it claims items (a lease), then completes or fails them.
@@ -60,11 +60,8 @@ public static class PollerApi
         // real claim, so any number of inbox instances and pollers may wait at the same time.
         while (claimed.Count == 0 && watch.ElapsedMilliseconds + LongPollStep.TotalMilliseconds < request.WaitMilliseconds)
         {
-            try
-            {
-                await Task.Delay(LongPollStep, cancellationToken);
-            }
-            catch (OperationCanceledException)
+            await s.Signals.ItemStoredOrAsync(LongPollStep, cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
@@ -90,7 +87,9 @@ public static class PollerApi
     /// <summary>Longest long-poll a poller may ask for.</summary>
     public const int MaxWaitMilliseconds = 20_000;
 
-    private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(150);
+    // Note: a callback stored through this instance wakes the claim at once; one stored through another instance
+    // is found by the next check.
+    private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
 
     private static async Task<List<ClaimedItem>> ClaimOnceAsync(ClaimRequest request, PollerApiServices s, bool recordContact, CancellationToken cancellationToken)
     {
@@ -153,6 +152,11 @@ public static class PollerApi
         var items = ids.Count == 0
             ? []
             : await s.Db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        foreach (var id in ids)
+        {
+            s.Signals.ItemChanged(id); // Note: the waiting page shows 处理中 at once.
+        }
+
         var claimed = items.Select(i => new ClaimedItem(
             i.Id, i.Kind, leaseId, Utc(leaseUntil), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
             i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
@@ -201,6 +205,7 @@ public static class PollerApi
             return LeaseLost(s, item);
         }
 
+        s.Signals.ItemChanged(id);
         await s.Lifecycle.RecordAsync(id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
         s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome} [{CorrelationId}]", id, item.LeasedBy, request.Outcome, item.CorrelationId);
         return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
@@ -236,6 +241,7 @@ public static class PollerApi
             .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
             .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
         await tx.CommitAsync(cancellationToken);
+        s.Signals.ItemChanged(item.Id);
 
         await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
         if (passive)
@@ -279,6 +285,12 @@ public static class PollerApi
         }
 
         var status = request.Retry ? InboxItemStatuses.Pending : InboxItemStatuses.Failed;
+        s.Signals.ItemChanged(id);
+        if (request.Retry)
+        {
+            s.Signals.ItemStored();
+        }
+
         await s.Lifecycle.RecordAsync(id, request.Retry ? InboxEventTypes.Released : InboxEventTypes.Failed, item.LeasedBy, error, cancellationToken);
         s.Logger.LogWarning("Item {ItemId} {Action} by {PollerId}: {Error} [{CorrelationId}]",
             id, request.Retry ? "released for retry" : "failed", item.LeasedBy, error, item.CorrelationId);

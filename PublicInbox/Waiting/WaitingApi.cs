@@ -52,7 +52,7 @@ public static class WaitingApi
     }
 
     public static async Task<IResult> GetStatusAsync(
-        long id, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, IOptions<InboxOptions> options, ILoggerFactory loggers)
+        long id, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, InboxSignals signals, IOptions<InboxOptions> options, ILoggerFactory loggers)
     {
         var settings = options.Value;
         var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, http.RequestAborted);
@@ -66,16 +66,24 @@ public static class WaitingApi
         string? known = http.Request.Query["known"];
         var holdUntil = lifecycle.UtcNow + LongPollHold;
         WaitStatus status;
-        while (true)
+        try
         {
-            (item, status) = await CurrentStatusAsync(item, db, lifecycle, settings, http.RequestAborted);
-            if (known is null || status.State != known || lifecycle.UtcNow >= holdUntil)
+            while (true)
             {
-                break;
-            }
+                (item, status) = await CurrentStatusAsync(item, db, lifecycle, settings, http.RequestAborted);
+                if (known is null || status.State != known || lifecycle.UtcNow >= holdUntil)
+                {
+                    break;
+                }
 
-            await Task.Delay(LongPollStep, http.RequestAborted);
-            item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, http.RequestAborted);
+                await signals.ItemChangedOrAsync(id, LongPollStep, http.RequestAborted);
+                http.RequestAborted.ThrowIfCancellationRequested();
+                item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, http.RequestAborted);
+            }
+        }
+        finally
+        {
+            signals.Forget(id);
         }
 
         if (status.State == "done" && item.RedirectedAt is null)
@@ -97,7 +105,7 @@ public static class WaitingApi
     /// <summary>How long a long-polling status request is held at most.</summary>
     public static readonly TimeSpan LongPollHold = TimeSpan.FromSeconds(10);
 
-    private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
 
     private static async Task<(InboxItem Item, WaitStatus Status)> CurrentStatusAsync(
         InboxItem item, InboxDbContext db, ItemLifecycle lifecycle, InboxOptions settings, CancellationToken cancellationToken)

@@ -76,6 +76,30 @@ public sealed class SimulatorOptions
     public TimeSpan ServiceWindow { get; set; } = TimeSpan.FromHours(48);
 
     /// <summary>
+    /// How many message/template/send calls (with a valid access_token) are accepted in any 60 seconds; more answer
+    /// 45009. Default <c>0</c>: unlimited.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int TemplateQuotaPerMinute { get; set; }
+
+    /// <summary>
+    /// The account's template messages (公众平台 → 模板消息). Default: none configured, in which case
+    /// <see cref="DefaultTemplates"/> (<c>TPL_FOLLOW_UP</c> 「客户跟进提醒」) is seeded.
+    /// </summary>
+    public List<MessageTemplate> Templates { get; set; } = [];
+
+    /// <summary>The templates seeded when <see cref="Templates"/> is empty.</summary>
+    public static IReadOnlyList<MessageTemplate> DefaultTemplates { get; } =
+    [
+        new()
+        {
+            Id = "TPL_FOLLOW_UP",
+            Title = "客户跟进提醒",
+            Content = "{{first.DATA}}\n客户：{{keyword1.DATA}}\n跟进时间：{{keyword2.DATA}}\n{{remark.DATA}}",
+        },
+    ];
+
+    /// <summary>
     /// Test users offered on the authorize page. Default: none configured, in which case
     /// <see cref="DefaultUsers"/> (「张三」 <c>o_sim_zhangsan</c>, 「李四」 <c>o_sim_lisi</c>) are seeded.
     /// </summary>
@@ -87,4 +111,17 @@ public sealed class SimulatorOptions
         new() { OpenId = "o_sim_zhangsan", Nickname = "张三", UnionId = "u_sim_zhangsan", Sex = 1, Province = "广东", City = "深圳", Country = "中国" },
         new() { OpenId = "o_sim_lisi", Nickname = "李四", Sex = 2, Province = "北京", City = "北京", Country = "中国" },
     ];
+}
+
+/// <summary>One template message definition: its <c>Content</c> names the data keys as <c>{{key.DATA}}</c>.</summary>
+public sealed record MessageTemplate
+{
+    /// <summary>The template_id callers send.</summary>
+    public string Id { get; init; } = "";
+
+    /// <summary>The template's title, e.g. 「客户跟进提醒」.</summary>
+    public string Title { get; init; } = "";
+
+    /// <summary>The text with <c>{{key.DATA}}</c> placeholders; every key must be present in a send's data.</summary>
+    public string Content { get; init; } = "";
 }

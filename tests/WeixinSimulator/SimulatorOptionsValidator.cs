@@ -81,6 +81,25 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             }
         }
 
+        var templateIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Templates.Count; i++)
+        {
+            var template = options.Templates[i];
+            if (string.IsNullOrWhiteSpace(template.Id))
+            {
+                failures.Add($"Simulator:Templates:{i}:Id is required.");
+            }
+            else if (!templateIds.Add(template.Id))
+            {
+                failures.Add($"Simulator:Templates:{i}:Id '{template.Id}' is configured twice.");
+            }
+
+            if (string.IsNullOrWhiteSpace(template.Content))
+            {
+                failures.Add($"Simulator:Templates:{i}:Content is required (with {{{{key.DATA}}}} placeholders).");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

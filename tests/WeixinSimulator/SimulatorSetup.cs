@@ -40,6 +40,8 @@ internal static class SimulatorSetup
         services.AddSingleton<SimulatorStats>();
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<ApiTokenStore>();
+        services.AddSingleton<TemplateMessages>();
+        services.AddSingleton<MenuStore>();
         services.AddSingleton<Conversations>();
         services.AddSingleton<MessageDelivery>();
         services.AddHttpClient(MessageDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)

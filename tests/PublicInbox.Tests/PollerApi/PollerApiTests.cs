@@ -369,6 +369,7 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
         db,
         new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance),
         Microsoft.Extensions.Options.Options.Create(Options),
+        new InboxSignals(),
         NullLogger<PollerApiServices>.Instance);
 
     private async Task<Results<Ok<ClaimResponse>, ProblemHttpResult>> ClaimAsync(string pollerId, int maxItems = 10, DateTime? now = null, string[]? kinds = null)

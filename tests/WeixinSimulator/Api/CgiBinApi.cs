@@ -13,7 +13,7 @@ using Weixin.Inbox.WeixinSimulator.Users;
 namespace Weixin.Inbox.WeixinSimulator.Api;
 
 /// <summary>api.weixin.qq.com's server API used by the poller: access tokens and customer-service messages.</summary>
-internal static class CgiBinApi
+internal static partial class CgiBinApi
 {
     private const int MaxBodyBytes = 1024 * 1024;
 
@@ -23,6 +23,11 @@ internal static class CgiBinApi
         cgi.MapGet("/token", Token);
         cgi.MapPost("/stable_token", StableTokenAsync);
         cgi.MapPost("/message/custom/send", SendCustomMessageAsync);
+        cgi.MapPost("/message/template/send", SendTemplateMessageAsync);
+        cgi.MapPost("/menu/create", CreateMenuAsync);
+        cgi.MapGet("/menu/get", GetMenu);
+        cgi.MapGet("/menu/delete", DeleteMenu);
+        cgi.MapGet("/get_current_selfmenu_info", GetCurrentSelfMenuInfo);
         return app;
     }
 
@@ -194,6 +199,15 @@ internal sealed record ApiServices(
         Logger.LogWarning("{Endpoint} answered errcode {Errcode}", endpoint, errcode);
         return TypedResults.Ok(WeixinAnswers.Error(errcode, Time));
     }
+
+    /// <summary>Null when the API access_token is valid, else WeChat's error (41001, 40001 or 42001).</summary>
+    public Ok<WeixinError>? CheckApiToken(string endpoint, string? accessToken) => Tokens.Check(accessToken) switch
+    {
+        ApiTokenCheck.Missing => Fail(endpoint, WeixinErrors.AccessTokenMissing),
+        ApiTokenCheck.Invalid => Fail(endpoint, WeixinErrors.InvalidCredential),
+        ApiTokenCheck.Expired => Fail(endpoint, WeixinErrors.AccessTokenExpired),
+        _ => null,
+    };
 
     /// <summary>Null when grant_type, appid and secret are right, else WeChat's error.</summary>
     public Ok<WeixinError>? CheckCredentials(string endpoint, string? grantType, string? appId, string? secret)

@@ -1,10 +1,48 @@
 namespace Weixin.Inbox.WeixinSimulator.Control;
 
-/// <summary>Makes the next n sns/oauth2/access_token calls fail or stall, to play "WeChat is down".</summary>
+/// <summary>
+/// Makes the next n sns/oauth2/access_token calls fail or stall, and the next n message/template/send calls fail,
+/// to play "WeChat is down".
+/// </summary>
 internal sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private AccessTokenFault? _pending;
+    private TemplateFault? _template;
+
+    public TemplateFault? CurrentTemplate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _template;
+            }
+        }
+    }
+
+    public void SetTemplate(TemplateFault? fault)
+    {
+        lock (_gate)
+        {
+            _template = fault is { Count: > 0 } ? fault : null;
+        }
+    }
+
+    /// <summary>Takes one use of the pending template fault, if any: the errcode to answer.</summary>
+    public int? TryTakeTemplateFault()
+    {
+        lock (_gate)
+        {
+            if (_template is not { } pending)
+            {
+                return null;
+            }
+
+            _template = pending.Count > 1 ? pending with { Count = pending.Count - 1 } : null;
+            return pending.TemplateErrcode;
+        }
+    }
 
     public AccessTokenFault? Current
     {
@@ -47,3 +85,7 @@ internal sealed class FaultInjector
 /// <param name="Count">How many calls are still affected.</param>
 /// <param name="DelayMs">How long each affected call waits before answering.</param>
 internal sealed record AccessTokenFault(int AccessTokenErrcode, int Count, int DelayMs);
+
+/// <param name="TemplateErrcode">The errcode message/template/send answers.</param>
+/// <param name="Count">How many calls are still affected.</param>
+internal sealed record TemplateFault(int TemplateErrcode, int Count);

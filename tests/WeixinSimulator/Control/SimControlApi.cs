@@ -65,10 +65,9 @@ internal static class SimControlApi
 
     private static Ok<StatsResponse> GetStats(SimulatorStats stats) => TypedResults.Ok(stats.Snapshot());
 
-    private static Ok<AccessTokenFault> GetFault(FaultInjector faults) =>
-        TypedResults.Ok(faults.Current ?? new AccessTokenFault(0, 0, 0));
+    private static Ok<FaultsResponse> GetFault(FaultInjector faults) => TypedResults.Ok(FaultsResponse.Of(faults));
 
-    private static Results<Ok<AccessTokenFault>, ValidationProblem> SetFault(
+    private static Results<Ok<FaultsResponse>, ValidationProblem> SetFault(
         SetFaultRequest body, FaultInjector faults, ILoggerFactory loggers)
     {
         var count = body.Count ?? 1;
@@ -89,16 +88,30 @@ internal static class SimControlApi
             return TypedResults.ValidationProblem(problems);
         }
 
-        var fault = new AccessTokenFault(body.AccessTokenErrcode ?? 0, count, delayMs);
-        faults.Set(fault);
-        loggers.CreateLogger("WeixinSimulator.Control").LogInformation(
-            "Next {Count} access_token calls answer errcode {Errcode} after {DelayMs} ms", count, fault.AccessTokenErrcode, delayMs);
-        return TypedResults.Ok(faults.Current ?? new AccessTokenFault(0, 0, 0));
+        var logger = loggers.CreateLogger("WeixinSimulator.Control");
+        if (body.TemplateErrcode is { } templateErrcode)
+        {
+            faults.SetTemplate(new TemplateFault(templateErrcode, count));
+            logger.LogInformation("Next {Count} message/template/send calls answer errcode {Errcode}", count, templateErrcode);
+        }
+
+        // Note: a body without templateErrcode sets the access_token fault, as before; with it, only when
+        // accessTokenErrcode or delayMs is given too.
+        if (body.TemplateErrcode is null || body.AccessTokenErrcode is not null || body.DelayMs is not null)
+        {
+            var fault = new AccessTokenFault(body.AccessTokenErrcode ?? 0, count, delayMs);
+            faults.Set(fault);
+            logger.LogInformation(
+                "Next {Count} access_token calls answer errcode {Errcode} after {DelayMs} ms", count, fault.AccessTokenErrcode, delayMs);
+        }
+
+        return TypedResults.Ok(FaultsResponse.Of(faults));
     }
 
     private static NoContent ClearFault(FaultInjector faults)
     {
         faults.Set(null);
+        faults.SetTemplate(null);
         return TypedResults.NoContent();
     }
 
@@ -117,5 +130,22 @@ internal sealed record UpsertUserRequest(
     string? City,
     string? Country);
 
-/// <summary>Body of <c>POST /sim/faults</c>: <c>count</c> defaults to 1, <c>delayMs</c> to 0.</summary>
-internal sealed record SetFaultRequest(int? AccessTokenErrcode, int? Count, int? DelayMs);
+/// <summary>
+/// Body of <c>POST /sim/faults</c>: <c>count</c> defaults to 1, <c>delayMs</c> to 0. <c>accessTokenErrcode</c> / <c>delayMs</c>
+/// affect sns/oauth2/access_token, <c>templateErrcode</c> message/template/send (both for <c>count</c> calls).
+/// </summary>
+internal sealed record SetFaultRequest(int? AccessTokenErrcode, int? Count, int? DelayMs, int? TemplateErrcode = null);
+
+/// <summary>
+/// The pending faults: the access_token fault's fields as before (<c>accessTokenErrcode</c>, <c>count</c>, <c>delayMs</c>),
+/// plus the template fault's <c>templateErrcode</c> and <c>templateCount</c>.
+/// </summary>
+internal sealed record FaultsResponse(int AccessTokenErrcode, int Count, int DelayMs, int TemplateErrcode, int TemplateCount)
+{
+    public static FaultsResponse Of(FaultInjector faults)
+    {
+        var access = faults.Current ?? new AccessTokenFault(0, 0, 0);
+        var template = faults.CurrentTemplate ?? new TemplateFault(0, 0);
+        return new(access.AccessTokenErrcode, access.Count, access.DelayMs, template.TemplateErrcode, template.Count);
+    }
+}

@@ -13,6 +13,8 @@ internal sealed class SimulatorStats
     private long _tokenFetches;
     private long _stableTokenFetches;
     private long _customSends;
+    private long _templateSends;
+    private long _menuCreates;
     private long _messagesSent;
     private long _callbackAttempts;
     private readonly ConcurrentDictionary<int, long> _errors = new();
@@ -23,6 +25,8 @@ internal sealed class SimulatorStats
     public void UserinfoCall() => Interlocked.Increment(ref _userinfoCalls);
     public void AuthCall() => Interlocked.Increment(ref _authCalls);
     public void CustomSend() => Interlocked.Increment(ref _customSends);
+    public void TemplateSend() => Interlocked.Increment(ref _templateSends);
+    public void MenuCreate() => Interlocked.Increment(ref _menuCreates);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
     public void CallbackAttempt() => Interlocked.Increment(ref _callbackAttempts);
 
@@ -48,6 +52,8 @@ internal sealed class SimulatorStats
         Interlocked.Read(ref _customSends),
         Interlocked.Read(ref _messagesSent),
         Interlocked.Read(ref _callbackAttempts),
+        Interlocked.Read(ref _templateSends),
+        Interlocked.Read(ref _menuCreates),
         new SortedDictionary<int, long>(_errors));
 }
 
@@ -61,6 +67,8 @@ internal sealed class SimulatorStats
 /// <param name="CustomSends">Calls to message/custom/send, successful or not.</param>
 /// <param name="MessagesSent">User messages and events sent through the control API or the chat page.</param>
 /// <param name="CallbackAttempts">POSTs to the callback URL, retries included.</param>
+/// <param name="TemplateSends">Calls to message/template/send, successful or not (deduplicated resends included).</param>
+/// <param name="MenuCreates">Calls to menu/create, successful or not.</param>
 /// <param name="Errors">How often each errcode was answered (injected faults included).</param>
 internal sealed record StatsResponse(
     long CodesIssued,
@@ -73,4 +81,6 @@ internal sealed record StatsResponse(
     long CustomSends,
     long MessagesSent,
     long CallbackAttempts,
+    long TemplateSends,
+    long MenuCreates,
     IDictionary<int, long> Errors);

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.WeixinSimulator.Api;
 using Weixin.Inbox.WeixinSimulator.Messaging;
 using Weixin.Inbox.WeixinSimulator.OAuth;
 using Weixin.Inbox.WeixinSimulator.Users;
@@ -18,7 +19,7 @@ internal static class HomeApi
         return app;
     }
 
-    private static ContentHttpResult Index(UserDirectory users, IOptions<SimulatorOptions> options)
+    private static ContentHttpResult Index(UserDirectory users, IOptions<SimulatorOptions> options, MenuStore menus, TemplateMessages templates)
     {
         var appId = options.Value.AppId;
         var body = new StringBuilder()
@@ -36,6 +37,44 @@ internal static class HomeApi
         }
 
         body.Append("<p class=\"muted\"><a href=\"/sim/users\">/sim/users</a>（JSON）</p></div>")
+            .Append("<div class=\"card\"><p><strong>公众号菜单</strong></p>");
+        if (menus.Current is not { } menu)
+        {
+            body.Append("<p class=\"muted\">尚未创建（<code>POST /cgi-bin/menu/create</code>）</p>");
+        }
+        else
+        {
+            body.Append("<ul>");
+            foreach (var top in menu)
+            {
+                body.Append("<li>").Append(MenuLine(top));
+                if (top.SubButtons.Count > 0)
+                {
+                    body.Append("<ul>");
+                    foreach (var sub in top.SubButtons)
+                    {
+                        body.Append("<li>").Append(MenuLine(sub)).Append("</li>");
+                    }
+
+                    body.Append("</ul>");
+                }
+
+                body.Append("</li>");
+            }
+
+            body.Append("</ul><p class=\"muted\">在<a href=\"").Append(ChatPage.Path).Append("\">聊天页面</a>中点击菜单</p>");
+        }
+
+        body.Append("</div><div class=\"card\"><p><strong>模板消息</strong></p><ul>");
+        foreach (var template in templates.Templates)
+        {
+            body.Append("<li><code>").Append(E(template.Id)).Append("</code> ").Append(E(template.Title))
+                .Append("<br><small class=\"muted pre\">").Append(E(template.Content)).Append("</small></li>");
+        }
+
+        body.Append("</ul><p class=\"muted\">每分钟限额：")
+            .Append(templates.QuotaPerMinute > 0 ? templates.QuotaPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) : "不限")
+            .Append("</p></div>")
             .Append("<div class=\"card\"><p><strong>模拟的微信接口</strong></p><ul>")
             .Append("<li><code>GET ").Append(AuthorizeApi.AuthorizePath).Append("</code> 授权页（选择用户，「同意」/「拒绝」）；")
             .Append("脚本可加 <code>sim_user=&lt;openid&gt;&amp;sim_auto=allow|deny</code> 跳过页面</li>")
@@ -45,16 +84,28 @@ internal static class HomeApi
             .Append("<li><code>GET /sns/auth</code> 检验 access_token 是否有效</li>")
             .Append("<li><code>GET /cgi-bin/token</code>、<code>POST /cgi-bin/stable_token</code> 获取接口调用凭据（新 token 生成后旧 token 最多再用 5 分钟）</li>")
             .Append("<li><code>POST /cgi-bin/message/custom/send</code> 客服消息（用户 48 小时内互动过才能收到，否则 45015）</li>")
+            .Append("<li><code>POST /cgi-bin/message/template/send</code> 模板消息（未关注 43004，模板不存在 40037，缺少字段 47003，超出限额 45009；")
+            .Append("同一用户同一 <code>client_msg_id</code> 10 分钟内只发送一次）</li>")
+            .Append("<li><code>POST /cgi-bin/menu/create</code>、<code>GET /cgi-bin/menu/get</code>、<code>GET /cgi-bin/menu/delete</code>、")
+            .Append("<code>GET /cgi-bin/get_current_selfmenu_info</code> 自定义菜单（view、click 按钮）</li>")
             .Append("<li>消息推送：按微信的方式签名（明文、兼容、安全模式）POST 到消息推送地址，5 秒超时，共尝试 3 次</li></ul></div>")
             .Append("<div class=\"card\"><p><strong>控制接口（测试用）</strong></p><ul>")
             .Append("<li><code>GET|POST /sim/users</code> 查看、添加或替换测试用户</li>")
             .Append("<li><code>GET /sim/stats</code> 调用次数与错误码统计</li>")
             .Append("<li><code>POST /sim/users/{openid}/messages</code> 让用户发送 text / click / subscribe / unsubscribe，返回用户看到的回复</li>")
-            .Append("<li><code>GET /sim/users/{openid}/received</code> 用户收到的全部消息（被动回复、客服消息、微信提示）</li>")
+            .Append("<li><code>GET /sim/users/{openid}/received</code> 用户收到的全部消息（被动回复、客服消息、模板消息、微信提示）</li>")
             .Append("<li><code>GET /sim/chat</code> 聊天页面</li>")
-            .Append("<li><code>GET|POST|DELETE /sim/faults</code> 让接下来 n 次换取 access_token 返回指定错误码或延迟</li>")
+            .Append("<li><code>GET|POST|DELETE /sim/faults</code> 让接下来 n 次换取 access_token 返回指定错误码或延迟（<code>accessTokenErrcode</code>、<code>delayMs</code>），")
+            .Append("或让接下来 n 次模板消息返回指定错误码（<code>templateErrcode</code>）</li>")
             .Append("<li><code>GET /healthz</code> 健康检查</li></ul></div>");
 
         return Render("微信模拟器", body.ToString());
     }
+
+    private static string MenuLine(MenuButton button) => button.Type switch
+    {
+        "view" => $"{E(button.Name)} <small class=\"muted\">view → <code>{E(button.Url)}</code></small>",
+        "click" => $"{E(button.Name)} <small class=\"muted\">click → <code>{E(button.Key)}</code></small>",
+        _ => E(button.Name),
+    };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.WeixinSimulator.Api;
 using Weixin.Inbox.WeixinSimulator.Users;
 using static Weixin.Inbox.WeixinSimulator.Html.HtmlPage;
 
@@ -26,11 +27,11 @@ internal static class ChatPage
     }
 
     private static ContentHttpResult Show(
-        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options) =>
-        Page(request.Query["openid"].FirstOrDefault(), request.Query["mode"].FirstOrDefault(), null, null, users, conversations, delivery, options.Value);
+        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus) =>
+        Page(request.Query["openid"].FirstOrDefault(), request.Query["mode"].FirstOrDefault(), null, null, users, conversations, delivery, options.Value, menus);
 
     private static async Task<ContentHttpResult> SendAsync(
-        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options)
+        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus)
     {
         if (!request.HasFormContentType)
         {
@@ -43,21 +44,21 @@ internal static class ChatPage
         var command = MessageCommand.Parse(form["type"].FirstOrDefault(), form["content"].FirstOrDefault(), form["eventKey"].FirstOrDefault(), mode, out var problems);
         if (command is null)
         {
-            return Page(openId, mode, null, string.Join(" ", problems.Values.SelectMany(v => v)), users, conversations, delivery, options.Value);
+            return Page(openId, mode, null, string.Join(" ", problems.Values.SelectMany(v => v)), users, conversations, delivery, options.Value, menus);
         }
 
         if (MessageCommand.Refusal(openId, command, users, conversations, delivery) is { } refusal)
         {
-            return Page(openId, mode, null, refusal.Title + "：" + refusal.Detail, users, conversations, delivery, options.Value);
+            return Page(openId, mode, null, refusal.Title + "：" + refusal.Detail, users, conversations, delivery, options.Value, menus);
         }
 
         var result = await delivery.SendAsync(openId, command.Action, command.Mode, command.Content, command.EventKey);
-        return Page(openId, mode, result, null, users, conversations, delivery, options.Value);
+        return Page(openId, mode, result, null, users, conversations, delivery, options.Value, menus);
     }
 
     private static ContentHttpResult Page(
         string? openId, string? mode, SendMessageResponse? result, string? problem,
-        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings)
+        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings, MenuStore menus)
     {
         var all = users.All();
         var user = all.FirstOrDefault(u => u.OpenId == openId) ?? (all.Count > 0 ? all[0] : null);
@@ -104,6 +105,7 @@ internal static class ChatPage
             .Append("<p class=\"muted\">发送后最长等待约 ")
             .Append(((settings.CallbackTimeout * settings.CallbackAttempts) + settings.CustomerServiceWait).TotalSeconds.ToString("0", CultureInfo.InvariantCulture))
             .Append(" 秒（微信的超时重试，以及等待客服消息）。</p></div></form>");
+        AppendMenu(body, menus.Current, user.OpenId, mode ?? "plain");
 
         if (problem is not null)
         {
@@ -153,15 +155,65 @@ internal static class ChatPage
             {
                 Via.Passive => "被动回复",
                 Via.CustomerService => "客服消息",
+                Via.Template => "模板消息",
                 _ => "微信提示",
             };
             body.Append("<div class=\"user\"><span><small class=\"muted\">").Append(label).Append(" · ").Append(E(message.MsgType))
                 .Append(" · ").Append(E(Local(message.At))).Append("</small><br><span class=\"pre\">")
-                .Append(E(message.Text)).Append("</span></span></div>");
+                .Append(E(message.Text)).Append("</span>");
+            if (message.Url is { } url)
+            {
+                body.Append("<br><a class=\"muted\" href=\"").Append(E(url)).Append("\" target=\"_blank\" rel=\"noopener\">详情</a>");
+            }
+
+            body.Append("</span></div>");
         }
 
         body.Append("</div><p class=\"muted\"><a href=\"/\">返回首页</a></p>");
         return Render("公众号聊天（模拟器）", body.ToString());
+    }
+
+    /// <summary>The account's custom menu: click buttons send the CLICK event, view buttons open their page.</summary>
+    private static void AppendMenu(StringBuilder body, IReadOnlyList<MenuButton>? menu, string openId, string mode)
+    {
+        if (menu is null)
+        {
+            return;
+        }
+
+        body.Append("<div class=\"card\"><p><strong>公众号菜单</strong></p>");
+        foreach (var top in menu)
+        {
+            if (top.SubButtons.Count == 0)
+            {
+                AppendMenuButton(body, top, openId, mode);
+                continue;
+            }
+
+            body.Append("<p class=\"muted\">").Append(E(top.Name)).Append("</p>");
+            foreach (var sub in top.SubButtons)
+            {
+                AppendMenuButton(body, sub, openId, mode);
+            }
+        }
+
+        body.Append("</div>");
+    }
+
+    private static void AppendMenuButton(StringBuilder body, MenuButton button, string openId, string mode)
+    {
+        if (button.Type == "view")
+        {
+            body.Append("<p><a class=\"button deny\" href=\"").Append(E(button.Url)).Append("\" target=\"_blank\" rel=\"noopener\">")
+                .Append(E(button.Name)).Append("</a></p>");
+            return;
+        }
+
+        body.Append("<form method=\"post\" action=\"").Append(Path).Append("\"><p>")
+            .Append("<input type=\"hidden\" name=\"openid\" value=\"").Append(E(openId)).Append("\">")
+            .Append("<input type=\"hidden\" name=\"mode\" value=\"").Append(E(mode)).Append("\">")
+            .Append("<input type=\"hidden\" name=\"eventKey\" value=\"").Append(E(button.Key)).Append("\">")
+            .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"click\">").Append(E(button.Name)).Append("</button></p></form>");
     }
 
     private static string Local(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);

@@ -17,6 +17,7 @@ internal static class Via
 {
     public const string Passive = "passive";
     public const string CustomerService = "customer_service";
+    public const string Template = "template";
     public const string None = "none";
 
     /// <summary>WeChat's own system notice in the chat (the account failed to answer properly).</summary>
@@ -24,17 +25,30 @@ internal static class Via
 }
 
 /// <summary>One thing the user saw in the chat.</summary>
-/// <param name="Via"><c>passive</c>, <c>customer_service</c> or <c>error</c> (WeChat's 「该公众号暂时无法提供服务」 notice).</param>
+/// <param name="Via"><c>passive</c>, <c>customer_service</c>, <c>template</c> or <c>error</c> (WeChat's 「该公众号暂时无法提供服务」 notice).</param>
 /// <param name="MsgType">text, news, image, … (<c>text</c> for an error notice).</param>
-/// <param name="Text">What the user reads: the text, the news titles (one per line), 「[图片]」, …</param>
+/// <param name="Text">What the user reads: the text, the news titles (one per line), 「[图片]」, the rendered template, …</param>
 /// <param name="At">When it arrived.</param>
-/// <param name="Raw">The reply XML (decrypted) or the customer-service JSON; for an error, the offending answer.</param>
+/// <param name="Raw">The reply XML (decrypted) or the customer-service / template JSON; for an error, the offending answer.</param>
 internal sealed record ReceivedMessage(
     string Via,
     string MsgType,
     string Text,
     DateTimeOffset At,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Raw);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Raw)
+{
+    /// <summary>A template message's link (what tapping it opens).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Url { get; init; }
+
+    /// <summary>A template message's template_id.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TemplateId { get; init; }
+
+    /// <summary>A template message's msgid, as answered by message/template/send.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? MsgId { get; init; }
+}
 
 /// <summary>One user's side of the chat. Thread-safe.</summary>
 internal sealed class Conversation(TimeProvider time)

@@ -69,6 +69,20 @@ internal static class WeixinErrors
     public const int OutOfTimeLimit = 45015;
     public const int DataFormatError = 47001;
     public const int ApiUnauthorized = 48001;
+    public const int ApiQuotaLimit = 45009;
+    public const int InvalidTemplateId = 40037;
+    public const int ArgumentInvalid = 47003;
+    public const int MenuNotExist = 46003;
+    public const int InvalidButtonSize = 40016;
+    public const int InvalidButtonType = 40017;
+    public const int InvalidButtonNameSize = 40018;
+    public const int InvalidButtonKeySize = 40019;
+    public const int InvalidButtonUrlSize = 40020;
+    public const int InvalidSubButtonSize = 40023;
+    public const int InvalidSubButtonType = 40024;
+    public const int InvalidSubButtonNameSize = 40025;
+    public const int InvalidSubButtonKeySize = 40026;
+    public const int InvalidSubButtonUrlSize = 40027;
 
     public static string MessageFor(int errcode) => errcode switch
     {
@@ -95,7 +109,20 @@ internal static class WeixinErrors
         OutOfTimeLimit => "response out of time limit or subscription is canceled",
         DataFormatError => "data format error",
         ApiUnauthorized => "api unauthorized",
-        45009 => "reach max api daily quota limit",
+        ApiQuotaLimit => "reach max api daily quota limit",
+        InvalidTemplateId => "invalid template_id",
+        ArgumentInvalid => "argument invalid!",
+        MenuNotExist => "menu no exist",
+        InvalidButtonSize => "invalid button size",
+        InvalidButtonType => "invalid button type",
+        InvalidButtonNameSize => "invalid button name size",
+        InvalidButtonKeySize => "invalid button key size",
+        InvalidButtonUrlSize => "invalid button url size",
+        InvalidSubButtonSize => "invalid sub button size",
+        InvalidSubButtonType => "invalid sub button type",
+        InvalidSubButtonNameSize => "invalid sub button name size",
+        InvalidSubButtonKeySize => "invalid sub button key size",
+        InvalidSubButtonUrlSize => "invalid sub button url size",
         45011 => "api minute-quota reach limit  mustslower  retry next minute",
         40164 => "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
         _ => "simulated error",
