@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts.Gateway;
 using System.ComponentModel.DataAnnotations;
 
 namespace Weixin.Inbox.PublicInbox;
@@ -60,14 +61,8 @@ public sealed class InboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "2.00:00:00")]
     public TimeSpan MessageDeadline { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>True when the given absolute URL starts with one of <see cref="AllowedRedirectPrefixes"/>.</summary>
-    public bool IsAllowedRedirect(string? url) =>
-        url is not null
-        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-        && !url.Contains("%2e", StringComparison.OrdinalIgnoreCase)
-        // Note: both the raw string and what a browser resolves it to ("/login/../admin/") must stay under the prefix.
-        && AllowedRedirectPrefixes.Exists(prefix => url.StartsWith(prefix, StringComparison.Ordinal) && uri.AbsoluteUri.StartsWith(prefix, StringComparison.Ordinal));
+    /// <summary>True when the given absolute URL may receive a waiting browser (see <see cref="ReturnUrlPolicy"/>).</summary>
+    public bool IsAllowedRedirect(string? url) => ReturnUrlPolicy.IsAllowed(url, AllowedRedirectPrefixes);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -97,9 +97,12 @@ public static class WeixinXml
     }
 
     /// <summary>Parses a plaintext message or event.</summary>
-    public static WeixinMessage ParseMessage(string xml)
+    public static WeixinMessage ParseMessage(string xml) => ToMessage(ReadFields(xml));
+
+    /// <summary>Reads a message or event out of fields already read by <see cref="ReadFields"/>.</summary>
+    public static WeixinMessage ToMessage(IReadOnlyDictionary<string, string> f)
     {
-        var f = ReadFields(xml);
+        ArgumentNullException.ThrowIfNull(f);
         string Required(string name) => f.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new WeixinXmlException($"<{name}> is missing.");
         string? Optional(string name) => f.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 

@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts.Gateway;
 using System.ComponentModel.DataAnnotations;
 
 namespace Weixin.Inbox.IntranetPoller.OAuth;

@@ -210,7 +210,7 @@ public static class MessageCallbackApi
             return fields.TryGetValue("MsgType", out var compatType) && compatType == "event" ? InboxItemKinds.Event : InboxItemKinds.Message;
         }
 
-        var message = WeixinXml.ParseMessage(body);
+        var message = WeixinXml.ToMessage(fields);
         return message.IsEvent ? InboxItemKinds.Event : InboxItemKinds.Message;
     }
 

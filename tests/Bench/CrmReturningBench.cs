@@ -21,13 +21,7 @@ internal static class CrmReturningBench
         var openId = await system.AddWeixinUserAsync("回访压测");
         await system.CreateAccountAsync(CrmSystem.NewUserName("bench"), "压测用户", "Bench2024pass", weixinOpenId: openId);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = TestEnvironment.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
-        });
+        await using var chromium = await Chromium.LaunchAsync();
 
         // Warm-up: JIT, connection pools, Chromium; not measured.
         for (var i = 0; i < 2; i++)
@@ -43,22 +37,12 @@ internal static class CrmReturningBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  run {i + 1,2}: {ms:F0} ms"));
         }
 
-        samples.Sort();
-        double Percentile(double p) => samples[(int)Math.Clamp(Math.Ceiling(p * samples.Count) - 1, 0, samples.Count - 1)];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"returning user, tap 「微信登录」 → signed-in home (poll interval {interval}): n={samples.Count} median={Percentile(0.5):F0} ms p95={Percentile(0.95):F0} ms min={samples[0]:F0} ms max={samples[^1]:F0} ms"));
+        Latency.Report($"returning user, tap 「微信登录」 → signed-in home (poll interval {interval})", samples);
         return 0;
 
         async Task<double> OnceAsync()
         {
-            await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-            {
-                ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-                IsMobile = true,
-                HasTouch = true,
-                Locale = "zh-CN",
-            });
-            var page = await context.NewPageAsync();
+            var page = await chromium.NewPhoneAsync();
             await page.GotoAsync(new Uri(system.BaseAddress, "/login").AbsoluteUri);
             var watch = Stopwatch.StartNew();
             await page.ClickAsync("#weixin-login");
@@ -68,6 +52,7 @@ internal static class CrmReturningBench
             await page.WaitForURLAsync(new Uri(system.BaseAddress, "/customers").AbsoluteUri, new PageWaitForURLOptions { Timeout = 30_000 });
             await page.WaitForSelectorAsync("#welcome");
             watch.Stop();
+            await page.Context.CloseAsync();
             return watch.Elapsed.TotalMilliseconds;
         }
     }

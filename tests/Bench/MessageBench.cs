@@ -55,22 +55,8 @@ public static class MessageBench
         var none = results.Count(r => r.Delivery.Via is not ("passive" or "customer_service"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"messages={count} passive={passive.Count} ({100.0 * passive.Count / count:F1}%) customer_service={customerService} none={none} sent over {watch.Elapsed.TotalSeconds:F1} s"));
-        Report("passive reply latency (as WeChat sees it)", passive);
-        Report("all replies (passive or customer service)", results.Select(r => (double)r.Delivery.ElapsedMs).ToList());
+        Latency.Report("passive reply latency (as WeChat sees it)", passive);
+        Latency.Report("all replies (passive or customer service)", results.Select(r => (double)r.Delivery.ElapsedMs).ToList());
         return none == 0 ? 0 : 1;
-    }
-
-    private static void Report(string title, List<double> samples)
-    {
-        if (samples.Count == 0)
-        {
-            Console.WriteLine($"{title}: no samples");
-            return;
-        }
-
-        samples.Sort();
-        double Percentile(double p) => samples[(int)Math.Clamp(Math.Ceiling(p * samples.Count) - 1, 0, samples.Count - 1)];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{title}: n={samples.Count} median={Percentile(0.5):F0} ms p95={Percentile(0.95):F0} ms max={samples[^1]:F0} ms"));
     }
 }

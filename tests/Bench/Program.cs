@@ -46,8 +46,8 @@ for (var i = 0; i < count; i++)
     storedToCompleted.Add(Convert.ToDouble(row["us"], CultureInfo.InvariantCulture) / 1000.0);
 }
 
-Report("callback → browser told to redirect (status polled every 50 ms)", callbackToRedirect);
-Report("stored → completed (database times)", storedToCompleted);
+Weixin.Inbox.Bench.Latency.Report("callback → browser told to redirect (status polled every 50 ms)", callbackToRedirect);
+Weixin.Inbox.Bench.Latency.Report("stored → completed (database times)", storedToCompleted);
 return 0;
 
 async Task<(double WallMs, long ItemId)> LoginOnceAsync()
@@ -74,12 +74,4 @@ async Task<(double WallMs, long ItemId)> LoginOnceAsync()
 
         await Task.Delay(50);
     }
-}
-
-static void Report(string title, List<double> samples)
-{
-    samples.Sort();
-    double Percentile(double p) => samples[(int)Math.Clamp(Math.Ceiling(p * samples.Count) - 1, 0, samples.Count - 1)];
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{title}: n={samples.Count} median={Percentile(0.5):F0} ms p95={Percentile(0.95):F0} ms min={samples[0]:F0} ms max={samples[^1]:F0} ms"));
 }

@@ -22,20 +22,20 @@ public sealed class BrowserLoginTests(LoginPipelineFixture fixture) : IClassFixt
         // Note: a slow WeChat (3 s) keeps the browser on 「正在登录…」 long enough to photograph it.
         await System.InjectCodeExchangeFaultAsync(errcode: 0, count: 1, delay: TimeSpan.FromSeconds(3));
 
-        await using var browser = await LaunchAsync();
-        var page = await NewPhonePageAsync(browser);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPhoneAsync();
         await page.GotoAsync(login.AuthorizeUrl.Split('#')[0]);
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
-        await Screenshot(page, "01-simulator-authorize");
+        await Chromium.ScreenshotAsync(page, "01-simulator-authorize");
         await page.ClickAsync("button.allow");
 
         await page.WaitForURLAsync("**/wx/wait/*");
         await page.WaitForSelectorAsync("#step-queued");
         Assert.Contains("正在登录", await page.TitleAsync());
-        await Screenshot(page, "02-waiting-page");
+        await Chromium.ScreenshotAsync(page, "02-waiting-page");
 
         await page.WaitForURLAsync(System.ReturnUrl + "?ticket=*", new PageWaitForURLOptions { Timeout = 30_000 });
-        await Screenshot(page, "03-landed-in-app");
+        await Chromium.ScreenshotAsync(page, "03-landed-in-app");
         var ticket = HttpUtility.ParseQueryString(new Uri(page.Url).Query)["ticket"];
         var redeemed = await System.Gateway.RedeemAsync(login.LoginId, new RedeemTicketRequest(ticket!));
         Assert.Equal("韩梅梅", redeemed.User.Nickname);
@@ -47,57 +47,13 @@ public sealed class BrowserLoginTests(LoginPipelineFixture fixture) : IClassFixt
         var openId = await System.AddWeixinUserAsync("拒绝授权");
         var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
 
-        await using var browser = await LaunchAsync();
-        var page = await NewPhonePageAsync(browser);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPhoneAsync();
         await page.GotoAsync(login.AuthorizeUrl.Split('#')[0]);
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
         await page.ClickAsync("button.deny");
 
         await page.WaitForURLAsync("**/login?err=denied", new PageWaitForURLOptions { Timeout = 30_000 });
         Assert.Contains("denied", await page.InnerTextAsync("#text"));
-    }
-
-    internal static async Task<BrowserSession> LaunchAsync()
-    {
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = TestEnvironment.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
-        });
-        return new BrowserSession(playwright, browser);
-    }
-
-    internal static async Task<IPage> NewPhonePageAsync(BrowserSession browser)
-    {
-        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-            DeviceScaleFactor = 2,
-            IsMobile = true,
-            HasTouch = true,
-            Locale = "zh-CN",
-            UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN",
-        });
-        return await context.NewPageAsync();
-    }
-
-    internal static async Task Screenshot(IPage page, string name)
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(TestEnvironment.ResultsDirectory, "screenshots")).FullName;
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
-    }
-
-    /// <summary>Playwright and its browser, closed together.</summary>
-    internal sealed class BrowserSession(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
-    {
-        public IBrowser Browser { get; } = browser;
-
-        public async ValueTask DisposeAsync()
-        {
-            await Browser.CloseAsync();
-            playwright.Dispose();
-        }
     }
 }

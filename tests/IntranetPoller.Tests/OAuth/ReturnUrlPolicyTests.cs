@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IntranetPoller.OAuth;
 
 namespace Weixin.Inbox.IntranetPoller.Tests.OAuth;

@@ -1,6 +1,9 @@
-namespace Weixin.Inbox.IntranetPoller.OAuth;
+namespace Weixin.Inbox.Contracts.Gateway;
 
-/// <summary>Decides whether a LAN application's return or error URL may receive a browser (and a ticket).</summary>
+/// <summary>
+/// Decides whether a URL may receive a browser (and a ticket): the gateway checks the LAN apps' return and error
+/// URLs with it, the inbox every redirect it hands to a waiting browser.
+/// </summary>
 public static class ReturnUrlPolicy
 {
     /// <summary>

@@ -1,10 +1,8 @@
 using Microsoft.Playwright;
-using Weixin.Inbox.Testing;
-
-namespace Weixin.Inbox.CrmApp.Tests.Browser;
+namespace Weixin.Inbox.Testing;
 
 /// <summary>Debian's Chromium, headless, as a phone in WeChat (390×844, zh-CN), with screenshots under the test results.</summary>
-internal sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+public sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
 {
     public static async Task<Chromium> LaunchAsync()
     {
@@ -18,7 +16,7 @@ internal sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyn
         return new Chromium(playwright, browser);
     }
 
-    /// <summary>A new phone (own cookies).</summary>
+    /// <summary>A new phone (own cookies); close it with <c>page.Context.CloseAsync()</c> when done early.</summary>
     public async Task<IPage> NewPhoneAsync()
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
