@@ -19,7 +19,9 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
     /// <summary>On the simulator's authorize page: pick the test user and press 「同意」.</summary>
     private static async Task ConsentAsync(IPage page, string openId)
     {
-        await page.WaitForURLAsync("**/connect/oauth2/authorize?**");
+        // Note: DOMContentLoaded, not the load event: once seen (a CI run) the load event of the first page in a
+        // fresh Chromium never fired within 30 s; the next step waits for its element anyway.
+        await page.WaitForURLAsync("**/connect/oauth2/authorize?**", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
         await page.ClickAsync("button.allow");
     }
@@ -141,7 +143,9 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
 
         await page.GotoAsync(At("/login"));
         await page.ClickAsync("#weixin-login");
-        await page.WaitForURLAsync("**/connect/oauth2/authorize?**");
+        // Note: DOMContentLoaded, not the load event: once seen (a CI run) the load event of the first page in a
+        // fresh Chromium never fired within 30 s; the next step waits for its element anyway.
+        await page.WaitForURLAsync("**/connect/oauth2/authorize?**", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
         await page.ClickAsync("button.deny");
 
