@@ -16,4 +16,22 @@ public interface IGatewayApi
     /// <summary>Reads the directory entry of one WeChat user (404 when never seen).</summary>
     [Get("/gateway/v1/users/{openId}")]
     Task<WeixinUser> GetUserAsync(string openId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a push message (202 when queued, 200 when the idempotency key already queued the same one).
+    /// Fails with a problem <c>code</c> of <see cref="MessageErrors"/>.</summary>
+    [Post("/gateway/v1/messages")]
+    Task<MessageStatus> SendMessageAsync([Body] SendMessageRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Where one push message's delivery stands (404 when unknown).</summary>
+    [Get("/gateway/v1/messages/{id}")]
+    Task<MessageStatus> GetMessageAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Push messages, newest first, optionally only those in one <see cref="MessageStatuses"/> state
+    /// (<c>dead</c> lists the dead letters). <paramref name="limit"/>: 1–200, default 50.</summary>
+    [Get("/gateway/v1/messages")]
+    Task<MessageList> ListMessagesAsync([Query] string? status = null, [Query] int? limit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a failed or dead message again (attempts start over); 409 for any other state.</summary>
+    [Post("/gateway/v1/messages/{id}/resend")]
+    Task<MessageStatus> ResendMessageAsync(long id, CancellationToken cancellationToken = default);
 }
