@@ -101,7 +101,7 @@ start_service() { # $1 name, $2 port, $3 dll, rest: NAME=value environment
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
     wx_die "port $port is already in use; is another demo running? (./run.sh stop)"
   fi
-  env "$@" dotnet "$path" --urls "http://127.0.0.1:$port" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  env Logging__JsonFile="$LOG_DIR/$name.json" "$@" dotnet "$path" --urls "http://127.0.0.1:$port" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
   local pid=$!
   NAMES+=("$name"); PIDS+=("$pid"); PORTS+=("$port")
   printf '%s %s\n' "$name" "$pid" >>"$PIDS_FILE"
@@ -233,7 +233,9 @@ cmd_demo() {
     say "the simulator's test users and pages are at http://127.0.0.1:5080, and ./run.sh test"
     say "drives the whole login flow end to end."
   fi
-  say "Logs: .data/logs/   Ctrl-C stops the services; MariaDB keeps running (db/stop.sh)."
+  say "Logs: .data/logs/<service>.log (text), .data/logs/<service>.json (structured, with CorrelationId)"
+  say "Metrics: http://127.0.0.1:5000/metrics, :5200/metrics, :5300/metrics (Prometheus)"
+  say "Ctrl-C stops the services; MariaDB keeps running (db/stop.sh)."
 
   # Run until Ctrl-C, or until one of the services dies (then stop the others too).
   local rc=0

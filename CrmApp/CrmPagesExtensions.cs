@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.DataProtection;
-using Serilog;
 
 namespace Weixin.Inbox.CrmApp;
 
@@ -51,7 +50,6 @@ public static class CrmPagesExtensions
 
     public static WebApplication UseCrmPages(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(); // Note: logs the path only, never the query string (tickets).
         app.Use(SecurityHeadersAsync);
         if (!app.Environment.IsDevelopment())
         {

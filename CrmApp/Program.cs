@@ -3,9 +3,11 @@ using Serilog;
 using Weixin.Inbox.CrmApp;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.CrmApp.Notifications;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.ServiceDefaults;
 
-Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+ServiceDefaultsExtensions.CreateBootstrapLogger();
 
 try
 {
@@ -15,14 +17,7 @@ try
         return await CrmDataExtensions.MigrateAsync(builder.Configuration, Log.Logger);
     }
 
-    builder.Services.AddSerilog((services, logger) => logger
-        .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning) // Note: its request lines carry query strings (tickets).
-        .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
-        .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning) // Note: its lines carry the gateway login id in the redeem URL.
-        .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services)
-        .Enrich.FromLogContext()
-        .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+    builder.AddServiceDefaults();
     builder.Services.AddSingleton(TimeProvider.System);
     builder.AddCrmData();
 
@@ -37,10 +32,13 @@ try
     builder.AddWeixinLogin();
     builder.AddCrmPages();
     builder.AddMessageHook();
+    builder.AddNotifications();
 
     var app = builder.Build();
+    app.UseServiceDefaults();
     app.UseCrmPages();
     app.MapMessageHook();
+    app.MapServiceDefaults();
     await app.RunAsync();
     return 0;
 }

@@ -1,5 +1,4 @@
 using Serilog;
-using Serilog.Events;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
@@ -8,12 +7,9 @@ using Weixin.Inbox.IntranetPoller.Jobs;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using Weixin.Inbox.ServiceDefaults;
 
-const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
-
-Log.Logger = new LoggerConfiguration()
-    .WriteTo.Console(outputTemplate: ConsoleTemplate)
-    .CreateBootstrapLogger();
+ServiceDefaultsExtensions.CreateBootstrapLogger();
 
 try
 {
@@ -33,20 +29,7 @@ try
         return await MigrateCommand.RunAsync(builder.Configuration, migrationLog.CreateLogger("Migrate"));
     }
 
-    // Note: quiet defaults here (the dll is started from the repository root, so no appsettings.json is read),
-    // adjustable through Serilog:MinimumLevel:* settings. The hosted logger is kept apart from the static
-    // bootstrap logger, so several hosts in one test process do not fight over Log.Logger.
-    builder.Services.AddSerilog((services, logger) => logger
-        .MinimumLevel.Information()
-        .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-        .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-        .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
-        .MinimumLevel.Override("Polly", LogEventLevel.Fatal) // Note: every failed attempt would warn; InboxReachability logs outages once.
-        .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
-        .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services)
-        .Enrich.FromLogContext()
-        .WriteTo.Console(outputTemplate: ConsoleTemplate), preserveStaticLogger: true);
+    builder.AddServiceDefaults();
     builder.Services.AddSingleton(TimeProvider.System);
 
     builder.AddGatewayData();
@@ -58,12 +41,13 @@ try
 
     var app = builder.Build();
 
-    app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
+    app.UseServiceDefaults();
     app.UseStatusCodePages();
     app.UseSignedRequests();
 
     app.MapGateway();
     app.MapHealth();
+    app.MapServiceDefaults();
 
     await app.RunAsync();
     return 0;

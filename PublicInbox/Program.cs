@@ -1,42 +1,51 @@
 using Serilog;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.PublicInbox.Diagnostics;
 using Weixin.Inbox.PublicInbox;
+using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Health;
 using Weixin.Inbox.PublicInbox.PollerApi;
+using Weixin.Inbox.PublicInbox.Retention;
 using Weixin.Inbox.PublicInbox.Waiting;
+using Weixin.Inbox.ServiceDefaults;
 
-Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+ServiceDefaultsExtensions.CreateBootstrapLogger();
 
 try
 {
+    if (args is ["hash-password", ..])
+    {
+        return AdminPasswords.RunCommand(Console.In, Console.Out, Console.Error, interactive: !Console.IsInputRedirected);
+    }
+
     var builder = WebApplication.CreateBuilder(args);
     if (args is ["migrate", ..])
     {
         return await InboxDataExtensions.MigrateAsync(builder.Configuration);
     }
 
-    builder.Services.AddSerilog((services, logger) => logger
-        .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning) // Note: its request lines carry query strings (codes, tickets).
-        .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
-        .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services)
-        .Enrich.FromLogContext()
-        .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+    builder.AddServiceDefaults();
 
     builder.AddInbox();
     builder.AddInboxData();
+    builder.AddAdmin();
+    builder.AddRetention();
 
     var app = builder.Build();
-    app.UseSerilogRequestLogging();
+    app.UseServiceDefaults();
+    app.UseInboxMetrics();
     app.UseStatusCodePages();
     app.UseSignedRequests();
+    app.UseAdmin();
     app.MapHealth();
+    app.MapServiceDefaults();
     app.MapOAuthCallback();
     app.MapMessageCallback();
     app.MapWaiting();
     app.MapPollerApi();
+    app.MapAdmin();
     await app.RunAsync();
     return 0;
 }

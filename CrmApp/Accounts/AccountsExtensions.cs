@@ -34,6 +34,7 @@ public static class AccountsExtensions
                 cookie.LogoutPath = "/logout";
                 cookie.AccessDeniedPath = "/login";
                 cookie.ReturnUrlParameter = "returnUrl";
+                cookie.Events.OnRedirectToLogin = WeixinBrowser.RedirectToLogin(cookie.Events.OnRedirectToLogin);
             });
         builder.Services.AddAuthorization();
         return builder;

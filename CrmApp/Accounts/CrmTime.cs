@@ -16,6 +16,27 @@ public static class CrmTime
     public static string FormatDay(DateTime utc) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), China).ToString("M月d日", CultureInfo.InvariantCulture);
 
+    /// <summary>The value of a <c>datetime-local</c> input (<c>2026-11-25T09:30</c>) for a UTC time, in China time.</summary>
+    public static string FormatInput(DateTime utc) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), China).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Reads a China time as a <c>datetime-local</c> input sends it (<c>2026-11-25T09:30</c>, seconds optional)
+    /// and returns it in UTC; null when it is not such a time.
+    /// </summary>
+    public static DateTime? ParseInput(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)
+            || !DateTime.TryParseExact(value.Trim(), InputFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            return null;
+        }
+
+        return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), China);
+    }
+
+    private static readonly string[] InputFormats = ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.fff", "yyyy-MM-dd HH:mm"];
+
     private static TimeZoneInfo FindChina()
     {
         try

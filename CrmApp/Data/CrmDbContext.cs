@@ -13,6 +13,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<FollowUpNote> Notes => Set<FollowUpNote>();
     public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
+    public DbSet<FollowUpReminder> Reminders => Set<FollowUpReminder>();
+    public DbSet<WeixinNotification> Notifications => Set<WeixinNotification>();
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseMySql(connectionString, ServerVersion);
@@ -76,6 +78,63 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
             e.HasOne(n => n.Author).WithMany().HasForeignKey(n => n.AuthorId).OnDelete(DeleteBehavior.Restrict)
                 .HasConstraintName("fk_follow_up_notes_author");
             e.HasIndex(n => new { n.CustomerId, n.CreatedAt }).HasDatabaseName("ix_follow_up_notes_customer_created");
+        });
+
+        modelBuilder.Entity<FollowUpReminder>(e =>
+        {
+            e.ToTable("follow_up_reminders");
+            e.Property(r => r.Id).HasColumnName("id");
+            e.Property(r => r.CustomerId).HasColumnName("customer_id");
+            e.Property(r => r.AssigneeId).HasColumnName("assignee_id");
+            e.Property(r => r.CreatedById).HasColumnName("created_by_id");
+            e.Property(r => r.DueAt).HasColumnName("due_at");
+            e.Property(r => r.Note).HasColumnName("note").HasMaxLength(200);
+            e.Property(r => r.CreatedAt).HasColumnName("created_at");
+            e.HasOne(r => r.Customer).WithMany().HasForeignKey(r => r.CustomerId).OnDelete(DeleteBehavior.Cascade)
+                .HasConstraintName("fk_follow_up_reminders_customer");
+            e.HasOne(r => r.Assignee).WithMany().HasForeignKey(r => r.AssigneeId).OnDelete(DeleteBehavior.Restrict)
+                .HasConstraintName("fk_follow_up_reminders_assignee");
+            e.HasOne(r => r.CreatedBy).WithMany().HasForeignKey(r => r.CreatedById).OnDelete(DeleteBehavior.Restrict)
+                .HasConstraintName("fk_follow_up_reminders_created_by");
+            e.HasIndex(r => new { r.CustomerId, r.DueAt }).HasDatabaseName("ix_follow_up_reminders_customer_due");
+            // Note: the job looks for due reminders by time.
+            e.HasIndex(r => r.DueAt).HasDatabaseName("ix_follow_up_reminders_due_at");
+        });
+
+        modelBuilder.Entity<WeixinNotification>(e =>
+        {
+            e.ToTable("weixin_notifications");
+            e.Property(n => n.Id).HasColumnName("id");
+            e.Property(n => n.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(n => n.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(64).UseCollation("utf8mb4_bin");
+            e.Property(n => n.CustomerId).HasColumnName("customer_id");
+            e.Property(n => n.RecipientId).HasColumnName("recipient_id");
+            e.Property(n => n.SenderId).HasColumnName("sender_id");
+            e.Property(n => n.ReminderId).HasColumnName("reminder_id");
+            e.Property(n => n.OpenId).HasColumnName("open_id").HasMaxLength(64).UseCollation("utf8mb4_bin");
+            e.Property(n => n.Summary).HasColumnName("summary").HasMaxLength(500);
+            e.Property(n => n.Payload).HasColumnName("payload").HasColumnType("text");
+            e.Property(n => n.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(n => n.GatewayMessageId).HasColumnName("gateway_message_id");
+            e.Property(n => n.Attempts).HasColumnName("attempts");
+            e.Property(n => n.LastError).HasColumnName("last_error").HasMaxLength(500);
+            e.Property(n => n.CreatedAt).HasColumnName("created_at");
+            e.Property(n => n.UpdatedAt).HasColumnName("updated_at");
+            e.Property(n => n.SentAt).HasColumnName("sent_at");
+            e.Property(n => n.SentAs).HasColumnName("sent_as").HasMaxLength(32);
+            e.HasOne(n => n.Customer).WithMany().HasForeignKey(n => n.CustomerId).OnDelete(DeleteBehavior.SetNull)
+                .HasConstraintName("fk_weixin_notifications_customer");
+            e.HasOne(n => n.Recipient).WithMany().HasForeignKey(n => n.RecipientId).OnDelete(DeleteBehavior.Restrict)
+                .HasConstraintName("fk_weixin_notifications_recipient");
+            e.HasOne(n => n.Sender).WithMany().HasForeignKey(n => n.SenderId).OnDelete(DeleteBehavior.Restrict)
+                .HasConstraintName("fk_weixin_notifications_sender");
+            e.HasOne(n => n.Reminder).WithOne(r => r.Notification).HasForeignKey<WeixinNotification>(n => n.ReminderId)
+                .OnDelete(DeleteBehavior.SetNull).HasConstraintName("fk_weixin_notifications_reminder");
+            e.HasIndex(n => n.IdempotencyKey).IsUnique().HasDatabaseName("ux_weixin_notifications_idempotency_key");
+            // Note: unique, so two CRM instances racing on one due reminder write one message, never two (NULLs may repeat).
+            e.HasIndex(n => n.ReminderId).IsUnique().HasDatabaseName("ux_weixin_notifications_reminder_id");
+            e.HasIndex(n => new { n.Status, n.Id }).HasDatabaseName("ix_weixin_notifications_status");
+            e.HasIndex(n => n.CreatedAt).HasDatabaseName("ix_weixin_notifications_created_at");
         });
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 
@@ -19,6 +20,7 @@ public static class WeixinLoginExtensions
                 c.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.BaseUrl);
                 c.Timeout = TimeSpan.FromSeconds(10);
             })
+            .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WeixinLoginCookies>();
         return builder;

@@ -6,7 +6,7 @@ namespace Weixin.Inbox.IntranetPoller.Data;
 
 /// <summary>
 /// The gateway database (<c>weixin_gateway</c>): logins, the WeChat user directory, handled messages, the
-/// access_token, the replay store.
+/// access_token, the push outbox, the replay store.
 /// </summary>
 public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
 {
@@ -29,6 +29,9 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
 
     /// <summary>The account's access_token (<c>access_tokens</c>).</summary>
     public DbSet<AccessTokenEntry> AccessTokens => Set<AccessTokenEntry>();
+
+    /// <summary>The push outbox (<c>outbox_messages</c>).</summary>
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     /// <summary>Recently seen signed request ids (<c>request_ids</c>).</summary>
     public DbSet<RequestIdEntry> RequestIds => Set<RequestIdEntry>();
@@ -101,6 +104,30 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             token.HasKey(t => t.AppId);
             token.Property(t => t.AppId).HasMaxLength(64).IsAscii();
             token.Property(t => t.Token).HasMaxLength(512).IsAscii();
+        });
+
+        modelBuilder.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("outbox_messages");
+            message.HasKey(m => m.Id);
+            message.Property(m => m.IdempotencyKey).HasMaxLength(64).IsAscii();
+            message.HasIndex(m => m.IdempotencyKey).IsUnique();
+            message.Property(m => m.OpenId).HasMaxLength(64).IsAscii();
+            message.Property(m => m.Kind).HasMaxLength(24).IsAscii();
+            message.Property(m => m.Payload).HasColumnType("mediumtext");
+            message.Property(m => m.PayloadHash).HasMaxLength(64).IsFixedLength().IsAscii();
+            message.Property(m => m.Status).HasMaxLength(16).IsAscii();
+            message.Property(m => m.ClaimedBy).HasMaxLength(100);
+            message.Property(m => m.InFlightAs).HasMaxLength(24).IsAscii();
+            message.Property(m => m.LastError).HasMaxLength(512);
+            message.Property(m => m.SentAs).HasMaxLength(24).IsAscii();
+            message.Property(m => m.CorrelationId).HasMaxLength(64).IsAscii();
+            // Note: the claim looks for due queued rows and lapsed leases; the rate limit counts recent attempts;
+            // the list pages by status, newest first.
+            message.HasIndex(m => new { m.Status, m.NextAttemptAt });
+            message.HasIndex(m => new { m.Status, m.LeaseUntil });
+            message.HasIndex(m => m.LastAttemptAt);
+            message.HasIndex(m => new { m.Status, m.Id });
         });
 
         modelBuilder.Entity<RequestIdEntry>(request =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 
@@ -46,6 +47,7 @@ public static class InboxPollingExtensions
             resilience.TotalRequestTimeout.Timeout = attempt * 3;
             resilience.CircuitBreaker.SamplingDuration = attempt * 2;
         });
+        inboxClient.AddHttpMessageHandler(() => new CorrelationHandler());
         inboxClient.AddHttpMessageHandler(provider => new SigningHandler(
             provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), SigningName, provider.GetRequiredService<TimeProvider>()));
 

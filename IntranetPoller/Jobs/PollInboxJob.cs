@@ -1,8 +1,11 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Quartz;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.IntranetPoller.Diagnostics;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 
@@ -128,6 +131,7 @@ public sealed class PollInboxJob(
     {
         // Note: return to the claim loop at once; the item goes on concurrently.
         await Task.Yield();
+        using var correlation = Correlation.Begin(logger, item.CorrelationId);
 
         // Note: a lease can end while this poller is still working on the item (a slow WeChat); the inbox then
         // hands it out again, possibly to us. Never work on one item twice at once: the second delivery waits for
@@ -173,6 +177,7 @@ public sealed class PollInboxJob(
     {
         await using var itemScope = scopes.CreateAsyncScope();
         var services = itemScope.ServiceProvider;
+        using var timer = PollerMetrics.ItemProcessing.WithLabels(item.Kind).NewTimer();
         ItemDecision decision;
         try
         {
@@ -193,11 +198,32 @@ public sealed class PollInboxJob(
 
         switch (decision)
         {
+            case ItemDecision.Complete:
+                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "completed").Inc();
+                break;
+            case ItemDecision.Reply:
+                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "replied").Inc();
+                break;
+            case ItemDecision.RetryLater:
+                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "retry").Inc();
+                break;
+            case ItemDecision.Fail:
+                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "failed").Inc();
+                break;
+        }
+
+        switch (decision)
+        {
             case ItemDecision.Complete complete:
                 await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, complete.RedirectUrl, complete.Outcome), cancellationToken);
                 break;
             case ItemDecision.Reply reply:
                 var response = await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, Outcome: reply.Outcome, ReplyBody: reply.Body), cancellationToken);
+                if (response?.DeliveredPassively is { } passive)
+                {
+                    PollerMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
+                }
+
                 if (response is not null && reply.DedupKey is not null)
                 {
                     await DeliverAsync(services, item, reply.DedupKey, response.DeliveredPassively, cancellationToken);

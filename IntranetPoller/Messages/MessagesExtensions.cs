@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Hooks;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
@@ -59,6 +60,7 @@ public static class MessagesExtensions
                 // Note: the handler's own timeout (Messages:HookTimeout) decides; this only backs it up.
                 http.Timeout = provider.GetRequiredService<IOptions<MessagesOptions>>().Value.HookTimeout + TimeSpan.FromSeconds(5);
             })
+            .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(provider => new SigningHandler(
                 provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), GatewayApi.SigningName, provider.GetRequiredService<TimeProvider>()));
 

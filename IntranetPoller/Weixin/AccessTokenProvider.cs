@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Diagnostics;
 
 namespace Weixin.Inbox.IntranetPoller.Weixin;
 
@@ -70,6 +71,7 @@ public sealed class AccessTokenProvider(
         // forced refresh gets a new one (WeChat allows 20 a day).
         var forceRefresh = locked.Token.Length > 0 && locked.ExpiresAt.UtcDateTime == Rejected;
         var fetched = await weixin.FetchAccessTokenAsync(forceRefresh, cancellationToken);
+        PollerMetrics.AccessTokenFetches.WithLabels(fetched.Outcome == WeixinOutcome.Ok ? "ok" : "error").Inc();
         if (fetched.Outcome != WeixinOutcome.Ok)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Weixin.Inbox.IntranetPoller.Diagnostics;
 
 namespace Weixin.Inbox.IntranetPoller.Weixin;
 
@@ -16,6 +17,21 @@ internal static class WeixinApiCall
         HttpClient http, HttpRequestMessage request, string path, Func<T, bool> isComplete, CancellationToken cancellationToken)
         where T : class
     {
+        var result = await SendOnceAsync(http, request, path, isComplete, cancellationToken);
+        if (result.Outcome != WeixinOutcome.Ok)
+        {
+            PollerMetrics.WeixinApiErrors
+                .WithLabels(path, result.Outcome == WeixinOutcome.Error || result.ErrCode != 0 ? result.ErrCode.ToString(CultureInfo.InvariantCulture) : "unreachable")
+                .Inc();
+        }
+
+        return result;
+    }
+
+    private static async Task<WeixinResult<T>> SendOnceAsync<T>(
+        HttpClient http, HttpRequestMessage request, string path, Func<T, bool> isComplete, CancellationToken cancellationToken)
+        where T : class
+    {
         // Note: the URL or body carries the AppSecret, a code or an access_token, so neither it nor an exception
         // message that could echo it is ever put into a result or a log line; only the path is.
         using var owned = request;
@@ -23,9 +39,15 @@ internal static class WeixinApiCall
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
-            if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
+            if (response.StatusCode is HttpStatusCode.TooManyRequests)
             {
                 return WeixinResult.Unreachable<T>($"{path} answered HTTP {(int)response.StatusCode}");
+            }
+
+            if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout)
+            {
+                // Note: a gateway's 5xx or 408 does not say whether WeChat behind it carried the request out.
+                return WeixinResult.Unanswered<T>($"{path} answered HTTP {(int)response.StatusCode}");
             }
 
             if (!response.IsSuccessStatusCode)
@@ -37,11 +59,15 @@ internal static class WeixinApiCall
         }
         catch (HttpRequestException ex)
         {
-            return WeixinResult.Unreachable<T>($"{path}: network error {ex.HttpRequestError}");
+            // Note: without a connection the request never left; any later failure may have reached WeChat.
+            var neverSent = ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
+                or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
+            var reason = $"{path}: network error {ex.HttpRequestError}";
+            return neverSent ? WeixinResult.Unreachable<T>(reason) : WeixinResult.Unanswered<T>(reason);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return WeixinResult.Unreachable<T>($"{path}: timed out after {http.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+            return WeixinResult.Unanswered<T>($"{path}: timed out after {http.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
         }
 
         try
@@ -60,12 +86,12 @@ internal static class WeixinApiCall
             var value = document.Deserialize<T>();
             return value is not null && isComplete(value)
                 ? WeixinResult.Ok<T>(value)
-                : WeixinResult.Unreachable<T>($"{path}: answer without the expected fields");
+                : WeixinResult.Unanswered<T>($"{path}: answer without the expected fields");
         }
         catch (JsonException)
         {
             // Note: an HTML page from a proxy or a truncated body is treated as a transient failure.
-            return WeixinResult.Unreachable<T>($"{path}: answer is not JSON");
+            return WeixinResult.Unanswered<T>($"{path}: answer is not JSON");
         }
     }
 }

@@ -22,7 +22,15 @@ public enum WeixinOutcome
 /// <param name="ErrCode">WeChat's errcode (0 when none, -1 for busy).</param>
 /// <param name="ErrMsg">WeChat's errmsg, or why the call was unreachable (never contains secrets).</param>
 public sealed record WeixinResult<T>(WeixinOutcome Outcome, T? Value, int ErrCode, string? ErrMsg)
-    where T : class;
+    where T : class
+{
+    /// <summary>
+    /// True for an <see cref="WeixinOutcome.Unreachable"/> call whose request may still have been carried out by WeChat:
+    /// it was sent but no answer was read (a timeout, a dropped connection, HTTP 5xx, an unreadable answer). False when
+    /// WeChat answered, or the request never left (no connection).
+    /// </summary>
+    public bool MayHaveArrived { get; init; }
+}
 
 /// <summary>Factories of <see cref="WeixinResult{T}"/>.</summary>
 public static class WeixinResult
@@ -35,6 +43,9 @@ public static class WeixinResult
 
     /// <summary>No usable answer.</summary>
     public static WeixinResult<T> Unreachable<T>(string reason, int errCode = 0) where T : class => new(WeixinOutcome.Unreachable, null, errCode, reason);
+
+    /// <summary>No usable answer to a request that WeChat may have carried out (see <see cref="WeixinResult{T}.MayHaveArrived"/>).</summary>
+    public static WeixinResult<T> Unanswered<T>(string reason) where T : class => new(WeixinOutcome.Unreachable, null, 0, reason) { MayHaveArrived = true };
 }
 
 /// <summary>WeChat error codes the gateway reacts to.</summary>
@@ -64,6 +75,21 @@ public static class WeixinErrorCodes
     /// <summary>The access_token expired.</summary>
     public const int AccessTokenExpired = 42001;
 
+    /// <summary>The API's quota is used up (per day or per minute): try again later.</summary>
+    public const int ApiQuotaLimit = 45009;
+
+    /// <summary>Called too often within a minute: try again later.</summary>
+    public const int ApiMinuteQuotaLimit = 45011;
+
+    /// <summary>Invalid template_id.</summary>
+    public const int InvalidTemplateId = 40037;
+
+    /// <summary>Invalid argument (a template's data does not match the template).</summary>
+    public const int ArgumentInvalid = 47003;
+
+    /// <summary>The menu does not exist (menu/get before any menu/create).</summary>
+    public const int MenuNotExist = 46003;
+
     /// <summary>The user does not follow the account (customer-service message refused).</summary>
     public const int NotFollowing = 43004;
 
@@ -72,4 +98,21 @@ public static class WeixinErrorCodes
 
     /// <summary>True for the codes that mean "fetch a new access_token and try once more".</summary>
     public static bool IsTokenRejected(int errCode) => errCode is InvalidCredential or InvalidAccessToken or AccessTokenExpired;
+
+    /// <summary>True for the codes that mean "the quota is used up for now": worth retrying later.</summary>
+    public static bool IsQuota(int errCode) => errCode is ApiQuotaLimit or ApiMinuteQuotaLimit;
+
+    /// <summary>The egress IP WeChat saw, from a 40164 errmsg (<c>invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist</c>).</summary>
+    public static string? IpFrom(string? errMsg)
+    {
+        const string marker = "invalid ip ";
+        var start = errMsg?.IndexOf(marker, StringComparison.OrdinalIgnoreCase) ?? -1;
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var ip = errMsg![(start + marker.Length)..].Split([' ', ','], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return string.IsNullOrEmpty(ip) ? null : ip;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -19,6 +20,30 @@ public sealed record WeixinAccessToken(
 public sealed record WeixinAck(
     [property: JsonPropertyName("errcode")] int ErrCode,
     [property: JsonPropertyName("errmsg")] string? ErrMsg);
+
+/// <summary>Answer of <c>message/template/send</c>.</summary>
+public sealed record WeixinTemplateSent([property: JsonPropertyName("msgid")] long MsgId);
+
+/// <summary>One data field of a template message as WeChat takes it.</summary>
+public sealed record WeixinTemplateValue(
+    [property: JsonPropertyName("value")] string Value,
+    [property: JsonPropertyName("color"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Color = null);
+
+/// <summary>The body of <c>message/template/send</c>.</summary>
+/// <param name="ClientMsgId">WeChat drops a second send with the same openid and client_msg_id (for about 10 minutes) and answers the first msgid.</param>
+public sealed record WeixinTemplateMessage(
+    [property: JsonPropertyName("touser")] string ToUser,
+    [property: JsonPropertyName("template_id")] string TemplateId,
+    [property: JsonPropertyName("url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
+    [property: JsonPropertyName("data")] IReadOnlyDictionary<string, WeixinTemplateValue> Data,
+    [property: JsonPropertyName("client_msg_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientMsgId);
+
+/// <summary>One article of a customer-service news message.</summary>
+public sealed record WeixinNewsArticle(
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("description"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Description,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("picurl"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PicUrl);
 
 /// <summary>
 /// WeChat's official-account server API (<c>cgi-bin/*</c>, a typed <see cref="HttpClient"/> on <c>Weixin:ApiBaseUrl</c>).
@@ -63,6 +88,42 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, cancellationToken);
     }
 
+    /// <summary>Sends a customer-service news message with one article (<c>POST cgi-bin/message/custom/send</c>).</summary>
+    public Task<WeixinResult<WeixinAck>> SendCustomNewsAsync(string accessToken, string openId, WeixinNewsArticle article, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"cgi-bin/message/custom/send?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new CustomNewsMessage(openId, "news", new CustomNews([article])), options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, cancellationToken);
+    }
+
+    /// <summary>Sends a template message (<c>POST cgi-bin/message/template/send</c>); the answer carries WeChat's msgid.</summary>
+    public Task<WeixinResult<WeixinTemplateSent>> SendTemplateAsync(string accessToken, WeixinTemplateMessage message, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"cgi-bin/message/template/send?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative))
+        {
+            Content = JsonContent.Create(message, options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinTemplateSent>(http, request, "cgi-bin/message/template/send", _ => true, cancellationToken);
+    }
+
+    /// <summary>Creates (replaces) the account's custom menu (<c>POST cgi-bin/menu/create</c>) from <c>{"button":[…]}</c>.</summary>
+    public Task<WeixinResult<WeixinAck>> CreateMenuAsync(string accessToken, JsonObject menu, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"cgi-bin/menu/create?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative))
+        {
+            Content = JsonContent.Create(menu, options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/menu/create", _ => true, cancellationToken);
+    }
+
+    /// <summary>Reads the account's custom menu (<c>GET cgi-bin/menu/get</c>): <c>{"menu":{"button":[…]}}</c>; 46003 when none.</summary>
+    public Task<WeixinResult<JsonObject>> GetMenuAsync(string accessToken, CancellationToken cancellationToken) =>
+        WeixinApiCall.SendAsync<JsonObject>(
+            http, new HttpRequestMessage(HttpMethod.Get, new Uri($"cgi-bin/menu/get?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative)),
+            "cgi-bin/menu/get", _ => true, cancellationToken);
+
     private sealed record StableTokenRequest(
         [property: JsonPropertyName("grant_type")] string GrantType,
         [property: JsonPropertyName("appid")] string AppId,
@@ -78,4 +139,11 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         [property: JsonPropertyName("text")] CustomText Text);
 
     private sealed record CustomText([property: JsonPropertyName("content")] string Content);
+
+    private sealed record CustomNewsMessage(
+        [property: JsonPropertyName("touser")] string ToUser,
+        [property: JsonPropertyName("msgtype")] string MsgType,
+        [property: JsonPropertyName("news")] CustomNews News);
+
+    private sealed record CustomNews([property: JsonPropertyName("articles")] IReadOnlyList<WeixinNewsArticle> Articles);
 }

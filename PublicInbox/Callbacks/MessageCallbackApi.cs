@@ -1,12 +1,13 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Diagnostics;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
 
@@ -95,7 +96,7 @@ public static class MessageCallbackApi
             Status = InboxItemStatuses.Pending,
             ReceivedAt = now,
             Deadline = now + settings.MessageDeadline,
-            CorrelationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            CorrelationId = Correlation.Current ?? Correlation.NewId(),
             RemoteIp = remote?.ToString(),
             Body = body,
             Timestamp = query.Timestamp,
@@ -123,6 +124,7 @@ public static class MessageCallbackApi
         }
 
         signals.ItemStored();
+        InboxMetrics.CallbacksReceived.WithLabels(kind).Inc();
         logger.LogInformation("Stored {Kind} callback as item {ItemId} [{CorrelationId}]", kind, item.Id, item.CorrelationId);
         string? reply;
         try

@@ -1,8 +1,9 @@
 using System.Data.Common;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Diagnostics;
 using Weixin.Inbox.PublicInbox.Waiting;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
@@ -49,7 +50,7 @@ public static class OAuthCallbackApi
             Status = InboxItemStatuses.Pending,
             ReceivedAt = now,
             Deadline = now + options.Value.LoginTimeout,
-            CorrelationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            CorrelationId = Correlation.Current ?? Correlation.NewId(),
             OAuthCode = string.IsNullOrEmpty(code) ? null : code,
             OAuthState = state,
             RemoteIp = http.Connection.RemoteIpAddress?.ToString(),
@@ -82,6 +83,7 @@ public static class OAuthCallbackApi
         }
 
         signals.ItemStored();
+        InboxMetrics.CallbacksReceived.WithLabels(InboxItemKinds.OAuth).Inc();
         logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent}) [{CorrelationId}]",
             item.Id, item.OAuthCode is null ? "refused" : "given", item.CorrelationId);
         WaitCookie.Append(http, item.Id, cookieValue);

@@ -13,6 +13,10 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
     public DbSet<InboxItemEvent> ItemEvents => Set<InboxItemEvent>();
     public DbSet<PollerSeen> Pollers => Set<PollerSeen>();
     public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
+    public DbSet<AdminAuditEntry> AdminAudit => Set<AdminAuditEntry>();
+    public DbSet<AdminSignInLock> AdminSignInLocks => Set<AdminSignInLock>();
+    public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -50,11 +54,19 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(i => i.OpenId).HasColumnName("open_id").HasMaxLength(64);
             e.Property(i => i.WaitState).HasColumnName("wait_state").HasMaxLength(16);
             e.Property(i => i.ReplyBody).HasColumnName("reply_body").HasColumnType("mediumtext");
+            e.Property(i => i.PayloadPurgedAt).HasColumnName("payload_purged_at");
             e.HasIndex(i => i.OpenId).HasDatabaseName("ix_inbox_items_open_id");
             e.HasIndex(i => new { i.Status, i.Id }).HasDatabaseName("ix_inbox_items_status_id");
             e.HasIndex(i => new { i.Status, i.Deadline }).HasDatabaseName("ix_inbox_items_status_deadline");
             e.HasIndex(i => i.ReceivedAt).HasDatabaseName("ix_inbox_items_received_at");
             e.HasIndex(i => i.OAuthState).HasDatabaseName("ix_inbox_items_oauth_state");
+
+            // Note: the admin list pages newest first by id; these keep a filtered page an index walk (see AdminItemQuery).
+            e.HasIndex(i => new { i.Kind, i.Id }).HasDatabaseName("ix_inbox_items_kind_id");
+            e.HasIndex(i => new { i.Kind, i.Status, i.Id }).HasDatabaseName("ix_inbox_items_kind_status_id");
+
+            // Note: retention finds the next batch of unpurged old payloads without walking the purged ones.
+            e.HasIndex(i => new { i.PayloadPurgedAt, i.ReceivedAt }).HasDatabaseName("ix_inbox_items_payload_purged_received");
         });
 
         modelBuilder.Entity<InboxItemEvent>(e =>
@@ -77,6 +89,52 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(p => p.FirstSeenAt).HasColumnName("first_seen_at");
             e.Property(p => p.LastClaimAt).HasColumnName("last_claim_at");
             e.Property(p => p.LastClaimCount).HasColumnName("last_claim_count");
+        });
+
+        modelBuilder.Entity<AdminAuditEntry>(e =>
+        {
+            e.ToTable("admin_audit_log");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.At).HasColumnName("at");
+            e.Property(x => x.Actor).HasColumnName("actor").HasMaxLength(64);
+            e.Property(x => x.Action).HasColumnName("action").HasMaxLength(32);
+            e.Property(x => x.RemoteIp).HasColumnName("remote_ip").HasMaxLength(64);
+            e.Property(x => x.ItemId).HasColumnName("item_id");
+            e.Property(x => x.Detail).HasColumnName("detail").HasMaxLength(1024);
+            e.HasIndex(x => new { x.Action, x.Id }).HasDatabaseName("ix_admin_audit_log_action_id");
+            e.HasIndex(x => new { x.Actor, x.Id }).HasDatabaseName("ix_admin_audit_log_actor_id");
+        });
+
+        modelBuilder.Entity<AdminSignInLock>(e =>
+        {
+            e.ToTable("admin_sign_in_locks");
+            e.HasKey(x => x.UserName);
+            e.Property(x => x.UserName).HasColumnName("user_name").HasMaxLength(64);
+            e.Property(x => x.Failures).HasColumnName("failures");
+            e.Property(x => x.LastFailureAt).HasColumnName("last_failure_at");
+            e.Property(x => x.LockedUntil).HasColumnName("locked_until");
+        });
+
+        modelBuilder.Entity<RetentionRun>(e =>
+        {
+            e.ToTable("retention_runs");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.StartedAt).HasColumnName("started_at");
+            e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+            e.Property(x => x.PayloadCutoff).HasColumnName("payload_cutoff");
+            e.Property(x => x.MetadataCutoff).HasColumnName("metadata_cutoff");
+            e.Property(x => x.PayloadsPurged).HasColumnName("payloads_purged");
+            e.Property(x => x.ItemsDeleted).HasColumnName("items_deleted");
+            e.Property(x => x.EventsDeleted).HasColumnName("events_deleted");
+            e.HasIndex(x => x.StartedAt).HasDatabaseName("ix_retention_runs_started_at");
+        });
+
+        modelBuilder.Entity<DataProtectionKeyRecord>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.FriendlyName).HasColumnName("friendly_name").HasMaxLength(128);
+            e.Property(x => x.Xml).HasColumnName("xml").HasColumnType("text");
         });
 
         modelBuilder.Entity<RequestIdRecord>(e =>

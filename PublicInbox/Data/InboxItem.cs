@@ -46,6 +46,9 @@ public sealed class InboxItem
     public string? ReplyBody { get; set; }
     public string? Outcome { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>When the retention job removed the payload (bodies, code, state, IP, user agent); null while kept.</summary>
+    public DateTime? PayloadPurgedAt { get; set; }
 }
 
 /// <summary>One step of an item's history, for the audit timeline.</summary>
@@ -83,6 +86,12 @@ public static class InboxEventTypes
     public const string BrowserRedirected = "browser_redirected";
     public const string RepliedPassively = "replied_passively";
     public const string PassiveWindowClosed = "passive_window_closed";
+
+    /// <summary>An admin put a failed message/event item back in the queue.</summary>
+    public const string Requeued = "requeued";
+
+    /// <summary>The retention job removed the item's payload.</summary>
+    public const string PayloadPurged = "payload_purged";
 }
 
 /// <summary>When each poller last claimed: the waiting page and readiness use it.</summary>

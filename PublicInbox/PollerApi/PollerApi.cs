@@ -8,6 +8,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Diagnostics;
 
 namespace Weixin.Inbox.PublicInbox.PollerApi;
 
@@ -157,6 +158,11 @@ public static class PollerApi
             s.Signals.ItemChanged(id); // Note: the waiting page shows 处理中 at once.
         }
 
+        foreach (var i in items.Where(i => i.Attempts == 1))
+        {
+            InboxMetrics.ClaimLatency.WithLabels(i.Kind).Observe(Math.Max(0, (now - i.ReceivedAt).TotalSeconds));
+        }
+
         var claimed = items.Select(i => new ClaimedItem(
             i.Id, i.Kind, leaseId, Utc(leaseUntil), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
             i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
@@ -206,6 +212,7 @@ public static class PollerApi
         }
 
         s.Signals.ItemChanged(id);
+        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
         await s.Lifecycle.RecordAsync(id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
         s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome} [{CorrelationId}]", id, item.LeasedBy, request.Outcome, item.CorrelationId);
         return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
@@ -242,6 +249,8 @@ public static class PollerApi
             .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
         await tx.CommitAsync(cancellationToken);
         s.Signals.ItemChanged(item.Id);
+        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
+        InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
 
         await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
         if (passive)

@@ -56,6 +56,8 @@ public sealed class CrmSystem : IAsyncDisposable
                 ["Gateway__BaseUrl"] = login.Poller.BaseAddress.ToString(),
                 ["Gateway__ClientKey"] = login.GatewayKey,
                 ["Gateway__PublicBaseUrl"] = crmBase.ToString().TrimEnd('/'),
+                // Note: due reminders are picked up within a second, so tests wait on delivery, not on the schedule.
+                ["Notifications__ReminderPollInterval"] = "00:00:01",
             }, logPrefix);
             await crm.StartAsync();
             return new CrmSystem(login, crm, crmDatabase, adminPassword);

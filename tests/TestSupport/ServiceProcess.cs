@@ -38,14 +38,22 @@ public sealed class ServiceProcess : IAsyncDisposable
         Name = name;
         Port = port;
         _dll = TestEnvironment.ServiceDll(project);
-        _environment = environment;
         _logPath = Path.Combine(TestEnvironment.ResultsDirectory, $"{logPrefix}-{name}.log");
+        JsonLogPath = Path.Combine(TestEnvironment.ResultsDirectory, $"{logPrefix}-{name}.json");
+        // Note: every service also writes its structured log (one JSON event per line, Logging:JsonFile), so tests
+        // can follow a correlation id through the processes.
+        _environment = environment.ContainsKey("Logging__JsonFile")
+            ? environment
+            : new Dictionary<string, string>(environment) { ["Logging__JsonFile"] = JsonLogPath };
     }
 
     public string Name { get; }
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string LogPath => _logPath;
+
+    /// <summary>The service's structured log: compact JSON, one event per line (Serilog's CLEF).</summary>
+    public string JsonLogPath { get; }
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Runs <c>dotnet &lt;dll&gt; args…</c> to completion (e.g. <c>migrate</c>); throws with the output on failure.</summary>

@@ -179,6 +179,56 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                     b.ToTable("follow_up_notes", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.FollowUpReminder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AssigneeId")
+                        .HasColumnType("int")
+                        .HasColumnName("assignee_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("CreatedById")
+                        .HasColumnType("int")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int")
+                        .HasColumnName("customer_id");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("note");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AssigneeId");
+
+                    b.HasIndex("CreatedById");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_follow_up_reminders_due_at");
+
+                    b.HasIndex("CustomerId", "DueAt")
+                        .HasDatabaseName("ix_follow_up_reminders_customer_due");
+
+                    b.ToTable("follow_up_reminders", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.RequestIdRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -196,6 +246,122 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                         .HasDatabaseName("ix_request_ids_expires_at");
 
                     b.ToTable("request_ids", (string)null);
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.WeixinNotification", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("int")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int")
+                        .HasColumnName("customer_id");
+
+                    b.Property<long?>("GatewayMessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("gateway_message_id");
+
+                    b.Property<string>("IdempotencyKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("idempotency_key")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("varchar(500)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("open_id")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<int>("RecipientId")
+                        .HasColumnType("int")
+                        .HasColumnName("recipient_id");
+
+                    b.Property<long?>("ReminderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reminder_id");
+
+                    b.Property<int?>("SenderId")
+                        .HasColumnType("int")
+                        .HasColumnName("sender_id");
+
+                    b.Property<string>("SentAs")
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("sent_as");
+
+                    b.Property<DateTime?>("SentAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("varchar(500)")
+                        .HasColumnName("summary");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_weixin_notifications_created_at");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ux_weixin_notifications_idempotency_key");
+
+                    b.HasIndex("RecipientId");
+
+                    b.HasIndex("ReminderId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_weixin_notifications_reminder_id");
+
+                    b.HasIndex("SenderId");
+
+                    b.HasIndex("Status", "Id")
+                        .HasDatabaseName("ix_weixin_notifications_status");
+
+                    b.ToTable("weixin_notifications", (string)null);
                 });
 
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.Customer", b =>
@@ -230,9 +396,80 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                     b.Navigation("Customer");
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.FollowUpReminder", b =>
+                {
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "Assignee")
+                        .WithMany()
+                        .HasForeignKey("AssigneeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_follow_up_reminders_assignee");
+
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "CreatedBy")
+                        .WithMany()
+                        .HasForeignKey("CreatedById")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_follow_up_reminders_created_by");
+
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Customer", "Customer")
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_follow_up_reminders_customer");
+
+                    b.Navigation("Assignee");
+
+                    b.Navigation("CreatedBy");
+
+                    b.Navigation("Customer");
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.WeixinNotification", b =>
+                {
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Customer", "Customer")
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_weixin_notifications_customer");
+
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "Recipient")
+                        .WithMany()
+                        .HasForeignKey("RecipientId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_weixin_notifications_recipient");
+
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.FollowUpReminder", "Reminder")
+                        .WithOne("Notification")
+                        .HasForeignKey("Weixin.Inbox.CrmApp.Data.WeixinNotification", "ReminderId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_weixin_notifications_reminder");
+
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "Sender")
+                        .WithMany()
+                        .HasForeignKey("SenderId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_weixin_notifications_sender");
+
+                    b.Navigation("Customer");
+
+                    b.Navigation("Recipient");
+
+                    b.Navigation("Reminder");
+
+                    b.Navigation("Sender");
+                });
+
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.Customer", b =>
                 {
                     b.Navigation("Notes");
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.FollowUpReminder", b =>
+                {
+                    b.Navigation("Notification");
                 });
 #pragma warning restore 612, 618
         }

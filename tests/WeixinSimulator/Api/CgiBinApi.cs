@@ -36,9 +36,15 @@ internal static partial class CgiBinApi
         [FromQuery(Name = "grant_type")] string? grantType,
         [FromQuery(Name = "appid")] string? appId,
         [FromQuery(Name = "secret")] string? secret,
-        [AsParameters] ApiServices s)
+        [AsParameters] ApiServices s,
+        FaultInjector faults)
     {
         s.Stats.TokenFetch(stable: false);
+        if (faults.TryTakeApiTokenFault() is { } injected)
+        {
+            return s.Fail("cgi-bin/token", injected);
+        }
+
         if (s.CheckCredentials("cgi-bin/token", grantType, appId, secret) is { } failure)
         {
             return failure;
@@ -50,10 +56,16 @@ internal static partial class CgiBinApi
     }
 
     /// <summary>The same token until it nears expiry, unless <c>force_refresh</c> is true.</summary>
-    private static async Task<Results<Ok<ApiTokenResponse>, Ok<WeixinError>>> StableTokenAsync(HttpRequest request, [AsParameters] ApiServices s)
+    private static async Task<Results<Ok<ApiTokenResponse>, Ok<WeixinError>>> StableTokenAsync(
+        HttpRequest request, [AsParameters] ApiServices s, FaultInjector faults)
     {
         const string endpoint = "cgi-bin/stable_token";
         s.Stats.TokenFetch(stable: true);
+        if (faults.TryTakeApiTokenFault() is { } injected)
+        {
+            return s.Fail(endpoint, injected);
+        }
+
         if (await ReadJsonAsync(request) is not { ValueKind: JsonValueKind.Object } body)
         {
             return s.Fail(endpoint, WeixinErrors.DataFormatError);

@@ -17,6 +17,7 @@ internal static class SimControlApi
         sim.MapGet("/faults", GetFault);
         sim.MapPost("/faults", SetFault);
         sim.MapDelete("/faults", ClearFault);
+        sim.MapPost("/users/{openId}/conversation", SetConversation);
         return app;
     }
 
@@ -95,9 +96,15 @@ internal static class SimControlApi
             logger.LogInformation("Next {Count} message/template/send calls answer errcode {Errcode}", count, templateErrcode);
         }
 
-        // Note: a body without templateErrcode sets the access_token fault, as before; with it, only when
-        // accessTokenErrcode or delayMs is given too.
-        if (body.TemplateErrcode is null || body.AccessTokenErrcode is not null || body.DelayMs is not null)
+        if (body.ApiTokenErrcode is { } apiTokenErrcode)
+        {
+            faults.SetApiToken(new ApiTokenFault(apiTokenErrcode, count));
+            logger.LogInformation("Next {Count} cgi-bin/token and stable_token calls answer errcode {Errcode}", count, apiTokenErrcode);
+        }
+
+        // Note: a body without templateErrcode or apiTokenErrcode sets the access_token fault, as before; with one,
+        // only when accessTokenErrcode or delayMs is given too.
+        if ((body.TemplateErrcode is null && body.ApiTokenErrcode is null) || body.AccessTokenErrcode is not null || body.DelayMs is not null)
         {
             var fault = new AccessTokenFault(body.AccessTokenErrcode ?? 0, count, delayMs);
             faults.Set(fault);
@@ -112,7 +119,34 @@ internal static class SimControlApi
     {
         faults.Set(null);
         faults.SetTemplate(null);
+        faults.SetApiToken(null);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Sets a user's side of the chat without a callback (messaging may be off): <c>following</c> follows or
+    /// unfollows the account, <c>interacted: true</c> opens the 48 h customer-service window now.
+    /// </summary>
+    private static Results<Ok<ConversationResponse>, ProblemHttpResult> SetConversation(
+        string openId, SetConversationRequest body, UserDirectory users, Messaging.Conversations conversations, TimeProvider time)
+    {
+        if (users.Find(openId) is null)
+        {
+            return TypedResults.Problem($"No test user '{openId}'; add one with POST /sim/users.", statusCode: StatusCodes.Status404NotFound, title: "Unknown user");
+        }
+
+        var conversation = conversations.For(openId);
+        if (body.Following is { } following)
+        {
+            conversation.SetFollowing(following);
+        }
+
+        if (body.Interacted == true)
+        {
+            conversation.Interacted(time.GetUtcNow());
+        }
+
+        return TypedResults.Ok(new ConversationResponse(conversation.Following, conversation.LastInteraction));
     }
 
     private static TestUser WithAbsoluteAvatar(TestUser user, HttpRequest request) =>
@@ -132,20 +166,29 @@ internal sealed record UpsertUserRequest(
 
 /// <summary>
 /// Body of <c>POST /sim/faults</c>: <c>count</c> defaults to 1, <c>delayMs</c> to 0. <c>accessTokenErrcode</c> / <c>delayMs</c>
-/// affect sns/oauth2/access_token, <c>templateErrcode</c> message/template/send (both for <c>count</c> calls).
+/// affect sns/oauth2/access_token, <c>templateErrcode</c> message/template/send, <c>apiTokenErrcode</c>
+/// cgi-bin/token and cgi-bin/stable_token (each for <c>count</c> calls).
 /// </summary>
-internal sealed record SetFaultRequest(int? AccessTokenErrcode, int? Count, int? DelayMs, int? TemplateErrcode = null);
+internal sealed record SetFaultRequest(int? AccessTokenErrcode, int? Count, int? DelayMs, int? TemplateErrcode = null, int? ApiTokenErrcode = null);
+
+/// <summary>Body of <c>POST /sim/users/{openid}/conversation</c>; each field optional.</summary>
+internal sealed record SetConversationRequest(bool? Following, bool? Interacted);
+
+/// <summary>A user's follow state and last interaction.</summary>
+internal sealed record ConversationResponse(bool Following, DateTimeOffset? LastInteraction);
 
 /// <summary>
 /// The pending faults: the access_token fault's fields as before (<c>accessTokenErrcode</c>, <c>count</c>, <c>delayMs</c>),
-/// plus the template fault's <c>templateErrcode</c> and <c>templateCount</c>.
+/// plus the template fault's <c>templateErrcode</c> and <c>templateCount</c> and the cgi-bin/token fault's
+/// <c>apiTokenErrcode</c> and <c>apiTokenCount</c>.
 /// </summary>
-internal sealed record FaultsResponse(int AccessTokenErrcode, int Count, int DelayMs, int TemplateErrcode, int TemplateCount)
+internal sealed record FaultsResponse(int AccessTokenErrcode, int Count, int DelayMs, int TemplateErrcode, int TemplateCount, int ApiTokenErrcode = 0, int ApiTokenCount = 0)
 {
     public static FaultsResponse Of(FaultInjector faults)
     {
         var access = faults.Current ?? new AccessTokenFault(0, 0, 0);
         var template = faults.CurrentTemplate ?? new TemplateFault(0, 0);
-        return new(access.AccessTokenErrcode, access.Count, access.DelayMs, template.TemplateErrcode, template.Count);
+        var apiToken = faults.CurrentApiToken ?? new ApiTokenFault(0, 0);
+        return new(access.AccessTokenErrcode, access.Count, access.DelayMs, template.TemplateErrcode, template.Count, apiToken.ApiTokenErrcode, apiToken.Count);
     }
 }

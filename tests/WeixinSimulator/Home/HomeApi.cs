@@ -96,7 +96,9 @@ internal static class HomeApi
             .Append("<li><code>GET /sim/users/{openid}/received</code> 用户收到的全部消息（被动回复、客服消息、模板消息、微信提示）</li>")
             .Append("<li><code>GET /sim/chat</code> 聊天页面</li>")
             .Append("<li><code>GET|POST|DELETE /sim/faults</code> 让接下来 n 次换取 access_token 返回指定错误码或延迟（<code>accessTokenErrcode</code>、<code>delayMs</code>），")
-            .Append("或让接下来 n 次模板消息返回指定错误码（<code>templateErrcode</code>）</li>")
+            .Append("或让接下来 n 次模板消息返回指定错误码（<code>templateErrcode</code>），")
+            .Append("或让接下来 n 次 cgi-bin/token、stable_token 返回指定错误码（<code>apiTokenErrcode</code>，如 40164）</li>")
+            .Append("<li><code>POST /sim/users/{openid}/conversation</code> 直接设置关注状态（<code>following</code>）或打开 48 小时客服窗口（<code>interacted: true</code>）</li>")
             .Append("<li><code>GET /healthz</code> 健康检查</li></ul></div>");
 
         return Render("微信模拟器", body.ToString());

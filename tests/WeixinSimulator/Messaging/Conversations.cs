@@ -93,6 +93,15 @@ internal sealed class Conversation(TimeProvider time)
         }
     }
 
+    /// <summary>Follows or unfollows without an event (the control API).</summary>
+    public void SetFollowing(bool following)
+    {
+        lock (_gate)
+        {
+            _following = following;
+        }
+    }
+
     public void Unfollow()
     {
         lock (_gate)

@@ -1,0 +1,111 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+
+namespace Weixin.Inbox.PublicInbox.Admin;
+
+/// <summary>The admin's cookie scheme and claims.</summary>
+public static class AdminAuth
+{
+    public const string Scheme = "Admin";
+    public const string PolicyName = "Admin";
+    public const string CookieName = "wx_admin";
+
+    public static string? UserName(ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true } ? user.FindFirstValue(ClaimTypes.Name) : null;
+
+    /// <summary>The client's address as Kestrel sees it (IPv4-mapped addresses shown as IPv4).</summary>
+    public static string? RemoteIp(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+
+    public static ClaimsPrincipal Principal(AdminUser user) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], Scheme, ClaimTypes.Name, ClaimTypes.Role));
+}
+
+/// <summary>Registration of the admin pages: options, cookie sign-in, antiforgery, the shared key ring.</summary>
+public static class AdminHostingExtensions
+{
+    public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<AdminAudit>();
+        services.AddScoped<AdminSignIn>();
+
+        services.AddDataProtection().SetApplicationName("Weixin.Inbox.PublicInbox");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory>((o, scopes) => o.XmlRepository = new MySqlXmlRepository(scopes));
+
+        services.AddAuthentication(AdminAuth.Scheme).AddCookie(AdminAuth.Scheme, o =>
+        {
+            o.Cookie.Name = AdminAuth.CookieName;
+            o.Cookie.Path = "/admin";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.LoginPath = "/admin/login";
+            o.LogoutPath = "/admin/logout";
+            o.AccessDeniedPath = "/admin/login";
+            o.ReturnUrlParameter = "returnUrl";
+            o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = context =>
+            {
+                // Note: an admin removed from the configuration loses a running session at the next request.
+                var admins = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
+                var name = context.Principal is { } p ? AdminAuth.UserName(p) : null;
+                if (name is null || !admins.Users.Any(u => u.Name == name))
+                {
+                    context.RejectPrincipal();
+                }
+
+                return Task.CompletedTask;
+            };
+        });
+        services.AddOptions<CookieAuthenticationOptions>(AdminAuth.Scheme)
+            .Configure<IOptions<AdminOptions>>((o, admin) => o.ExpireTimeSpan = admin.Value.SessionLifetime);
+        services.AddAuthorizationBuilder().AddPolicy(AdminAuth.PolicyName, p => p.AddAuthenticationSchemes(AdminAuth.Scheme).RequireAuthenticatedUser());
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "wx_admin_af";
+            o.Cookie.Path = "/admin";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = AdminHtml.AntiforgeryField;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Before any /admin request: refuses addresses outside <c>Admin:AllowedNetworks</c> (403) and answers a plain page
+    /// when no admin is configured; then cookie authentication and authorization.
+    /// </summary>
+    public static WebApplication UseAdmin(this WebApplication app)
+    {
+        var admin = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        var networks = admin.ParsedNetworks();
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin"), branch => branch.Use(async (http, next) =>
+        {
+            if (!admin.IsAllowed(http.Connection.RemoteIpAddress, networks))
+            {
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminAuth))
+                    .LogWarning("Refused {Path} to {RemoteIp}: outside Admin:AllowedNetworks", http.Request.Path.Value, AdminAuth.RemoteIp(http));
+                await AdminHtml.Notice(StatusCodes.Status403Forbidden, "禁止访问",
+                    $"您的地址（{AdminAuth.RemoteIp(http)}）不在允许访问管理后台的网络范围内。如需访问，请联系管理员把您的网络加入 Admin:AllowedNetworks。").ExecuteAsync(http);
+                return;
+            }
+
+            if (!admin.IsEnabled)
+            {
+                await AdminHtml.Notice(StatusCodes.Status404NotFound, "管理后台未启用",
+                    "这个公网收件箱没有配置管理员，所以管理后台没有开放。请用 `dotnet PublicInbox.dll hash-password` 生成密码哈希，"
+                    + "再设置 Admin:Users:0:Name 和 Admin:Users:0:PasswordHash（环境变量 Admin__Users__0__Name、Admin__Users__0__PasswordHash）后重启服务。").ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        }));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

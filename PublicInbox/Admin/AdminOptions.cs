@@ -1,0 +1,109 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace Weixin.Inbox.PublicInbox.Admin;
+
+/// <summary>One admin account; the hash comes from <c>PublicInbox.dll hash-password</c>.</summary>
+public sealed class AdminUser
+{
+    /// <summary>Sign-in name (case-sensitive, at most 64 characters).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>ASP.NET Core Identity <c>PasswordHasher</c> hash (V3, PBKDF2). Never the password itself.</summary>
+    public string PasswordHash { get; set; } = "";
+}
+
+/// <summary>Settings of the admin pages (section <c>Admin</c>).</summary>
+public sealed class AdminOptions : IValidatableObject
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Admin";
+
+    /// <summary>The admins (<c>Admin:Users:0:Name</c>, <c>Admin:Users:0:PasswordHash</c>). Default none: /admin then says it is not set up.</summary>
+    public List<AdminUser> Users { get; set; } = [];
+
+    /// <summary>
+    /// Networks (CIDR, e.g. <c>10.0.0.0/8</c>) allowed to open /admin at all; checked on every request. Default empty: any.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>Wrong passwords in a row before the name is locked. Default 5.</summary>
+    [Range(1, 100)]
+    public int MaxFailedAttempts { get; set; } = 5;
+
+    /// <summary>How long a locked name stays locked. Default 15 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>An admin session ends after this long without a request. Default 8 h.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Rows per page of the history. Default 50.</summary>
+    [Range(10, 500)]
+    public int PageSize { get; set; } = 50;
+
+    /// <summary>Most rows in one CSV export. Default 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int ExportMaxRows { get; set; } = 10_000;
+
+    /// <summary>
+    /// The dashboard's red line shows when no poller claimed for longer than this. Default unset: <c>Inbox:PollerSilenceThreshold</c>.
+    /// </summary>
+    public TimeSpan? PollerSilenceAlert { get; set; }
+
+    /// <summary>True when at least one admin is configured.</summary>
+    public bool IsEnabled => Users.Count > 0;
+
+    /// <summary>The parsed <see cref="AllowedNetworks"/>.</summary>
+    public IReadOnlyList<IPNetwork> ParsedNetworks() => AllowedNetworks.Select(n => IPNetwork.Parse(n.Trim())).ToList();
+
+    /// <summary>True when <paramref name="remote"/> may open /admin.</summary>
+    public bool IsAllowed(IPAddress? remote, IReadOnlyList<IPNetwork> networks)
+    {
+        if (networks.Count == 0)
+        {
+            return true;
+        }
+
+        if (remote is null)
+        {
+            return false;
+        }
+
+        // Note: Kestrel reports IPv4 clients on a dual-stack socket as ::ffff:a.b.c.d; 10.0.0.0/8 must still match.
+        var address = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+        return networks.Any(n => n.Contains(address));
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var network in AllowedNetworks)
+        {
+            if (!IPNetwork.TryParse(network.Trim(), out _))
+            {
+                yield return new ValidationResult($"Admin:AllowedNetworks entry '{network}' is not a CIDR network such as 10.0.0.0/8.", [nameof(AllowedNetworks)]);
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var user in Users)
+        {
+            if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Length > 64)
+            {
+                yield return new ValidationResult("Every Admin:Users entry needs a Name of 1 to 64 characters.", [nameof(Users)]);
+            }
+            else if (!names.Add(user.Name))
+            {
+                yield return new ValidationResult($"Admin:Users lists '{user.Name}' twice.", [nameof(Users)]);
+            }
+
+            if (!AdminPasswords.LooksLikeHash(user.PasswordHash))
+            {
+                yield return new ValidationResult(
+                    $"Admin:Users '{user.Name}' needs a PasswordHash made by `dotnet PublicInbox.dll hash-password` (not the password itself).", [nameof(Users)]);
+            }
+        }
+    }
+}

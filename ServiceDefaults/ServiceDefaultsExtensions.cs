@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using Weixin.Inbox.Contracts.Diagnostics;
+
+namespace Weixin.Inbox.ServiceDefaults;
+
+/// <summary>
+/// What every service (PublicInbox, IntranetPoller, CrmApp) sets up the same way: Serilog (console, and JSON lines
+/// to a file when <c>Logging:JsonFile</c> is set), the correlation id on every log line and outgoing call, request
+/// logging without query strings, and Prometheus <c>/metrics</c> with HTTP request metrics.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The console line layout (the correlation id, when there is one, at the end).</summary>
+    public const string ConsoleTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{CorrelationSuffix}{NewLine}{Exception}";
+
+    /// <summary>The bootstrap logger for start-up and commands, until the host's logger takes over.</summary>
+    public static void CreateBootstrapLogger() =>
+        Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}").CreateBootstrapLogger();
+
+    /// <summary>
+    /// Serilog for the host. Quiet defaults (framework request lines carry query strings with codes and tickets),
+    /// adjustable through <c>Serilog:MinimumLevel:*</c>; <c>Logging:JsonFile</c> (default: unset = off) adds a
+    /// compact-JSON file (one event per line, every property including <c>CorrelationId</c>).
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        var jsonFile = builder.Configuration["Logging:JsonFile"];
+        // Note: the hosted logger is kept apart from the static bootstrap logger (preserveStaticLogger), so several
+        // hosts in one test process do not fight over Log.Logger.
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+                .MinimumLevel.Override("Polly", LogEventLevel.Fatal) // Note: every failed attempt would warn; callers log outages once.
+                .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.With<CorrelationSuffixEnricher>()
+                .WriteTo.Console(outputTemplate: ConsoleTemplate);
+            if (!string.IsNullOrWhiteSpace(jsonFile))
+            {
+                logger.WriteTo.File(new CompactJsonFormatter(), jsonFile, shared: true);
+            }
+        }, preserveStaticLogger: true);
+        return builder;
+    }
+
+    /// <summary>
+    /// Correlation ids (before anything logs), request logging (path without query string, status, time, and the
+    /// correlation id) and HTTP request metrics. Call first in the pipeline.
+    /// </summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseCorrelation();
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = app.Services.GetService<Serilog.ILogger>();
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                if (Correlation.Current is { } id)
+                {
+                    diagnostics.Set(Correlation.PropertyName, id);
+                }
+            };
+        });
+        app.UseHttpMetrics();
+        return app;
+    }
+
+    /// <summary>Maps <c>/metrics</c> (Prometheus text format; no secrets, no authentication, like /healthz).</summary>
+    public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
+    {
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using Weixin.Inbox.EndToEnd.Tests.Login;
+using Weixin.Inbox.Testing;
+
+namespace Weixin.Inbox.EndToEnd.Tests.Signals;
+
+/// <summary>/metrics of the inbox and the poller count what happened; the correlation id follows an item through both logs.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class SignalsTests(LoginPipelineFixture fixture) : IClassFixture<LoginPipelineFixture>
+{
+    private LoginSystem System => fixture.System;
+
+    [Fact]
+    public async Task Metrics_AfterLogin_CountCallbackClaimAndProcessing()
+    {
+        var inboxBefore = await ScrapeAsync(System.Inbox);
+        var pollerBefore = await ScrapeAsync(System.Poller);
+        var openId = await System.AddWeixinUserAsync("指标用户");
+        using var browser = System.NewBrowser();
+
+        var attempt = await browser.StartLoginAsync(openId);
+        Assert.Equal("done", (await browser.WaitForResultAsync(attempt.ItemId)).State);
+
+        var inbox = await ScrapeAsync(System.Inbox);
+        var poller = await ScrapeAsync(System.Poller);
+        Assert.Equal(1, Delta(inboxBefore, inbox, "inbox_callbacks_received_total{kind=\"oauth\"}"));
+        Assert.Equal(1, Delta(inboxBefore, inbox, "inbox_claim_latency_seconds_count{kind=\"oauth\"}"));
+        Assert.Equal(1, Delta(inboxBefore, inbox, "inbox_processing_seconds_count{kind=\"oauth\"}"));
+        Assert.True(inbox.ContainsKey("inbox_queue_depth{status=\"pending\"}"), "queue depth gauge missing");
+        Assert.True(inbox.ContainsKey("inbox_oldest_pending_age_seconds"), "oldest pending age gauge missing");
+        Assert.InRange(inbox["inbox_poller_last_claim_age_seconds"], 0, 60);
+        Assert.Equal(1, Delta(pollerBefore, poller, "poller_items_processed_total{kind=\"oauth\",result=\"completed\"}"));
+        Assert.Equal(1, Delta(pollerBefore, poller, "poller_item_processing_seconds_count{kind=\"oauth\"}"));
+        Assert.Contains(inbox.Keys, k => k.StartsWith("http_requests_received_total{", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_AfterMessage_CountPassiveReply()
+    {
+        var openId = await System.AddWeixinUserAsync("消息指标");
+        var inboxBefore = await ScrapeAsync(System.Inbox);
+        var pollerBefore = await ScrapeAsync(System.Poller);
+
+        var delivery = await System.SendAsUserAsync(openId, "text", "帮助");
+
+        Assert.Equal("passive", delivery.Via);
+        var inbox = await ScrapeAsync(System.Inbox);
+        var poller = await ScrapeAsync(System.Poller);
+        Assert.Equal(1, Delta(inboxBefore, inbox, "inbox_callbacks_received_total{kind=\"message\"}"));
+        Assert.Equal(1, Delta(inboxBefore, inbox, "inbox_message_replies_total{delivery=\"passive\"}"));
+        Assert.Equal(1, Delta(pollerBefore, poller, "poller_message_replies_total{delivery=\"passive\"}"));
+    }
+
+    [Fact]
+    public async Task Metrics_WeixinError_CountedByApiAndErrcode()
+    {
+        var before = await ScrapeAsync(System.Poller);
+        await System.InjectCodeExchangeFaultAsync(40029, 1, TimeSpan.Zero);
+        var openId = await System.AddWeixinUserAsync("错误计数");
+        using var browser = System.NewBrowser();
+
+        var attempt = await browser.StartLoginAsync(openId);
+        await browser.WaitForResultAsync(attempt.ItemId);
+
+        var after = await ScrapeAsync(System.Poller);
+        Assert.Equal(1, Delta(before, after, "weixin_api_errors_total{api=\"sns/oauth2/access_token\",errcode=\"40029\"}"));
+    }
+
+    [Fact]
+    public async Task CorrelationId_FollowsALoginFromInboxThroughPoller()
+    {
+        var openId = await System.AddWeixinUserAsync("关联编号");
+        using var browser = System.NewBrowser();
+        var attempt = await browser.StartLoginAsync(openId);
+        Assert.Equal("done", (await browser.WaitForResultAsync(attempt.ItemId)).State);
+        var rows = await System.Database.QueryAsync(System.Database.InboxDatabase,
+            "SELECT correlation_id FROM inbox_items WHERE id = @id", ("@id", attempt.ItemId));
+        var correlationId = (string)rows.Single()["correlation_id"]!;
+
+        var inboxEvents = await EventsWithAsync(System.Inbox, correlationId, e => e.Contains("Stored OAuth callback", StringComparison.Ordinal));
+        var pollerEvents = await EventsWithAsync(System.Poller, correlationId, e => e.Contains("completed", StringComparison.Ordinal));
+
+        Assert.NotEmpty(inboxEvents);
+        Assert.NotEmpty(pollerEvents);
+        // The poller's calls back to the inbox carry the id too, so the inbox's request log lines have it.
+        var completeRequest = await EventsWithAsync(System.Inbox, correlationId, e => e.Contains("/complete", StringComparison.Ordinal));
+        Assert.NotEmpty(completeRequest);
+    }
+
+    private static async Task<List<string>> EventsWithAsync(ServiceProcess service, string correlationId, Func<string, bool> match)
+    {
+        // Note: the log is written as events happen; allow a moment for the last lines.
+        for (var i = 0; i < 50; i++)
+        {
+            var found = new List<string>();
+            using (var stream = new FileStream(service.JsonLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            using (var reader = new StreamReader(stream))
+            {
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    using var document = JsonDocument.Parse(line);
+                    if (document.RootElement.TryGetProperty("CorrelationId", out var id) && id.GetString() == correlationId && match(line))
+                    {
+                        found.Add(line);
+                    }
+                }
+            }
+
+            if (found.Count > 0)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return [];
+    }
+
+    private static async Task<Dictionary<string, double>> ScrapeAsync(ServiceProcess service)
+    {
+        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        var text = await http.GetStringAsync("/metrics");
+        var samples = new Dictionary<string, double>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var space = line.LastIndexOf(' ');
+            samples[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return samples;
+    }
+
+    private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string sample)
+    {
+        Assert.True(after.ContainsKey(sample), $"{sample} missing from /metrics");
+        return after[sample] - before.GetValueOrDefault(sample);
+    }
+}
