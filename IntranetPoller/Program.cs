@@ -4,8 +4,10 @@ using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.Health;
 using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Menu;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Push;
 using Weixin.Inbox.IntranetPoller.Weixin;
 using Weixin.Inbox.ServiceDefaults;
 
@@ -18,6 +20,12 @@ try
         // Note: the command's own arguments stay out of the configuration; only settings and environment are read.
         var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
         return WeixinCryptCommand.Run(args[1..], configuration, Console.Out, Console.Error, Console.In);
+    }
+
+    if (args is [MenuCommand.Verb, ..])
+    {
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] }).Configuration;
+        return await MenuCommand.RunAsync(args[1..], configuration, Console.Out, Console.Error);
     }
 
     var migrate = args is [MigrateCommand.Verb, ..];
@@ -38,6 +46,7 @@ try
     builder.AddMessages();
     builder.AddInboxPolling();
     builder.AddGateway();
+    builder.AddPush();
 
     var app = builder.Build();
 
@@ -46,6 +55,7 @@ try
     app.UseSignedRequests();
 
     app.MapGateway();
+    app.MapMessagesApi();
     app.MapHealth();
     app.MapServiceDefaults();
 

@@ -7,7 +7,7 @@ namespace Weixin.Inbox.CrmApp.Data;
 
 /// <summary>
 /// <c>CrmApp.dll seed</c>: the demo's data. Creates the <c>admin</c> account and, when there are no customers yet,
-/// a dozen customers with follow-up notes. With <c>Seed:AdminPassword</c> the admin gets that password (and is unlocked);
+/// a dozen customers with follow-up notes and one follow-up reminder (two days ahead). With <c>Seed:AdminPassword</c> the admin gets that password (and is unlocked);
 /// without it a new admin gets a random password, printed once on standard output. Runs with the least-privilege user.
 /// </summary>
 public static class SeedCommand
@@ -94,7 +94,20 @@ public static class SeedCommand
         }
 
         await db.SaveChangesAsync();
-        logger.Information("Added {Count} demo customers", DemoCustomers.Length);
+
+        // Note: a sample reminder two days ahead shows 「跟进提醒」 filled in; it is due long after a demo ends.
+        var first = await db.Customers.OrderBy(c => c.Id).FirstAsync();
+        db.Reminders.Add(new FollowUpReminder
+        {
+            CustomerId = first.Id,
+            AssigneeId = admin.Id,
+            CreatedById = admin.Id,
+            DueAt = now.Date.AddDays(2).AddHours(2), // 10:00 China time
+            Note = "上门演示新版报价，带上合同样本。",
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+        logger.Information("Added {Count} demo customers and a sample follow-up reminder", DemoCustomers.Length);
         return 0;
     }
 

@@ -40,7 +40,7 @@ public static class AdminHtml
         .pager{display:flex;gap:10px;margin-top:12px;align-items:center}
         .alert{color:#cb2634;font-weight:bold;border-left:4px solid #f53f3f;background:#fff;padding:10px 14px;margin-bottom:16px}
         .ok{color:#00a23c}.error{color:#cb2634}
-        .stats{display:flex;flex-wrap:wrap;gap:12px}.stat{background:#fff;border-radius:8px;padding:14px 18px;min-width:130px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+        .stats{display:flex;flex-wrap:wrap;gap:12px}.stat{color:inherit;text-decoration:none;background:#fff;border-radius:8px;padding:14px 18px;min-width:130px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
         .stat b{display:block;font-size:24px;margin-top:4px}
         ol.timeline{list-style:none;margin:0;padding:0}ol.timeline li{position:relative;padding:6px 0 12px 22px;border-left:2px solid #e5e6eb;margin-left:6px}
         ol.timeline li:before{content:"";position:absolute;left:-7px;top:9px;width:12px;height:12px;border-radius:50%;background:#07c160}

@@ -56,7 +56,8 @@ public sealed class AdminOptions : IValidatableObject
     public bool IsEnabled => Users.Count > 0;
 
     /// <summary>The parsed <see cref="AllowedNetworks"/>.</summary>
-    public IReadOnlyList<IPNetwork> ParsedNetworks() => AllowedNetworks.Select(n => IPNetwork.Parse(n.Trim())).ToList();
+    public IReadOnlyList<IPNetwork> ParsedNetworks() =>
+        AllowedNetworks.Select(n => IPNetwork.TryParse(n.Trim(), out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>().ToList();
 
     /// <summary>True when <paramref name="remote"/> may open /admin.</summary>
     public bool IsAllowed(IPAddress? remote, IReadOnlyList<IPNetwork> networks)

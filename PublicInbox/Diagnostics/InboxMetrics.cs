@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Prometheus;
+using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
 
 namespace Weixin.Inbox.PublicInbox.Diagnostics;

@@ -25,6 +25,27 @@ public sealed class RetentionPurger(InboxDbContext db, AdminAudit audit, TimePro
 
         // Note: items still open (pending/leased) are left alone whatever their age; they cannot be that old in practice.
         string[] closed = [InboxItemStatuses.Done, InboxItemStatuses.Failed, InboxItemStatuses.Expired];
+        // Note: whole items first, so a payload about to be deleted is not purged (and an event written) in vain.
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var ids = await db.Items.AsNoTracking()
+                .Where(i => i.ReceivedAt < metadataCutoff && closed.Contains(i.Status))
+                .OrderBy(i => i.Id).Select(i => i.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
+            if (ids.Count == 0)
+            {
+                break;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            run.EventsDeleted += await db.ItemEvents.Where(e => ids.Contains(e.ItemId)).ExecuteDeleteAsync(cancellationToken);
+            run.ItemsDeleted += await db.Items.Where(i => ids.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            if (ids.Count < settings.BatchSize)
+            {
+                break;
+            }
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             var ids = await db.Items.AsNoTracking()
@@ -58,26 +79,6 @@ public sealed class RetentionPurger(InboxDbContext db, AdminAudit audit, TimePro
 #pragma warning restore EF1002
             await tx.CommitAsync(cancellationToken);
             run.PayloadsPurged += purged;
-            if (ids.Count < settings.BatchSize)
-            {
-                break;
-            }
-        }
-
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var ids = await db.Items.AsNoTracking()
-                .Where(i => i.ReceivedAt < metadataCutoff && closed.Contains(i.Status))
-                .OrderBy(i => i.Id).Select(i => i.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
-            if (ids.Count == 0)
-            {
-                break;
-            }
-
-            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-            run.EventsDeleted += await db.ItemEvents.Where(e => ids.Contains(e.ItemId)).ExecuteDeleteAsync(cancellationToken);
-            run.ItemsDeleted += await db.Items.Where(i => ids.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
             if (ids.Count < settings.BatchSize)
             {
                 break;

@@ -7,10 +7,17 @@ using Weixin.Inbox.Testing;
 // Usage: dotnet run --project tests/Bench -c Release -- logins [count=50] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- crm-returning [count=20] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]
+if (args is ["admin-list", ..])
+{
+    return await Weixin.Inbox.Bench.AdminListBench.RunAsync(args);
+}
+
 if (args is ["messages", ..])
 {
     return await Weixin.Inbox.Bench.MessageBench.RunAsync(args);
 }
+
+if (args is ["outbox", ..]) return await Weixin.Inbox.Bench.OutboxBench.RunAsync(args[1..]);
 
 if (args is ["crm-returning", ..])
 {

@@ -87,7 +87,13 @@ public sealed partial class CrmBrowser(CrmSystem system) : IDisposable
     {
         using var start = await GetAsync(returnUrl is null ? "/login/weixin" : "/login/weixin?returnUrl=" + Uri.EscapeDataString(returnUrl));
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
-        var callback = await _browser.AuthorizeAsync(start.Headers.Location!.ToString(), openId, allow);
+        return await AuthorizeUntilReturnAsync(start.Headers.Location!.ToString(), openId, allow);
+    }
+
+    /// <summary>From WeChat's authorize page (where <c>/login/weixin</c> sent the browser) to where the waiting page sends it.</summary>
+    public async Task<Uri> AuthorizeUntilReturnAsync(string authorizeUrl, string openId, bool allow = true)
+    {
+        var callback = await _browser.AuthorizeAsync(authorizeUrl, openId, allow);
         var itemId = await _browser.OpenCallbackAsync(callback);
         var outcome = await _browser.WaitForResultAsync(itemId);
         Assert.Equal("done", outcome.State);

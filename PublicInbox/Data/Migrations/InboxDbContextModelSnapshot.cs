@@ -22,6 +22,104 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
 
             MySqlModelBuilderExtensions.AutoIncrementColumns(modelBuilder);
 
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.AdminAuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1024)
+                        .HasColumnType("varchar(1024)")
+                        .HasColumnName("detail");
+
+                    b.Property<long?>("ItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("item_id");
+
+                    b.Property<string>("RemoteIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("remote_ip");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Action", "Id")
+                        .HasDatabaseName("ix_admin_audit_log_action_id");
+
+                    b.HasIndex("Actor", "Id")
+                        .HasDatabaseName("ix_admin_audit_log_actor_id");
+
+                    b.ToTable("admin_audit_log", (string)null);
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.AdminSignInLock", b =>
+                {
+                    b.Property<string>("UserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("user_name");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("int")
+                        .HasColumnName("failures");
+
+                    b.Property<DateTime>("LastFailureAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<DateTime?>("LockedUntil")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("locked_until");
+
+                    b.HasKey("UserName");
+
+                    b.ToTable("admin_sign_in_locks", (string)null);
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(128)
+                        .HasColumnType("varchar(128)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.InboxItem", b =>
                 {
                     b.Property<long>("Id")
@@ -131,6 +229,10 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("varchar(64)")
                         .HasColumnName("outcome");
 
+                    b.Property<DateTime?>("PayloadPurgedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("payload_purged_at");
+
                     b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("datetime(6)")
                         .HasColumnName("received_at");
@@ -185,11 +287,20 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                     b.HasIndex("ReceivedAt")
                         .HasDatabaseName("ix_inbox_items_received_at");
 
+                    b.HasIndex("Kind", "Id")
+                        .HasDatabaseName("ix_inbox_items_kind_id");
+
+                    b.HasIndex("PayloadPurgedAt", "ReceivedAt")
+                        .HasDatabaseName("ix_inbox_items_payload_purged_received");
+
                     b.HasIndex("Status", "Deadline")
                         .HasDatabaseName("ix_inbox_items_status_deadline");
 
                     b.HasIndex("Status", "Id")
                         .HasDatabaseName("ix_inbox_items_status_id");
+
+                    b.HasIndex("Kind", "Status", "Id")
+                        .HasDatabaseName("ix_inbox_items_kind_status_id");
 
                     b.ToTable("inbox_items", (string)null);
                 });
@@ -276,6 +387,51 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasDatabaseName("ix_request_ids_expires_at");
 
                     b.ToTable("request_ids", (string)null);
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.RetentionRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("EventsDeleted")
+                        .HasColumnType("int")
+                        .HasColumnName("events_deleted");
+
+                    b.Property<DateTime>("FinishedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("ItemsDeleted")
+                        .HasColumnType("int")
+                        .HasColumnName("items_deleted");
+
+                    b.Property<DateTime>("MetadataCutoff")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("metadata_cutoff");
+
+                    b.Property<DateTime>("PayloadCutoff")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("payload_cutoff");
+
+                    b.Property<int>("PayloadsPurged")
+                        .HasColumnType("int")
+                        .HasColumnName("payloads_purged");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_retention_runs_started_at");
+
+                    b.ToTable("retention_runs", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,152 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Weixin.Inbox.IntranetPoller.Data;
+
+namespace Weixin.Inbox.IntranetPoller.Tests.Push;
+
+/// <summary>
+/// The real WeChat simulator as a process (the one party the tests replace: WeChat) and a migrated gateway database of
+/// its own, shared by the tests of one class. Subclasses set the simulator's settings.
+/// </summary>
+public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSettings = null) : IAsyncLifetime, IAsyncDisposable
+{
+    public const string AppId = "wx_push_test_app";
+    public const string AppSecret = "push_test_app_secret_0123456789";
+
+    private readonly GatewayDatabaseFixture _database = new();
+    private ServiceProcess? _simulator;
+
+    public GatewayDatabaseFixture Database => _database;
+
+    public Uri SimulatorAddress => (_simulator ?? throw new InvalidOperationException("Not initialised.")).BaseAddress;
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Simulator__AppId"] = AppId,
+            ["Simulator__AppSecret"] = AppSecret,
+        };
+        foreach (var (key, value) in simulatorSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        _simulator = new ServiceProcess("simulator", "WeixinSimulator", TestEnvironment.FreePort(), settings, "push-" + GetType().Name);
+        await Task.WhenAll(_database.InitializeAsync(), _simulator.StartAsync());
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        await DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+
+        await _database.DisposeAsync();
+    }
+
+    /// <summary>A migrated gateway database of its own (no token, no messages) for one test; dispose it at the end.</summary>
+    public static async Task<GatewayDatabaseFixture> NewDatabaseAsync()
+    {
+        var database = new GatewayDatabaseFixture();
+        await database.InitializeAsync();
+        return database;
+    }
+
+    /// <summary>A new WeChat user known to the simulator (following, no interaction yet) and to the gateway's directory.</summary>
+    public async Task<string> AddUserAsync(string nickname = "推送用户", bool inSimulator = true, bool unsubscribedInGateway = false, GatewayDatabaseFixture? database = null)
+    {
+        var openId = "o_push_" + Guid.NewGuid().ToString("N")[..16];
+        if (inSimulator)
+        {
+            using var http = Simulator();
+            using var response = await http.PostAsJsonAsync("/sim/users", new { openId, nickname });
+            response.EnsureSuccessStatusCode();
+        }
+
+        await using var db = (database ?? Database).CreateContext();
+        var now = DateTimeOffset.UtcNow;
+        db.Users.Add(new WeixinUserEntry
+        {
+            OpenId = openId,
+            Nickname = nickname,
+            FirstSeenAt = now,
+            LastSeenAt = now,
+            Subscribed = !unsubscribedInGateway,
+            UnsubscribedAt = unsubscribedInGateway ? now : null,
+        });
+        await db.SaveChangesAsync();
+        return openId;
+    }
+
+    /// <summary>Sets the user's side in the simulator: following or not, and/or a fresh interaction (opens the 48 h window).</summary>
+    public async Task SetConversationAsync(string openId, bool? following = null, bool interacted = false)
+    {
+        using var http = Simulator();
+        using var response = await http.PostAsJsonAsync($"/sim/users/{openId}/conversation", new { following, interacted });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Everything the user received, in order.</summary>
+    public async Task<List<JsonElement>> ReceivedAsync(string openId)
+    {
+        using var http = Simulator();
+        var list = await http.GetFromJsonAsync<JsonElement>($"/sim/users/{openId}/received");
+        return [.. list.EnumerateArray()];
+    }
+
+    /// <summary>The simulator's counters.</summary>
+    public async Task<JsonElement> StatsAsync()
+    {
+        using var http = Simulator();
+        return await http.GetFromJsonAsync<JsonElement>("/sim/stats");
+    }
+
+    /// <summary>Token fetches (cgi-bin/token + stable_token) so far.</summary>
+    public async Task<long> TokenFetchesAsync() => (await StatsAsync()).GetProperty("tokenFetches").GetInt64();
+
+    /// <summary>message/template/send calls so far.</summary>
+    public async Task<long> TemplateSendsAsync() => (await StatsAsync()).GetProperty("templateSends").GetInt64();
+
+    /// <summary>Injects faults (<c>POST /sim/faults</c>).</summary>
+    public async Task FaultAsync(object fault)
+    {
+        using var http = Simulator();
+        using var response = await http.PostAsJsonAsync("/sim/faults", fault);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Clears the faults.</summary>
+    public async Task ClearFaultsAsync()
+    {
+        using var http = Simulator();
+        using var response = await http.DeleteAsync("/sim/faults");
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>One outbox row as stored.</summary>
+    public async Task<OutboxMessage> RowAsync(long id)
+    {
+        await using var db = Database.CreateContext();
+        return await db.Outbox.AsNoTracking().SingleAsync(m => m.Id == id);
+    }
+
+    /// <summary>Runs SQL as admin on the gateway database (to play a crash or the passing of time).</summary>
+    public Task ExecuteAsync(string sql) => Database.Database.ExecuteAsync(sql);
+
+    private HttpClient Simulator() => new() { BaseAddress = SimulatorAddress };
+}
+
+/// <summary>The simulator with its defaults.</summary>
+public sealed class DefaultSimulatorFixture() : SimulatorFixture();
+
+/// <summary>The simulator with access_tokens that live 4 seconds.</summary>
+public sealed class ShortTokenSimulatorFixture() : SimulatorFixture(new Dictionary<string, string> { ["Simulator__AccessTokenLifetime"] = "00:00:04" });
