@@ -51,6 +51,7 @@ try
     var app = builder.Build();
 
     app.UseServiceDefaults();
+    app.UsePushMetrics();
     app.UseStatusCodePages();
     app.UseSignedRequests();
 

@@ -29,7 +29,9 @@ public static class WeixinLoginExtensions
     /// <summary>True for the failures that mean "the gateway could not be asked" rather than "the gateway said no".</summary>
     public static bool IsGatewayUnavailable(Exception ex) =>
         ex is HttpRequestException or TaskCanceledException
-        || (ex is ApiException api && (int)api.StatusCode >= 500);
+        || (ex is ApiException api && (int)api.StatusCode >= 500)
+        // Note: Refit 16 wraps a refused connection or a timeout in ApiRequestException (not an ApiException), the cause inside.
+        || (ex is not ApiException && ex.InnerException is { } inner && IsGatewayUnavailable(inner));
 
     /// <summary>The problem <c>code</c> of a refused redeem, when it is one of <see cref="LoginErrors"/>; else <c>ticket_invalid</c>.</summary>
     public static string RedeemErrorCode(ApiException ex)
