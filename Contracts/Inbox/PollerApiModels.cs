@@ -55,7 +55,9 @@ public sealed record MessageCallback(string Body, string Timestamp, string Nonce
 /// <param name="Outcome">Short machine-readable outcome for the audit trail, e.g. <c>ticket_issued</c> or an error code.</param>
 /// <param name="ReplyBody">For messages: the passive reply body exactly as WeChat should receive it (encrypted
 /// envelope in safe mode; empty for "no reply").</param>
-public sealed record CompleteRequest(string LeaseId, string? RedirectUrl = null, string? Outcome = null, string? ReplyBody = null);
+/// <param name="OpenId">For <c>oauth</c>: the WeChat user who logged in, so the inbox's admin history can answer
+/// "what happened to this user's login" (an openid is no secret: WeChat puts it in every message callback's URL).</param>
+public sealed record CompleteRequest(string LeaseId, string? RedirectUrl = null, string? Outcome = null, string? ReplyBody = null, string? OpenId = null);
 
 /// <summary>The item's state after completion.</summary>
 /// <param name="Id">Item id.</param>

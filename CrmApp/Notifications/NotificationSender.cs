@@ -117,6 +117,10 @@ public sealed class NotificationSender(
             var result = await HandOverAsync(notification, cancellationToken);
             if (result == HandOverResult.GatewayUnavailable)
             {
+                // Note: the rest are not tried against a gateway that just refused the connection, but the list says why they wait.
+                var rest = ids.SkipWhile(other => other != id).Skip(1).ToList();
+                await db.Notifications.Where(n => rest.Contains(n.Id) && n.Status == NotificationStatuses.Pending)
+                    .ExecuteUpdateAsync(set => set.SetProperty(n => n.LastError, GatewayReasons.Unavailable), cancellationToken);
                 break;
             }
 

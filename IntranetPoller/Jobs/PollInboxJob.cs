@@ -215,7 +215,7 @@ public sealed class PollInboxJob(
         switch (decision)
         {
             case ItemDecision.Complete complete:
-                await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, complete.RedirectUrl, complete.Outcome), cancellationToken);
+                await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, complete.RedirectUrl, complete.Outcome, OpenId: complete.OpenId), cancellationToken);
                 break;
             case ItemDecision.Reply reply:
                 var response = await CompleteAsync(inbox, item, new CompleteRequest(item.LeaseId, Outcome: reply.Outcome, ReplyBody: reply.Body), cancellationToken);

@@ -10,7 +10,8 @@ public abstract record ItemDecision
     /// <summary>Complete the item: the waiting browser goes to <paramref name="RedirectUrl"/>.</summary>
     /// <param name="RedirectUrl">The return URL with <c>ticket=</c>, or the error URL with <c>err=</c>.</param>
     /// <param name="Outcome"><c>ticket_issued</c> or a <c>LoginErrors</c> code, for the audit trail.</param>
-    public sealed record Complete(string RedirectUrl, string Outcome) : ItemDecision;
+    /// <param name="OpenId">The WeChat user who logged in, for the inbox's audit history (null when unknown).</param>
+    public sealed record Complete(string RedirectUrl, string Outcome, string? OpenId = null) : ItemDecision;
 
     /// <summary>Complete a message item with its passive reply body.</summary>
     /// <param name="Body">The body WeChat's waiting request gets (encrypted envelope in safe mode); empty for none (<c>success</c>).</param>

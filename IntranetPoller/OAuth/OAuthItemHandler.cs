@@ -191,7 +191,7 @@ public sealed class OAuthItemHandler(
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): WeChat user {OpenId} signed in",
             item.Id, login.Id, item.CorrelationId, profile.OpenId);
-        return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome));
+        return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, profile.OpenId));
     }
 
     private async Task<ItemDecision> ReissueTicketAsync(ClaimedItem item, WeixinLogin login, CancellationToken cancellationToken)
@@ -214,7 +214,7 @@ public sealed class OAuthItemHandler(
 
         logger.LogInformation("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): delivered again, ticket replaced",
             item.Id, login.Id, item.CorrelationId);
-        return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome));
+        return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, login.OpenId));
     }
 
     private async Task UpsertUserAsync(WeixinUserInfo profile, DateTimeOffset now, CancellationToken cancellationToken)

@@ -205,6 +205,7 @@ public static class PollerApi
                 .SetProperty(i => i.Status, InboxItemStatuses.Done)
                 .SetProperty(i => i.CompletedAt, now)
                 .SetProperty(i => i.RedirectUrl, request.RedirectUrl)
+                .SetProperty(i => i.OpenId, request.OpenId != null && request.OpenId.Length <= 64 ? request.OpenId : null)
                 .SetProperty(i => i.Outcome, Truncate(request.Outcome, 64)), cancellationToken);
         if (changed == 0)
         {

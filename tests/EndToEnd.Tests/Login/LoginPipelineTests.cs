@@ -40,6 +40,12 @@ public sealed class LoginPipelineTests(LoginPipelineFixture fixture) : IClassFix
             "SELECT ticket_hash FROM weixin_logins WHERE id = @id", ("@id", attempt.Login.LoginId));
         Assert.NotEqual(outcome.Ticket, rows.Single()["ticket_hash"]);
         Assert.Equal(64, ((string)rows.Single()["ticket_hash"]!).Length);
+
+        // The inbox learns who logged in (for its admin history), never the profile.
+        var item = await System.Database.QueryAsync(System.Database.InboxDatabase,
+            "SELECT open_id, outcome FROM inbox_items WHERE id = @id", ("@id", attempt.ItemId));
+        Assert.Equal(openId, item.Single()["open_id"]);
+        Assert.Equal("ticket_issued", item.Single()["outcome"]);
     }
 
     [Fact]
