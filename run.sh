@@ -153,6 +153,18 @@ seed_crm() { # admin account (password from crm_admin_password) and demo custome
     || { tail -n 40 "$LOG_DIR/CrmApp-seed.log" >&2; wx_die "CrmApp seed failed (log .data/logs/CrmApp-seed.log)"; }
 }
 
+inbox_admin() { # the demo inbox's admin: password generated once, hashed by `PublicInbox hash-password`, both in .data/inbox-admin.env
+  local file="$WX_DATA/inbox-admin.env"
+  if [ ! -s "$file" ] || ! grep -q '^INBOX_ADMIN_HASH=' "$file"; then
+    local password hash
+    password="inbox$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"
+    hash="$(printf '%s\n' "$password" | dotnet "$(dll PublicInbox)" hash-password)" || wx_die "PublicInbox hash-password failed"
+    ( umask 077; printf 'INBOX_ADMIN_PASSWORD=%s\nINBOX_ADMIN_HASH=%s\n' "$password" "$hash" >"$file" )
+  fi
+  # shellcheck disable=SC1090
+  . "$file"
+}
+
 cmd_demo() {
   export ASPNETCORE_ENVIRONMENT=Development
   mkdir -p "$LOG_DIR"
@@ -165,6 +177,8 @@ cmd_demo() {
     migrate CrmApp crm
     seed_crm
   fi
+
+  inbox_admin
 
   trap cleanup EXIT
   trap 'exit 130' INT
@@ -182,20 +196,23 @@ cmd_demo() {
     Inbox__AllowedRedirectPrefixes__0=http://127.0.0.1:5300/ \
     Inbox__RetryLoginUrl=http://127.0.0.1:5300/login/weixin \
     Inbox__WeixinToken="$WEIXIN_TOKEN" \
-    PollerSigning__Keys__0="$POLLER_SIGNING_KEY"
-  start_service IntranetPoller 5200 "$(dll IntranetPoller)" \
-    ConnectionStrings__Gateway="$(cs weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD")" \
-    Poller__InboxBaseUrl=http://127.0.0.1:5000 \
     PollerSigning__Keys__0="$POLLER_SIGNING_KEY" \
-    GatewaySigning__Keys__0="$GATEWAY_CLIENT_KEY" \
-    Weixin__AppId="$app_id" Weixin__AppSecret="$app_secret" \
-    Weixin__ApiBaseUrl=http://127.0.0.1:5080 Weixin__OpenBaseUrl=http://127.0.0.1:5080 \
-    OAuth__CallbackUrl=http://127.0.0.1:5000/wx/oauth/callback \
-    OAuth__AllowedReturnPrefixes__0=http://127.0.0.1:5300/ \
-    OAuth__DefaultErrorUrl=http://127.0.0.1:5300/login \
-    Weixin__Token="$WEIXIN_TOKEN" Weixin__EncodingAESKey="$WEIXIN_AES_KEY" \
-    Messages__LoginUrl=http://127.0.0.1:5300/login/weixin \
+    Admin__Users__0__Name=admin Admin__Users__0__PasswordHash="$INBOX_ADMIN_HASH"
+  local poller_env=(
+    ConnectionStrings__Gateway="$(cs weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD")"
+    Poller__InboxBaseUrl=http://127.0.0.1:5000
+    PollerSigning__Keys__0="$POLLER_SIGNING_KEY"
+    GatewaySigning__Keys__0="$GATEWAY_CLIENT_KEY"
+    Weixin__AppId="$app_id" Weixin__AppSecret="$app_secret"
+    Weixin__ApiBaseUrl=http://127.0.0.1:5080 Weixin__OpenBaseUrl=http://127.0.0.1:5080
+    OAuth__CallbackUrl=http://127.0.0.1:5000/wx/oauth/callback
+    OAuth__AllowedReturnPrefixes__0=http://127.0.0.1:5300/
+    OAuth__DefaultErrorUrl=http://127.0.0.1:5300/login
+    Weixin__Token="$WEIXIN_TOKEN" Weixin__EncodingAESKey="$WEIXIN_AES_KEY"
+    Messages__LoginUrl=http://127.0.0.1:5300/login/weixin
     CrmHook__BaseUrl=http://127.0.0.1:5300
+  )
+  start_service IntranetPoller 5200 "$(dll IntranetPoller)" "${poller_env[@]}"
   local crm=0
   if [ -f "$(dll CrmApp)" ]; then
     start_service CrmApp 5300 "$(dll CrmApp)" \
@@ -216,9 +233,16 @@ cmd_demo() {
     crm=0
   fi
 
+  # The 公众号 menu (in the simulator): 「进入CRM」 → CRM /login/weixin, 「我的客户」 → the CRM hook.
+  if env "${poller_env[@]}" timeout 60 dotnet "$(dll IntranetPoller)" menu create --crm-url http://127.0.0.1:5300 >"$LOG_DIR/IntranetPoller-menu.log" 2>&1; then
+    say "公众号 menu created (「进入CRM」, 「我的客户」); see http://127.0.0.1:5080"
+  else
+    say "!! could not create the 公众号 menu; see .data/logs/IntranetPoller-menu.log" >&2
+  fi
+
   say ""
   say "Weixin.Inbox demo is running:"
-  say "  PublicInbox (public host)    http://127.0.0.1:5000"
+  say "  PublicInbox (public host)    http://127.0.0.1:5000   admin: http://127.0.0.1:5000/admin  (admin / ${INBOX_ADMIN_PASSWORD}, in .data/inbox-admin.env)"
   say "  WeixinSimulator (\"WeChat\")   http://127.0.0.1:5080"
   say "  IntranetPoller (gateway API) http://127.0.0.1:5200"
   if [ "$crm" = 1 ]; then

@@ -239,5 +239,238 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE TABLE `follow_up_reminders` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `customer_id` int NOT NULL,
+        `assignee_id` int NOT NULL,
+        `created_by_id` int NOT NULL,
+        `due_at` datetime(6) NOT NULL,
+        `note` varchar(200) CHARACTER SET utf8mb4 NOT NULL,
+        `created_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_follow_up_reminders` PRIMARY KEY (`id`),
+        CONSTRAINT `fk_follow_up_reminders_assignee` FOREIGN KEY (`assignee_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
+        CONSTRAINT `fk_follow_up_reminders_created_by` FOREIGN KEY (`created_by_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
+        CONSTRAINT `fk_follow_up_reminders_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE CASCADE
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE TABLE `weixin_notifications` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `kind` varchar(16) CHARACTER SET utf8mb4 NOT NULL,
+        `idempotency_key` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        `customer_id` int NULL,
+        `recipient_id` int NOT NULL,
+        `sender_id` int NULL,
+        `reminder_id` bigint NULL,
+        `open_id` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+        `summary` varchar(500) CHARACTER SET utf8mb4 NOT NULL,
+        `payload` text CHARACTER SET utf8mb4 NOT NULL,
+        `status` varchar(16) CHARACTER SET utf8mb4 NOT NULL,
+        `gateway_message_id` bigint NULL,
+        `attempts` int NOT NULL,
+        `last_error` varchar(500) CHARACTER SET utf8mb4 NULL,
+        `created_at` datetime(6) NOT NULL,
+        `updated_at` datetime(6) NOT NULL,
+        `sent_at` datetime(6) NULL,
+        `sent_as` varchar(32) CHARACTER SET utf8mb4 NULL,
+        CONSTRAINT `PK_weixin_notifications` PRIMARY KEY (`id`),
+        CONSTRAINT `fk_weixin_notifications_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE SET NULL,
+        CONSTRAINT `fk_weixin_notifications_recipient` FOREIGN KEY (`recipient_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
+        CONSTRAINT `fk_weixin_notifications_reminder` FOREIGN KEY (`reminder_id`) REFERENCES `follow_up_reminders` (`id`) ON DELETE SET NULL,
+        CONSTRAINT `fk_weixin_notifications_sender` FOREIGN KEY (`sender_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `IX_follow_up_reminders_assignee_id` ON `follow_up_reminders` (`assignee_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `IX_follow_up_reminders_created_by_id` ON `follow_up_reminders` (`created_by_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `ix_follow_up_reminders_customer_due` ON `follow_up_reminders` (`customer_id`, `due_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `ix_follow_up_reminders_due_at` ON `follow_up_reminders` (`due_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `ix_weixin_notifications_created_at` ON `weixin_notifications` (`created_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `IX_weixin_notifications_customer_id` ON `weixin_notifications` (`customer_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `IX_weixin_notifications_recipient_id` ON `weixin_notifications` (`recipient_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `IX_weixin_notifications_sender_id` ON `weixin_notifications` (`sender_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE INDEX `ix_weixin_notifications_status` ON `weixin_notifications` (`status`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE UNIQUE INDEX `ux_weixin_notifications_idempotency_key` ON `weixin_notifications` (`idempotency_key`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    CREATE UNIQUE INDEX `ux_weixin_notifications_reminder_id` ON `weixin_notifications` (`reminder_id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001137_FollowUpRemindersAndNotifications') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261125001137_FollowUpRemindersAndNotifications', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 

@@ -260,5 +260,128 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE TABLE `outbox_messages` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `idempotency_key` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `open_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `kind` varchar(24) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `payload` mediumtext CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        `payload_hash` char(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `status` varchar(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `attempts` int NOT NULL,
+        `next_attempt_at` datetime(6) NULL,
+        `claimed_by` varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `lease_until` datetime(6) NULL,
+        `last_attempt_at` datetime(6) NULL,
+        `in_flight_as` varchar(24) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `in_flight_since` datetime(6) NULL,
+        `uncertain_since` datetime(6) NULL,
+        `created_at` datetime(6) NOT NULL,
+        `sent_at` datetime(6) NULL,
+        `last_err_code` int NULL,
+        `last_error` varchar(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+        `weixin_msg_id` bigint NULL,
+        `sent_as` varchar(24) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `correlation_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        CONSTRAINT `pk_outbox_messages` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE UNIQUE INDEX `ix_outbox_messages_idempotency_key` ON `outbox_messages` (`idempotency_key`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE INDEX `ix_outbox_messages_last_attempt_at` ON `outbox_messages` (`last_attempt_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE INDEX `ix_outbox_messages_status_id` ON `outbox_messages` (`status`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE INDEX `ix_outbox_messages_status_lease_until` ON `outbox_messages` (`status`, `lease_until`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    CREATE INDEX `ix_outbox_messages_status_next_attempt_at` ON `outbox_messages` (`status`, `next_attempt_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001653_PushOutbox') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261125001653_PushOutbox', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 

@@ -358,5 +358,204 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    ALTER TABLE `inbox_items` ADD `payload_purged_at` datetime(6) NULL;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE TABLE `admin_audit_log` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `at` datetime(6) NOT NULL,
+        `actor` varchar(64) CHARACTER SET utf8mb4 NOT NULL,
+        `action` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+        `remote_ip` varchar(64) CHARACTER SET utf8mb4 NULL,
+        `item_id` bigint NULL,
+        `detail` varchar(1024) CHARACTER SET utf8mb4 NULL,
+        CONSTRAINT `PK_admin_audit_log` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE TABLE `admin_sign_in_locks` (
+        `user_name` varchar(64) CHARACTER SET utf8mb4 NOT NULL,
+        `failures` int NOT NULL,
+        `last_failure_at` datetime(6) NOT NULL,
+        `locked_until` datetime(6) NULL,
+        CONSTRAINT `PK_admin_sign_in_locks` PRIMARY KEY (`user_name`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE TABLE `data_protection_keys` (
+        `id` int NOT NULL AUTO_INCREMENT,
+        `friendly_name` varchar(128) CHARACTER SET utf8mb4 NULL,
+        `xml` text CHARACTER SET utf8mb4 NOT NULL,
+        CONSTRAINT `PK_data_protection_keys` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE TABLE `retention_runs` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `started_at` datetime(6) NOT NULL,
+        `finished_at` datetime(6) NOT NULL,
+        `payload_cutoff` datetime(6) NOT NULL,
+        `metadata_cutoff` datetime(6) NOT NULL,
+        `payloads_purged` int NOT NULL,
+        `items_deleted` int NOT NULL,
+        `events_deleted` int NOT NULL,
+        CONSTRAINT `PK_retention_runs` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_inbox_items_kind_id` ON `inbox_items` (`kind`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_inbox_items_kind_status_id` ON `inbox_items` (`kind`, `status`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_inbox_items_payload_purged_received` ON `inbox_items` (`payload_purged_at`, `received_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_admin_audit_log_action_id` ON `admin_audit_log` (`action`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_admin_audit_log_actor_id` ON `admin_audit_log` (`actor`, `id`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    CREATE INDEX `ix_retention_runs_started_at` ON `retention_runs` (`started_at`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261125001613_AdminAuditAndRetention') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261125001613_AdminAuditAndRetention', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 
