@@ -219,7 +219,8 @@ cmd_demo() {
       ConnectionStrings__Crm="$(cs crm crm_svc "$CRM_DB_PASSWORD")" \
       Gateway__BaseUrl=http://127.0.0.1:5200 \
       Gateway__ClientKey="$GATEWAY_CLIENT_KEY" \
-      Gateway__PublicBaseUrl=http://127.0.0.1:5300
+      Gateway__PublicBaseUrl=http://127.0.0.1:5300 \
+      Notifications__ReminderPollInterval=00:00:05
     crm=1
   fi
 

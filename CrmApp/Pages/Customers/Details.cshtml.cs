@@ -57,8 +57,7 @@ public sealed class DetailsModel(
             return NotFound();
         }
 
-        Reminder.AssigneeId = CurrentAccount.Id(User);
-        Reminder.DueAt = CrmTime.FormatInput(time.GetUtcNow().UtcDateTime.AddHours(1));
+        SuggestReminder();
         return Page();
     }
 
@@ -219,8 +218,21 @@ public sealed class DetailsModel(
 
     private async Task<IActionResult> RedisplayAsync(int id)
     {
+        if (!ModelState.Keys.Any(k => k.StartsWith(nameof(Reminder) + ".", StringComparison.Ordinal)))
+        {
+            // Note: another form was posted; the reminder form gets its usual suggestion rather than empty fields.
+            SuggestReminder();
+        }
+
         await LoadAsync(id);
         return Page();
+    }
+
+    /// <summary>The reminder form's starting values: for me, in an hour.</summary>
+    private void SuggestReminder()
+    {
+        Reminder.AssigneeId = CurrentAccount.Id(User);
+        Reminder.DueAt = CrmTime.FormatInput(time.GetUtcNow().UtcDateTime.AddHours(1));
     }
 
     private async Task<bool> LoadAsync(int id)
