@@ -95,7 +95,8 @@ public sealed record ItemFilter(string? Kind, string? Status, string? From, stri
 
         if (Who is not null)
         {
-            // Note: an OAuth item has no openid at the inbox (the poller resolves it); its state identifies the login.
+            // Note: an OAuth item learns its openid only when the poller completes it with a ticket; until then (and for a
+            // failed login) its state is what identifies it.
             items = items.Where(i => i.OpenId == Who || i.OAuthState == Who);
         }
 

@@ -48,7 +48,7 @@ public static class ItemPages
             <a class="btn secondary" href="/admin/items">清除</a>
             <a class="btn secondary" href="/admin/items/export{(query.Length == 0 ? "" : "?" + H(query))}">导出 CSV</a>
             </form>
-            <p class="muted">最新的在前。安全模式（加密）消息的正文在这里是密文，正文搜索只能匹配明文和兼容模式消息。网页授权登录在收件箱里没有 openid（由内网解析），请按 state 或时间查找。</p></div>
+            <p class="muted">最新的在前。安全模式（加密）消息的正文在这里是密文，正文搜索只能匹配明文和兼容模式消息。网页授权登录的 openid 在内网处理成功后才记下（排队中或失败的登录没有），这时请按 state 或时间查找。</p></div>
             """);
 
         body.Append("""<div class="card"><table><thead><tr><th>接收时间（北京时间）</th><th>编号</th><th>类型</th><th>状态</th><th>尝试</th><th>处理耗时</th><th>openid / state</th><th>领取者</th><th>结果</th></tr></thead><tbody>""");
