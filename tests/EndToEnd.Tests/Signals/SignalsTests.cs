@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.EndToEnd.Tests.Login;
@@ -95,6 +96,21 @@ public sealed class SignalsTests(LoginPipelineFixture fixture) : IClassFixture<L
         Assert.Equal(1, Delta(before, after, "push_attempts_total{outcome=\"sent\"}"));
         Assert.True(after["push_outbox_depth{status=\"sent\"}"] >= 1);
         Assert.True(after.ContainsKey("push_outbox_oldest_queued_age_seconds"));
+    }
+
+    [Fact]
+    public async Task Readyz_InboxReportsThePollerAndEveryServiceItsDatabase()
+    {
+        using var inbox = new HttpClient { BaseAddress = System.Inbox.BaseAddress };
+        using var poller = new HttpClient { BaseAddress = System.Poller.BaseAddress };
+
+        using var ready = await inbox.GetAsync("/readyz");
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("ok", body.GetProperty("database").GetString());
+        Assert.Equal("ok", body.GetProperty("poller").GetString()); // the poller long-polls, so it is always recent
+        Assert.Equal("ok", await poller.GetStringAsync("/readyz"));
     }
 
     [Fact]
