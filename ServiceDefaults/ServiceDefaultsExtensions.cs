@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -76,6 +77,30 @@ public static class ServiceDefaultsExtensions
             };
         });
         app.UseHttpMetrics();
+        return app;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="update"/> (in its own DI scope) before each <c>/metrics</c> scrape, for gauges read from the
+    /// database so they are true across several instances. A failure keeps the last values: a scrape must still
+    /// answer while MySQL is down or the host is stopping.
+    /// </summary>
+    public static WebApplication UpdateBeforeScrape(this WebApplication app, string what, Func<IServiceProvider, CancellationToken, Task> update)
+    {
+        var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weixin.Inbox.Metrics");
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await update(scope.ServiceProvider, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogDebug(ex, "Could not read the {What} for /metrics", what);
+            }
+        });
         return app;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Prometheus;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Push;
 
@@ -28,34 +29,19 @@ public static class PushMetrics
         "push_outbox_oldest_queued_age_seconds", "Age of the oldest queued or sending outbox message in seconds (0 when none).");
 
     /// <summary>Reads the outbox gauges from the database before each scrape.</summary>
-    public static WebApplication UsePushMetrics(this WebApplication app)
+    public static WebApplication UsePushMetrics(this WebApplication app) => app.UpdateBeforeScrape("outbox gauges", async (services, cancellationToken) =>
     {
-        var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
-        var time = app.Services.GetRequiredService<TimeProvider>();
-        var logger = app.Services.GetRequiredService<ILogger<OutboxMessage>>();
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
+        var db = services.GetRequiredService<GatewayDbContext>();
+        var counts = await db.Outbox.GroupBy(m => m.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        foreach (var status in new[] { MessageStatuses.Queued, MessageStatuses.Sending, MessageStatuses.Sent, MessageStatuses.Failed, MessageStatuses.Dead })
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-                var counts = await db.Outbox.GroupBy(m => m.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-                foreach (var status in new[] { MessageStatuses.Queued, MessageStatuses.Sending, MessageStatuses.Sent, MessageStatuses.Failed, MessageStatuses.Dead })
-                {
-                    Depth.WithLabels(status).Set(counts.SingleOrDefault(c => c.Status == status)?.Count ?? 0);
-                }
+            Depth.WithLabels(status).Set(counts.SingleOrDefault(c => c.Status == status)?.Count ?? 0);
+        }
 
-                var oldest = await db.Outbox
-                    .Where(m => m.Status == MessageStatuses.Queued || m.Status == MessageStatuses.Sending)
-                    .OrderBy(m => m.Id).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-                OldestQueuedAge.Set(oldest is { } o ? Math.Max(0, (time.GetUtcNow() - o).TotalSeconds) : 0);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Note: a scrape must still answer (with the last values) while MySQL is down or the host is stopping.
-                logger.LogDebug(ex, "Could not read the outbox gauges");
-            }
-        });
-        return app;
-    }
+        var oldest = await db.Outbox
+            .Where(m => m.Status == MessageStatuses.Queued || m.Status == MessageStatuses.Sending)
+            .OrderBy(m => m.Id).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        OldestQueuedAge.Set(oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
+    });
 }

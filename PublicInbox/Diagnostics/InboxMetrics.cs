@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Prometheus;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.PublicInbox.Diagnostics;
 
@@ -46,42 +47,26 @@ public static class InboxMetrics
         "inbox_poller_last_claim_age_seconds", "Seconds since a poller last asked for work (-1 when never).");
 
     /// <summary>Reads the queue gauges from the database before each scrape.</summary>
-    public static WebApplication UseInboxMetrics(this WebApplication app)
+    public static WebApplication UseInboxMetrics(this WebApplication app) => app.UpdateBeforeScrape("queue gauges", async (services, cancellationToken) =>
     {
-        var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
-        var time = app.Services.GetRequiredService<TimeProvider>();
-        var logger = app.Services.GetRequiredService<ILogger<InboxDbContext>>();
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
+        var db = services.GetRequiredService<InboxDbContext>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var counts = await db.Items
+            .Where(i => i.Status == InboxItemStatuses.Pending || i.Status == InboxItemStatuses.Leased)
+            .GroupBy(i => i.Status)
+            .Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        foreach (var status in new[] { InboxItemStatuses.Pending, InboxItemStatuses.Leased })
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
-                var counts = await db.Items
-                    .Where(i => i.Status == InboxItemStatuses.Pending || i.Status == InboxItemStatuses.Leased)
-                    .GroupBy(i => i.Status)
-                    .Select(g => new { Status = g.Key, Count = g.Count() })
-                    .ToListAsync(cancellationToken);
-                foreach (var status in new[] { InboxItemStatuses.Pending, InboxItemStatuses.Leased })
-                {
-                    QueueDepth.WithLabels(status).Set(counts.SingleOrDefault(c => c.Status == status)?.Count ?? 0);
-                }
+            QueueDepth.WithLabels(status).Set(counts.SingleOrDefault(c => c.Status == status)?.Count ?? 0);
+        }
 
-                var now = time.GetUtcNow().UtcDateTime;
-                var oldest = await db.Items.Where(i => i.Status == InboxItemStatuses.Pending)
-                    .OrderBy(i => i.Id).Select(i => (DateTime?)i.ReceivedAt).FirstOrDefaultAsync(cancellationToken);
-                OldestPendingAge.Set(oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
-                var lastClaim = await db.Database
-                    .SqlQuery<DateTime?>($"SELECT MAX(last_claim_at) AS Value FROM pollers")
-                    .SingleAsync(cancellationToken);
-                PollerSilence.Set(lastClaim is { } l ? Math.Max(0, (now - l).TotalSeconds) : -1);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Note: a scrape must still answer (with the last values) while MySQL is down or the host is stopping.
-                logger.LogDebug(ex, "Could not read the queue gauges");
-            }
-        });
-        return app;
-    }
+        var oldest = await db.Items.Where(i => i.Status == InboxItemStatuses.Pending)
+            .OrderBy(i => i.Id).Select(i => (DateTime?)i.ReceivedAt).FirstOrDefaultAsync(cancellationToken);
+        OldestPendingAge.Set(oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
+        var lastClaim = await db.Database
+            .SqlQuery<DateTime?>($"SELECT MAX(last_claim_at) AS Value FROM pollers")
+            .SingleAsync(cancellationToken);
+        PollerSilence.Set(lastClaim is { } l ? Math.Max(0, (now - l).TotalSeconds) : -1);
+    });
 }
