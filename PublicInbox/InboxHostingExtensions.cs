@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.PublicInbox.PollerApi;
 using Weixin.Inbox.PublicInbox.Waiting;
@@ -16,5 +18,34 @@ public static class InboxHostingExtensions
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         return builder;
+    }
+
+    /// <summary>
+    /// Believes <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> from <c>Inbox:TrustedProxies</c> only. Call first
+    /// in the pipeline, so logs, the admin allow-list and the audit log see the client's address.
+    /// </summary>
+    public static WebApplication UseTrustedProxies(this WebApplication app)
+    {
+        var proxies = app.Configuration.GetSection(InboxOptions.Section + ":" + nameof(InboxOptions.TrustedProxies)).Get<string[]>() ?? [];
+        if (proxies.Length == 0)
+        {
+            // Note: without a configured proxy the headers are not read at all; ASP.NET's defaults would trust any
+            // loopback peer, and a client could then choose its own address for the allow-list.
+            return app;
+        }
+
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = 1 };
+        options.KnownIPNetworks.Clear();
+        options.KnownProxies.Clear();
+        foreach (var proxy in proxies)
+        {
+            if (IPAddress.TryParse(proxy, out var address))
+            {
+                options.KnownProxies.Add(address);
+            }
+        }
+
+        app.UseForwardedHeaders(options);
+        return app;
     }
 }

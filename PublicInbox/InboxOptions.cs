@@ -61,6 +61,13 @@ public sealed class InboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "2.00:00:00")]
     public TimeSpan MessageDeadline { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Addresses of the reverse proxies (nginx terminating TLS) whose <c>X-Forwarded-For</c> / <c>X-Forwarded-Proto</c>
+    /// are believed, so the admin allow-list, the audit log and the stored callbacks see the client's address and
+    /// the admin cookie gets <c>Secure</c>. Default: none (the headers are ignored, so nobody can spoof them).
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>True when the given absolute URL may receive a waiting browser (see <see cref="ReturnUrlPolicy"/>).</summary>
     public bool IsAllowedRedirect(string? url) => ReturnUrlPolicy.IsAllowed(url, AllowedRedirectPrefixes);
 
@@ -78,6 +85,14 @@ public sealed class InboxOptions : IValidatableObject
             if (!Uri.TryCreate(prefix, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !prefix.EndsWith('/'))
             {
                 yield return new ValidationResult($"Inbox:AllowedRedirectPrefixes entry '{prefix}' must be an absolute http(s) URL ending with '/'.", [nameof(AllowedRedirectPrefixes)]);
+            }
+        }
+
+        foreach (var proxy in TrustedProxies)
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                yield return new ValidationResult($"Inbox:TrustedProxies entry '{proxy}' must be an IP address (e.g. 127.0.0.1 for nginx on the same host).", [nameof(TrustedProxies)]);
             }
         }
 

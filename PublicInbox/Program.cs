@@ -34,6 +34,7 @@ try
     builder.AddRetention();
 
     var app = builder.Build();
+    app.UseTrustedProxies();
     app.UseServiceDefaults();
     app.UseInboxMetrics();
     app.UseStatusCodePages();

@@ -44,6 +44,39 @@ public class AdminAccessTests
     }
 
     [Fact]
+    public async Task AllowedNetworks_BehindATrustedProxy_SeeTheForwardedClientAddress()
+    {
+        await using var inbox = await AdminInbox.StartAsync("inbox-proxy", new Dictionary<string, string?>
+        {
+            ["Admin__AllowedNetworks__0"] = "10.0.0.0/8",
+            ["Inbox__TrustedProxies__0"] = "127.0.0.1",
+        });
+        using var inside = inbox.NewClient();
+        inside.Http.DefaultRequestHeaders.Add("X-Forwarded-For", "10.1.2.3");
+        using var outside = inbox.NewClient();
+        outside.Http.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.9");
+
+        using var allowed = await inside.GetAsync("/admin/login");
+        using var refused = await outside.GetAsync("/admin/login");
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("203.0.113.9", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AllowedNetworks_WithoutATrustedProxy_IgnoreAForgedForwardedFor()
+    {
+        await using var inbox = await AdminInbox.StartAsync("inbox-spoof", new Dictionary<string, string?> { ["Admin__AllowedNetworks__0"] = "10.0.0.0/8" });
+        using var client = inbox.NewClient();
+        client.Http.DefaultRequestHeaders.Add("X-Forwarded-For", "10.1.2.3");
+
+        using var response = await client.GetAsync("/admin/login");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
     public async Task NoAdminConfigured_AdminExplainsAndTheInboxStillServes()
     {
         await using var inbox = await AdminInbox.StartAsync("inbox-noadmin", new Dictionary<string, string?>
