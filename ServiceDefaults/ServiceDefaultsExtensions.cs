@@ -82,23 +82,44 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Runs <paramref name="update"/> (in its own DI scope) before each <c>/metrics</c> scrape, for gauges read from the
-    /// database so they are true across several instances. A failure keeps the last values: a scrape must still
-    /// answer while MySQL is down or the host is stopping.
+    /// database so they are true across several instances, at most once per <c>Metrics:GaugeRefreshInterval</c>
+    /// (default 00:00:05). A failure keeps the last values: a scrape must still answer while MySQL is down or the host
+    /// is stopping.
     /// </summary>
     public static WebApplication UpdateBeforeScrape(this WebApplication app, string what, Func<IServiceProvider, CancellationToken, Task> update)
     {
         var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weixin.Inbox.Metrics");
+        var time = app.Services.GetService<TimeProvider>() ?? TimeProvider.System;
+        // Note: a scrape storm must not become a database storm: the values are re-read at most this often.
+        var interval = app.Configuration.GetValue("Metrics:GaugeRefreshInterval", TimeSpan.FromSeconds(5));
+        var gate = new SemaphoreSlim(1, 1);
+        var lastRead = DateTimeOffset.MinValue;
         Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
         {
+            if (!await gate.WaitAsync(0, cancellationToken))
+            {
+                return; // Note: another scrape is reading them right now; this one shows the last values.
+            }
+
             try
             {
+                if (time.GetUtcNow() - lastRead < interval)
+                {
+                    return;
+                }
+
+                lastRead = time.GetUtcNow();
                 await using var scope = scopes.CreateAsyncScope();
                 await update(scope.ServiceProvider, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 logger.LogDebug(ex, "Could not read the {What} for /metrics", what);
+            }
+            finally
+            {
+                gate.Release();
             }
         });
         return app;

@@ -61,6 +61,15 @@ public sealed class OutboxSender(
         }
 
         attempt.UncertainSince = message.UncertainSince;
+        if (message.Kind == OutboxKinds.CustomerService && message.UncertainSince is not null
+            && OutboxPayload.ReadCustomerService(message.Payload).FallbackTemplate is { } fallback)
+        {
+            // Note: a customer-service message is never retried after an uncertain send, so an uncertain earlier
+            // attempt was its fallback template, which WeChat may hold. Starting over with custom/send could deliver
+            // the text as well (the user may have written since); repeating the same template (same client_msg_id) cannot.
+            return await SendTemplateAsync(attempt, fallback, OutboxKinds.FallbackTemplate, cancellationToken);
+        }
+
         return message.Kind == OutboxKinds.Template
             ? await SendTemplateAsync(attempt, OutboxPayload.ReadTemplate(message.Payload), OutboxKinds.Template, cancellationToken)
             : await SendCustomerServiceAsync(attempt, OutboxPayload.ReadCustomerService(message.Payload), cancellationToken);

@@ -20,7 +20,17 @@ public static class AdminAuth
         http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     public static ClaimsPrincipal Principal(AdminUser user) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], Scheme, ClaimTypes.Name, ClaimTypes.Role));
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name), new Claim(CredentialClaim, CredentialStamp(user))], Scheme, ClaimTypes.Name, ClaimTypes.Role));
+
+    /// <summary>The claim tying a session to the password hash it was opened with.</summary>
+    public const string CredentialClaim = "wx_admin_credential";
+
+    /// <summary>
+    /// A short digest of the admin's configured password hash: replacing the hash (after a suspected leak) ends every
+    /// session opened with the old password at its next request, on every instance.
+    /// </summary>
+    public static string CredentialStamp(AdminUser user) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user.PasswordHash)))[..16];
 }
 
 /// <summary>Registration of the admin pages: options, cookie sign-in, antiforgery, the shared key ring.</summary>
@@ -50,10 +60,11 @@ public static class AdminHostingExtensions
             o.SlidingExpiration = true;
             o.Events.OnValidatePrincipal = context =>
             {
-                // Note: an admin removed from the configuration loses a running session at the next request.
+                // Note: an admin removed from the configuration, or given a new password hash, loses a running session at the next request.
                 var admins = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
                 var name = context.Principal is { } p ? AdminAuth.UserName(p) : null;
-                if (name is null || !admins.Users.Any(u => u.Name == name))
+                var stamp = context.Principal?.FindFirstValue(AdminAuth.CredentialClaim);
+                if (name is null || !admins.Users.Any(u => u.Name == name && AdminAuth.CredentialStamp(u) == stamp))
                 {
                     context.RejectPrincipal();
                 }
@@ -76,13 +87,25 @@ public static class AdminHostingExtensions
     }
 
     /// <summary>
-    /// Before any /admin request: refuses addresses outside <c>Admin:AllowedNetworks</c> (403) and answers a plain page
+    /// Before any /admin (and /metrics) request: refuses addresses outside <c>Admin:AllowedNetworks</c> (403) and answers a plain page
     /// when no admin is configured; then cookie authentication and authorization.
     /// </summary>
     public static WebApplication UseAdmin(this WebApplication app)
     {
         var admin = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
         var networks = admin.ParsedNetworks();
+        // Note: /metrics tells when the intranet went silent and costs database reads; on the public host only the
+        // admins' networks (where the Prometheus scraper lives) may read it.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/metrics"), branch => branch.Use(async (http, next) =>
+        {
+            if (!admin.IsAllowed(http.Connection.RemoteIpAddress, networks))
+            {
+                await Results.Text("forbidden: outside Admin:AllowedNetworks", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        }));
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin"), branch => branch.Use(async (http, next) =>
         {
             if (!admin.IsAllowed(http.Connection.RemoteIpAddress, networks))

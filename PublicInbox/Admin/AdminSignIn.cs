@@ -16,8 +16,6 @@ public sealed record SignInOutcome(AdminUser? User, DateTime? LockedUntil, int F
 /// </summary>
 public sealed class AdminSignIn(InboxDbContext db, AdminAudit audit, TimeProvider time, IOptions<AdminOptions> options, ILogger<AdminSignIn> logger)
 {
-    private sealed record LockRow(int Failures, DateTime? LockedUntil);
-
     public async Task<SignInOutcome> AttemptAsync(string name, string password, string? remoteIp, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -25,39 +23,62 @@ public sealed class AdminSignIn(InboxDbContext db, AdminAudit audit, TimeProvide
         name = name.Trim();
         var key = name.Length <= 64 ? name : name[..64];
 
-        var current = await ReadLockAsync(key, cancellationToken);
-        if (current?.LockedUntil is { } until && until > now)
+        var lockUntil = now + settings.LockoutDuration;
+        var stale = now - settings.LockoutDuration;
+        var user = settings.Users.FirstOrDefault(u => string.Equals(u.Name, name, StringComparison.Ordinal));
+
+        // Note: the lock row is taken FOR UPDATE before the password is checked, so attempts on one name are counted
+        // one after another across every instance; checking first and counting after would let a burst of parallel
+        // guesses all be tried before the first failure is recorded. The row must exist to be locked (no gap locks).
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT IGNORE INTO admin_sign_in_locks (user_name, failures, last_failure_at, locked_until) VALUES ({key}, 0, {now}, NULL)", cancellationToken);
+        DateTime? lockedUntil;
+        int failures;
+        bool verified;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            // Note: while locked the password is not even checked, so guessing on goes nowhere.
-            await audit.WriteAsync(key, AdminAuditActions.SignInLocked, remoteIp, null, $"refused: locked until {until:O}", cancellationToken);
-            logger.LogWarning("Admin sign-in as {AdminName} from {RemoteIp} refused: locked until {LockedUntil}", key, remoteIp, until);
-            return new SignInOutcome(null, until, 0);
+            var current = (await db.Database.SqlQuery<LockState>($"""
+                SELECT failures AS Failures, last_failure_at AS LastFailureAt, locked_until AS LockedUntil
+                FROM admin_sign_in_locks WHERE user_name = {key} FOR UPDATE
+                """).ToListAsync(cancellationToken)).Single();
+            if (current.LockedUntil is { } until && until > now)
+            {
+                await transaction.CommitAsync(cancellationToken);
+                // Note: while locked the password is not even checked, so guessing on goes nowhere.
+                await audit.WriteAsync(key, AdminAuditActions.SignInLocked, remoteIp, null, $"refused: locked until {until:O}", cancellationToken);
+                logger.LogWarning("Admin sign-in as {AdminName} from {RemoteIp} refused: locked until {LockedUntil}", key, remoteIp, until);
+                return new SignInOutcome(null, until, 0);
+            }
+
+            verified = AdminPasswords.Verify(user, password);
+            if (verified)
+            {
+                await db.AdminSignInLocks.Where(l => l.UserName == key).ExecuteDeleteAsync(cancellationToken);
+                failures = 0;
+                lockedUntil = null;
+            }
+            else
+            {
+                // Note: old failures (and an ended lock) start the count again.
+                failures = current.LastFailureAt < stale || current.LockedUntil is not null ? 1 : current.Failures + 1;
+                lockedUntil = failures >= settings.MaxFailedAttempts ? lockUntil : null;
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    UPDATE admin_sign_in_locks SET failures = {failures}, last_failure_at = {now}, locked_until = {lockedUntil}
+                    WHERE user_name = {key}
+                    """, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        var user = settings.Users.FirstOrDefault(u => string.Equals(u.Name, name, StringComparison.Ordinal));
-        if (AdminPasswords.Verify(user, password))
+        if (verified)
         {
-            await db.AdminSignInLocks.Where(l => l.UserName == key).ExecuteDeleteAsync(cancellationToken);
             await audit.WriteAsync(user!.Name, AdminAuditActions.SignInOk, remoteIp, null, null, cancellationToken);
             logger.LogInformation("Admin {AdminName} signed in from {RemoteIp}", user.Name, remoteIp);
             return new SignInOutcome(user, null, settings.MaxFailedAttempts);
         }
 
-        var lockUntil = now + settings.LockoutDuration;
-        var stale = now - settings.LockoutDuration;
-        // Note: one atomic upsert, so failures through several instances at once are all counted. Assignments run left
-        // to right: locked_until sees the new failures. Old failures (and an ended lock) start the count again.
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO admin_sign_in_locks (user_name, failures, last_failure_at, locked_until)
-            VALUES ({key}, 1, {now}, IF(1 >= {settings.MaxFailedAttempts}, {lockUntil}, NULL))
-            ON DUPLICATE KEY UPDATE
-              failures = IF(last_failure_at < {stale} OR (locked_until IS NOT NULL AND locked_until <= {now}), 1, failures + 1),
-              last_failure_at = {now},
-              locked_until = IF(failures >= {settings.MaxFailedAttempts}, {lockUntil}, NULL)
-            """, cancellationToken);
-        var after = await ReadLockAsync(key, cancellationToken);
-        var failures = after?.Failures ?? 1;
-        if (after?.LockedUntil is { } locked)
+        if (lockedUntil is { } locked)
         {
             await audit.WriteAsync(key, AdminAuditActions.SignInLocked, remoteIp, null, $"{failures} wrong passwords; locked until {locked:O}", cancellationToken);
             logger.LogWarning("Admin name {AdminName} locked after {Failures} failed sign-ins (last from {RemoteIp})", key, failures, remoteIp);
@@ -70,7 +91,5 @@ public sealed class AdminSignIn(InboxDbContext db, AdminAudit audit, TimeProvide
         return new SignInOutcome(null, null, Math.Max(0, settings.MaxFailedAttempts - failures));
     }
 
-    private async Task<LockRow?> ReadLockAsync(string key, CancellationToken cancellationToken) =>
-        await db.AdminSignInLocks.AsNoTracking().Where(l => l.UserName == key)
-            .Select(l => new LockRow(l.Failures, l.LockedUntil)).SingleOrDefaultAsync(cancellationToken);
+    private sealed record LockState(int Failures, DateTime LastFailureAt, DateTime? LockedUntil);
 }

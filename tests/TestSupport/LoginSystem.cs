@@ -130,6 +130,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Inbox__LeaseDuration"] = settings.LeaseDuration.ToString("c"),
             ["Inbox__SweepInterval"] = "00:00:01",
             ["Inbox__WeixinToken"] = weixinToken,
+            ["Metrics__GaugeRefreshInterval"] = "00:00:00",
             ["PollerSigning__Keys__0"] = pollerKey,
         }, logPrefix);
 
@@ -138,6 +139,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["ConnectionStrings__Gateway"] = database.ServiceConnection(database.GatewayDatabase),
             ["Poller__InboxBaseUrl"] = $"http://127.0.0.1:{inboxPort}",
             ["Poller__Interval"] = settings.PollInterval.ToString("c"),
+            ["Metrics__GaugeRefreshInterval"] = "00:00:00",
             ["PollerSigning__Keys__0"] = pollerKey,
             ["GatewaySigning__Keys__0"] = gatewayKey,
             ["Weixin__AppId"] = AppId,

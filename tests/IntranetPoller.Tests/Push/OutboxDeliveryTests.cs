@@ -114,6 +114,33 @@ public class OutboxDeliveryTests(DefaultSimulatorFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Deliver_RetryAfterAnUncertainFallback_RepeatsTheTemplateNotTheText()
+    {
+        await using var host = await PushTestHost.StartAsync(fixture);
+        var openId = await fixture.AddUserAsync();
+        var queued = await host.Gateway.SendMessageAsync(new SendMessageRequest(PushTestHost.NewKey(), openId,
+            CustomerService: new CustomerServiceMessage(Text: "您的客户张敏今天需要跟进", FallbackTemplate: PushTestHost.FollowUp("张敏"))));
+        await host.DeliverAsync();
+        Assert.Equal(OutboxKinds.FallbackTemplate, (await host.Gateway.GetMessageAsync(queued.Id)).SentAs);
+
+        // Note: plays the fallback's answer lost on the way back (a timeout): WeChat holds the template, the row waits
+        // for a retry with an uncertain outcome; meanwhile the user wrote, so custom/send would now go through.
+        await fixture.ExecuteAsync($"""
+            UPDATE outbox_messages SET status = 'queued', sent_at = NULL, sent_as = NULL, weixin_msg_id = NULL,
+                uncertain_since = UTC_TIMESTAMP(6) - INTERVAL 5 SECOND, next_attempt_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND,
+                last_err_code = 0, last_error = 'timed out'
+            WHERE id = {queued.Id}
+            """);
+        await fixture.SetConversationAsync(openId, interacted: true);
+        await host.DeliverAsync();
+
+        var status = await host.Gateway.GetMessageAsync(queued.Id);
+        Assert.Equal((MessageStatuses.Sent, OutboxKinds.FallbackTemplate), (status.Status, status.SentAs));
+        var received = Assert.Single(await fixture.ReceivedAsync(openId)); // the template once, never also the text
+        Assert.Equal("template", received.GetProperty("via").GetString());
+    }
+
+    [Fact]
     public async Task Deliver_CustomerServiceOutsideTheWindowWithoutFallback_FailsWithTheReason()
     {
         await using var host = await PushTestHost.StartAsync(fixture);

@@ -27,6 +27,8 @@ public class AdminAccessTests
         Assert.Empty(await inbox.QueryAsync("SELECT id FROM admin_audit_log"));
         using var health = await client.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // the rest of the inbox is not affected
+        using var metrics = await client.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Forbidden, metrics.StatusCode); // ops signals only for the admins' networks
     }
 
     [Fact]
@@ -41,6 +43,9 @@ public class AdminAccessTests
         using var client = await inbox.SignedInAsync();
 
         Assert.Contains("概览", await client.GetPageAsync("/admin"));
+        using var metrics = await client.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("inbox_queue_depth", await metrics.Content.ReadAsStringAsync());
     }
 
     [Fact]
