@@ -35,7 +35,8 @@ try
 
     var app = builder.Build();
     app.UseTrustedProxies();
-    app.UseServiceDefaults();
+    // Note: only the poller (signed requests) may bring its correlation id; WeChat and browsers always get a new one.
+    app.UseServiceDefaults(trustIncomingCorrelation: http => http.Request.Path.StartsWithSegments("/poller"));
     app.UseInboxMetrics();
     app.UseStatusCodePages();
     app.UseSignedRequests();

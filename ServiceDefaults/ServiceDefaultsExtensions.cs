@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,11 +61,12 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Correlation ids (before anything logs), request logging (path without query string, status, time, and the
-    /// correlation id) and HTTP request metrics. Call first in the pipeline.
+    /// correlation id) and HTTP request metrics. Call first in the pipeline. <paramref name="trustIncomingCorrelation"/>
+    /// says which requests may bring their own <c>X-Correlation-Id</c> (default: all).
     /// </summary>
-    public static WebApplication UseServiceDefaults(this WebApplication app)
+    public static WebApplication UseServiceDefaults(this WebApplication app, Func<HttpContext, bool>? trustIncomingCorrelation = null)
     {
-        app.UseCorrelation();
+        app.UseCorrelation(trustIncomingCorrelation);
         app.UseSerilogRequestLogging(options =>
         {
             options.Logger = app.Services.GetService<Serilog.ILogger>();
@@ -125,7 +127,7 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    /// <summary>Maps <c>/metrics</c> (Prometheus text format; no secrets, no authentication, like /healthz).</summary>
+    /// <summary>Maps <c>/metrics</c> (Prometheus text format, no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).</summary>
     public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
     {
         app.MapMetrics("/metrics");

@@ -47,7 +47,11 @@ public static class Correlation
     /// Adds the middleware that takes each request's id from <see cref="HeaderName"/> (when valid) or makes a new one,
     /// makes it current for the request and echoes it in the response. Put it before request logging.
     /// </summary>
-    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.UseMiddleware<CorrelationMiddleware>();
+    /// <param name="app">The pipeline.</param>
+    /// <param name="trustIncoming">Which requests may bring their own id (default: all). A public host should take
+    /// it only from its own parties, so an outsider cannot mix its requests into someone else's trail.</param>
+    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app, Func<HttpContext, bool>? trustIncoming = null) =>
+        app.UseMiddleware<CorrelationMiddleware>(trustIncoming ?? (static _ => true));
 
     private sealed class Restore(string? previous, IDisposable? scope) : IDisposable
     {
@@ -60,13 +64,13 @@ public static class Correlation
 }
 
 /// <summary>See <see cref="Correlation.UseCorrelation"/>.</summary>
-public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
+public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger, Func<HttpContext, bool> trustIncoming)
 {
     /// <summary>Runs the rest of the pipeline with the request's correlation id current.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[Correlation.HeaderName].ToString();
-        var id = Correlation.IsValid(incoming) ? incoming : Correlation.NewId();
+        var id = Correlation.IsValid(incoming) && trustIncoming(context) ? incoming : Correlation.NewId();
         context.Response.Headers[Correlation.HeaderName] = id;
         using (Correlation.Begin(logger, id))
         {

@@ -22,7 +22,7 @@ public sealed class CorrelationTests
     public async Task Middleware_ValidIncomingId_IsCurrentDuringTheRequestAndEchoed()
     {
         string? seen = null;
-        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance);
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance, _ => true);
         var context = new DefaultHttpContext();
         context.Request.Headers[Correlation.HeaderName] = "abc123";
 
@@ -37,13 +37,29 @@ public sealed class CorrelationTests
     public async Task Middleware_InvalidIncomingId_IsReplacedByANewOne()
     {
         string? seen = null;
-        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance);
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance, _ => true);
         var context = new DefaultHttpContext();
         context.Request.Headers[Correlation.HeaderName] = "bad id\r\nX-Injected: 1";
 
         await middleware.InvokeAsync(context);
 
         Assert.NotNull(seen);
+        Assert.Matches("^[0-9a-f]{16}$", seen);
+    }
+
+    [Fact]
+    public async Task Middleware_UntrustedRequest_GetsItsOwnIdWhateverItSends()
+    {
+        string? seen = null;
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance,
+            http => http.Request.Path.StartsWithSegments("/poller"));
+        var context = new DefaultHttpContext();
+        context.Request.Path = "/wx/callback";
+        context.Request.Headers[Correlation.HeaderName] = "someone-elses-id";
+
+        await middleware.InvokeAsync(context);
+
+        Assert.NotEqual("someone-elses-id", seen);
         Assert.Matches("^[0-9a-f]{16}$", seen);
     }
 
