@@ -17,8 +17,12 @@ public static class NotificationMessages
     public static string ReminderKey(long reminderId, DateTime createdAtUtc) =>
         string.Create(CultureInfo.InvariantCulture, $"crm-reminder-{reminderId}-{new DateTimeOffset(DateTime.SpecifyKind(createdAtUtc, DateTimeKind.Utc)).ToUnixTimeMilliseconds()}");
 
-    /// <summary>A fresh idempotency key for a 「发送微信通知」.</summary>
-    public static string ManualKey() => "crm-manual-" + Guid.NewGuid().ToString("N");
+    /// <summary>The idempotency key of a 「发送微信通知」: from the form's submission id (so a double tap sends once), or fresh.</summary>
+    public static string ManualKey(string? submissionId = null) =>
+        "crm-manual-" + (submissionId is { Length: 32 } && submissionId.All(char.IsAsciiHexDigitLower) ? submissionId : NewSubmissionId());
+
+    /// <summary>A new id for one showing of a form (32 lower-case hex digits).</summary>
+    public static string NewSubmissionId() => Guid.NewGuid().ToString("N");
 
     /// <summary>The link back into the CRM: the customer's page.</summary>
     public static string CustomerUrl(string publicBaseUrl, int customerId) =>

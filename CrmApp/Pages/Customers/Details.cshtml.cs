@@ -58,6 +58,7 @@ public sealed class DetailsModel(
         }
 
         SuggestReminder();
+        Notify.SubmissionId = NotificationMessages.NewSubmissionId();
         return Page();
     }
 
@@ -125,13 +126,25 @@ public sealed class DetailsModel(
             return await RedisplayAsync(id);
         }
 
+        var note = Reminder.Note!.Trim();
+        var creatorId = CurrentAccount.Id(User);
+        var recent = now.AddMinutes(-2);
+        if (await db.Reminders.AnyAsync(r => r.CustomerId == id && r.AssigneeId == Reminder.AssigneeId && r.DueAt == dueAt && r.Note == note
+                && r.CreatedById == creatorId && r.CreatedAt >= recent, HttpContext.RequestAborted))
+        {
+            // Note: the same reminder posted again within two minutes is a double tap, not a second reminder; a second
+            // one would send the same WeChat message twice.
+            Notice = "这条跟进提醒刚才已经添加过了，没有重复添加。";
+            return Redirect($"/customers/{id}#reminders");
+        }
+
         var reminder = new FollowUpReminder
         {
             CustomerId = id,
             AssigneeId = Reminder.AssigneeId!.Value,
-            CreatedById = CurrentAccount.Id(User),
+            CreatedById = creatorId,
             DueAt = dueAt!.Value,
-            Note = Reminder.Note!.Trim(),
+            Note = note,
             CreatedAt = now,
         };
         db.Reminders.Add(reminder);
@@ -169,7 +182,14 @@ public sealed class DetailsModel(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var key = NotificationMessages.ManualKey();
+        var key = NotificationMessages.ManualKey(Notify.SubmissionId);
+        if (await db.Notifications.AnyAsync(n => n.IdempotencyKey == key, HttpContext.RequestAborted))
+        {
+            // Note: the same form came twice (a double tap, a resubmitted page): the first one is the notification.
+            Notice = $"这条通知已经发送过了，没有重复发送给 {recipient!.DisplayName}。";
+            return Redirect($"/customers/{id}#notify");
+        }
+
         var text = Notify.Text!.Trim();
         var url = NotificationMessages.CustomerUrl(gatewayOptions.Value.PublicBaseUrl, id);
         var request = NotificationMessages.Manual(key, recipient!.WeixinOpenId!, notificationOptions.Value.FollowUpTemplateId, url,
@@ -188,7 +208,17 @@ public sealed class DetailsModel(
             UpdatedAt = now,
         };
         db.Notifications.Add(notification);
-        await db.SaveChangesAsync(HttpContext.RequestAborted);
+        try
+        {
+            await db.SaveChangesAsync(HttpContext.RequestAborted);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is MySqlConnector.MySqlException { ErrorCode: MySqlConnector.MySqlErrorCode.DuplicateKeyEntry })
+        {
+            // Note: two taps raced past the check above; the unique key let only one of them in.
+            Notice = $"这条通知已经发送过了，没有重复发送给 {recipient.DisplayName}。";
+            return Redirect($"/customers/{id}#notify");
+        }
+
         logger.LogInformation("Notification {NotificationId} to account {AccountId} about customer {CustomerId} written", notification.Id, recipient.Id, id);
 
         switch (await notifications.HandOverAsync(notification, HttpContext.RequestAborted))
@@ -286,7 +316,8 @@ public sealed class DetailsModel(
         {
             null => new("waiting", "待提醒"),
             NotificationStatuses.Sent => new("sent", "已提醒"),
-            NotificationStatuses.Failed or NotificationStatuses.Dead => new("failed", "发送失败"),
+            NotificationStatuses.Failed => new("failed", "发送失败"),
+            NotificationStatuses.Dead => new("failed", "已放弃"), // Note: the same word as on 「通知」, where it can be re-sent.
             _ => new("sending", "提醒发送中"),
         };
     }
@@ -314,6 +345,9 @@ public sealed class DetailsModel(
 
     public sealed class NotifyCommand
     {
+        /// <summary>Made when the form is shown (hidden field): a double tap or a resubmitted form sends once.</summary>
+        public string? SubmissionId { get; set; }
+
         [Required(ErrorMessage = "请选择要通知的同事。")]
         public int? RecipientId { get; set; }
 

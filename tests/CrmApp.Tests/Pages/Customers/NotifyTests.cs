@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Weixin.Inbox.Testing;
 using static Weixin.Inbox.CrmApp.Tests.Notifications.NotificationScenario;
 
@@ -31,6 +32,50 @@ public sealed class NotifyTests(CrmFixture fixture)
         Assert.Contains("发给 孙接收", row.Text);
         Assert.Contains("手动通知", row.Text);
         Assert.Contains("由 钱发送 发送", row.Text);
+    }
+
+    [Fact]
+    public async Task Notify_SameFormPostedTwice_SendsOnce()
+    {
+        using var sender = await BoundEmployeeAsync(System, "周双击");
+        using var colleague = await BoundEmployeeAsync(System, "吴收件");
+        var customerId = await CustomerAsync(System, "双击客户" + Guid.NewGuid().ToString("N")[..6]);
+        var text = "双击只发一次 " + Guid.NewGuid().ToString("N")[..6];
+        var form = await sender.Browser.OpenAsync($"/customers/{customerId}");
+        var submissionId = Regex.Match(form.Html, "name=\"Notify.SubmissionId\" value=\"([0-9a-f]{32})\"").Groups[1].Value;
+        Assert.Equal(32, submissionId.Length);
+        var fields = new Dictionary<string, string>
+        {
+            ["Notify.RecipientId"] = colleague.AccountId.ToString(CultureInfo.InvariantCulture),
+            ["Notify.Text"] = text,
+            ["Notify.SubmissionId"] = submissionId,
+        };
+
+        var first = await sender.Browser.SubmitAsync($"/customers/{customerId}", $"/customers/{customerId}?handler=Notify", fields);
+        var second = await sender.Browser.SubmitAsync($"/customers/{customerId}", $"/customers/{customerId}?handler=Notify", fields);
+
+        Assert.Contains("已发送微信通知给 吴收件", first.Text);
+        Assert.Contains("这条通知已经发送过了", second.Text);
+        await ReceivedAsync(System, colleague.OpenId, text);
+        var rows = await System.QueryAsync("SELECT COUNT(*) AS n FROM weixin_notifications WHERE customer_id = @c", ("@c", customerId));
+        Assert.Equal(1L, Convert.ToInt64(rows.Single()["n"], CultureInfo.InvariantCulture));
+        await Task.Delay(1500); // Note: a second message would have been queued at once; give it time to show up.
+        Assert.Single(await System.Login.ReceivedByAsync(colleague.OpenId), m => m.GetProperty("text").GetString()!.Contains(text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddReminder_SameFormPostedTwice_AddsOne()
+    {
+        using var sender = await BoundEmployeeAsync(System, "郑提醒");
+        var customerId = await CustomerAsync(System, "双提醒客户" + Guid.NewGuid().ToString("N")[..6]);
+        var due = ChinaNow(TimeSpan.FromHours(3));
+
+        await AddReminderAsync(sender.Browser, customerId, due, sender.AccountId, "只添加一次");
+        var again = await AddReminderAsync(sender.Browser, customerId, due, sender.AccountId, "只添加一次");
+
+        Assert.Contains("这条跟进提醒刚才已经添加过了", again.Text);
+        var rows = await System.QueryAsync("SELECT COUNT(*) AS n FROM follow_up_reminders WHERE customer_id = @c", ("@c", customerId));
+        Assert.Equal(1L, Convert.ToInt64(rows.Single()["n"], CultureInfo.InvariantCulture));
     }
 
     [Fact]
