@@ -87,9 +87,31 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
         await log.WriteLineAsync($"===== {DateTime.UtcNow:O} start {Name} on {BaseAddress}");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.Exited += (_, _) => { lock (log) { log.WriteLine($"===== {DateTime.UtcNow:O} exited"); log.Dispose(); } };
+        // Note: Exited can be raised before the last output lines are delivered; a line arriving after the log was
+        // closed is dropped instead of throwing on a thread-pool thread (which would crash the whole test host).
+        var closed = false;
+        void Write(string? line)
+        {
+            lock (log)
+            {
+                if (line is not null && !closed)
+                {
+                    log.WriteLine(line);
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.Exited += (_, _) =>
+        {
+            lock (log)
+            {
+                log.WriteLine($"===== {DateTime.UtcNow:O} exited");
+                closed = true;
+                log.Dispose();
+            }
+        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
