@@ -88,7 +88,26 @@ public sealed class AdminInbox : IAsyncDisposable
             throw;
         }
 
-        return new AdminInbox(database, process, pollerKey);
+        return new AdminInbox(database, process, pollerKey) { Environment = environment };
+    }
+
+    /// <summary>The settings the inbox process runs with.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; private init; } = new Dictionary<string, string?>();
+
+    /// <summary>Starts another inbox process on the same database (another instance behind the load balancer),
+    /// with <paramref name="changes"/> applied to the settings.</summary>
+    public async Task<ServiceProcess> StartAnotherInstanceAsync(string name, IReadOnlyDictionary<string, string?> changes)
+    {
+        var environment = new Dictionary<string, string?>(Environment);
+        foreach (var (key, value) in changes)
+        {
+            environment[key] = value;
+        }
+
+        var process = new ServiceProcess(name, "PublicInbox", TestEnvironment.FreePort(),
+            environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!), "admin");
+        await process.StartAsync();
+        return process;
     }
 
     /// <summary>A browser-like client: own cookies, redirects not followed.</summary>
@@ -253,6 +272,18 @@ public sealed partial class AdminClient(Uri baseAddress) : IDisposable
 
     [GeneratedRegex("name=\"__af\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
+
+    /// <summary>The same browser talking to another instance: a copy of this client's cookies.</summary>
+    public AdminClient WithCookiesFor(Uri otherBaseAddress)
+    {
+        var other = new AdminClient(otherBaseAddress);
+        foreach (var (name, value) in _jar)
+        {
+            other._jar[name] = value;
+        }
+
+        return other;
+    }
 
     public void Dispose() => Http.Dispose();
 }

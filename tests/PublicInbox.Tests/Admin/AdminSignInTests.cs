@@ -1,4 +1,5 @@
 using System.Net;
+using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.Data;
 
 namespace Weixin.Inbox.PublicInbox.Tests.Admin;
@@ -144,5 +145,31 @@ public class AdminSignInTests(AdminInboxFixture fixture) : IClassFixture<AdminIn
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal));
         Assert.DoesNotContain(" onclick=", html);
         Assert.Contains("<svg", html);
+    }
+
+    [Fact]
+    public async Task Session_WorksOnAnotherInstance_ButEndsWhenThePasswordHashChanges()
+    {
+        await using var inbox = await AdminInbox.StartAsync("inbox-rehash");
+        using var client = await inbox.SignedInAsync();
+        Assert.Contains("概览", await client.GetPageAsync("/admin"));
+
+        // Another instance with the same settings reads the same keys from MySQL: the session goes on there.
+        await using (var same = await inbox.StartAnotherInstanceAsync("inbox-rehash-same", new Dictionary<string, string?>()))
+        {
+            using var there = client.WithCookiesFor(same.BaseAddress);
+            using var page = await there.GetAsync("/admin");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        }
+
+        // After a suspected leak the operator sets a new password hash: the old session is over everywhere.
+        await using var rehashed = await inbox.StartAnotherInstanceAsync("inbox-rehash-new", new Dictionary<string, string?>
+        {
+            ["Admin__Users__0__PasswordHash"] = AdminPasswords.Hash("a-brand-new-password-42"),
+        });
+        using var stale = client.WithCookiesFor(rehashed.BaseAddress);
+        using var refused = await stale.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.Equal("/admin/login", new Uri(rehashed.BaseAddress, refused.Headers.Location!).AbsolutePath);
     }
 }
