@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 
 namespace Weixin.Inbox.CrmApp;
 
@@ -60,27 +59,8 @@ public static class CrmPagesExtensions
         app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
-        app.MapGet("/readyz", ReadyAsync).AllowAnonymous();
         app.MapRazorPages();
         return app;
-    }
-
-    /// <summary><c>/readyz</c>: 200 when <c>SELECT 1</c> on the CRM database succeeds within 3 s, else 503 (no secrets).</summary>
-    private static async Task<IResult> ReadyAsync(Data.CrmDbContext db, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        try
-        {
-            await db.Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token);
-            return TypedResults.Text("ok");
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            loggers.CreateLogger(typeof(CrmPagesExtensions)).LogWarning("Readiness check failed: {Reason}", ex.Message);
-            return TypedResults.Problem(title: "Database unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
     }
 
     private static Task SecurityHeadersAsync(HttpContext http, RequestDelegate next)

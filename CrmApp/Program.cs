@@ -39,6 +39,7 @@ try
     app.UseCrmPages();
     app.MapMessageHook();
     app.MapServiceDefaults();
+    app.MapDatabaseReadiness<CrmDbContext>();
     await app.RunAsync();
     return 0;
 }

@@ -2,7 +2,6 @@ using Serilog;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
-using Weixin.Inbox.IntranetPoller.Health;
 using Weixin.Inbox.IntranetPoller.Jobs;
 using Weixin.Inbox.IntranetPoller.Menu;
 using Weixin.Inbox.IntranetPoller.Messages;
@@ -57,8 +56,8 @@ try
 
     app.MapGateway();
     app.MapMessagesApi();
-    app.MapHealth();
     app.MapServiceDefaults();
+    app.MapDatabaseReadiness<GatewayDbContext>();
 
     await app.RunAsync();
     return 0;

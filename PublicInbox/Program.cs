@@ -41,7 +41,7 @@ try
     app.UseStatusCodePages();
     app.UseSignedRequests();
     app.UseAdmin();
-    app.MapHealth();
+    app.MapReadiness();
     app.MapServiceDefaults();
     app.MapOAuthCallback();
     app.MapMessageCallback();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -127,10 +128,45 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    /// <summary>Maps <c>/metrics</c> (Prometheus text format, no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).</summary>
+    /// <summary>
+    /// Maps <c>/healthz</c> (200 "ok" while the process serves requests) and <c>/metrics</c> (Prometheus text format,
+    /// no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapMetrics("/metrics");
         return app;
+    }
+
+    /// <summary><c>/readyz</c>: 200 "ok" when <c>SELECT 1</c> on <typeparamref name="TContext"/>'s database succeeds within 3 s, else 503.</summary>
+    public static IEndpointRouteBuilder MapDatabaseReadiness<TContext>(this IEndpointRouteBuilder app)
+        where TContext : DbContext
+    {
+        // Note: a plain RequestDelegate: the route-handler analyzer cannot read a handler generic in TContext.
+        app.MapGet("/readyz", (RequestDelegate)(http => ReadyAsync<TContext>(http))).AllowAnonymous();
+        return app;
+    }
+
+    private static async Task ReadyAsync<TContext>(HttpContext http)
+        where TContext : DbContext
+    {
+        var cancellationToken = http.RequestAborted;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        IResult result;
+        try
+        {
+            await http.RequestServices.GetRequiredService<TContext>().Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token);
+            result = TypedResults.Text("ok");
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weixin.Inbox.Readiness")
+                .LogWarning("Readiness check failed: {Reason}", ex.Message);
+            result = TypedResults.Problem(title: "Database unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        await result.ExecuteAsync(http);
     }
 }

@@ -196,22 +196,13 @@ public sealed class PollInboxJob(
             decision = new ItemDecision.RetryLater($"processing error ({ex.GetType().Name})");
         }
 
-        switch (decision)
+        PollerMetrics.ItemsProcessed.WithLabels(item.Kind, decision switch
         {
-            case ItemDecision.Complete:
-                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "completed").Inc();
-                break;
-            case ItemDecision.Reply:
-                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "replied").Inc();
-                break;
-            case ItemDecision.RetryLater:
-                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "retry").Inc();
-                break;
-            case ItemDecision.Fail:
-                PollerMetrics.ItemsProcessed.WithLabels(item.Kind, "failed").Inc();
-                break;
-        }
-
+            ItemDecision.Complete => "completed",
+            ItemDecision.Reply => "replied",
+            ItemDecision.RetryLater => "retry",
+            _ => "failed",
+        }).Inc();
         switch (decision)
         {
             case ItemDecision.Complete complete:

@@ -4,12 +4,11 @@ using Weixin.Inbox.PublicInbox.Data;
 
 namespace Weixin.Inbox.PublicInbox.Health;
 
-/// <summary><c>/healthz</c> (process alive) and <c>/readyz</c> (database reachable). No secrets in either.</summary>
+/// <summary><c>/readyz</c> (database reachable, and whether the poller was seen; <c>/healthz</c> is in ServiceDefaults). No secrets.</summary>
 public static class HealthApi
 {
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("ok"));
         app.MapGet("/readyz", ReadyAsync);
         return app;
     }

@@ -51,31 +51,8 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs a query as admin and returns the rows as dictionaries (column name → value).</summary>
-    public async Task<List<Dictionary<string, object?>>> QueryAsync(string database, string sql, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = new MySqlConnection(AdminConnection(database));
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        var rows = new List<Dictionary<string, object?>>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    public Task<List<Dictionary<string, object?>>> QueryAsync(string database, string sql, params (string Name, object? Value)[] parameters) =>
+        ThrowawayDatabase.QueryAsync(AdminConnection(database), sql, parameters);
 
     public async ValueTask DisposeAsync()
     {

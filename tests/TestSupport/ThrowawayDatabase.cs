@@ -65,6 +65,37 @@ public sealed class ThrowawayDatabase : IAsyncDisposable
         return result is DBNull ? null : result;
     }
 
+    /// <summary>Rows of a query as admin in this database (column names case-insensitive).</summary>
+    public Task<List<Dictionary<string, object?>>> QueryAsync(string sql, params (string Name, object? Value)[] parameters) =>
+        QueryAsync(AdminConnectionString, sql, parameters);
+
+    /// <summary>Rows of a query on <paramref name="connectionString"/> (column names case-insensitive).</summary>
+    public static async Task<List<Dictionary<string, object?>>> QueryAsync(string connectionString, string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var rows = new List<Dictionary<string, object?>>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
     public async ValueTask DisposeAsync() =>
         await ExecuteAdminAsync(null, $"""
             DROP DATABASE IF EXISTS `{Name}`;

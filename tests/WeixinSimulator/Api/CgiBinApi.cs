@@ -40,7 +40,7 @@ internal static partial class CgiBinApi
         FaultInjector faults)
     {
         s.Stats.TokenFetch(stable: false);
-        if (faults.TryTakeApiTokenFault() is { } injected)
+        if (faults.ApiToken.TryTake()?.ApiTokenErrcode is { } injected)
         {
             return s.Fail("cgi-bin/token", injected);
         }
@@ -61,7 +61,7 @@ internal static partial class CgiBinApi
     {
         const string endpoint = "cgi-bin/stable_token";
         s.Stats.TokenFetch(stable: true);
-        if (faults.TryTakeApiTokenFault() is { } injected)
+        if (faults.ApiToken.TryTake()?.ApiTokenErrcode is { } injected)
         {
             return s.Fail(endpoint, injected);
         }

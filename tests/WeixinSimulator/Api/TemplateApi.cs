@@ -20,7 +20,7 @@ internal static partial class CgiBinApi
     {
         const string endpoint = "message/template/send";
         s.Stats.TemplateSend();
-        if (faults.TryTakeTemplateFault() is { } injected)
+        if (faults.Template.TryTake()?.TemplateErrcode is { } injected)
         {
             return s.Fail(endpoint, injected);
         }

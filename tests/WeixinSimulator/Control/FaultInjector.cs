@@ -7,80 +7,40 @@ namespace Weixin.Inbox.WeixinSimulator.Control;
 /// </summary>
 internal sealed class FaultInjector
 {
+    /// <summary>sns/oauth2/access_token (the OAuth code exchange).</summary>
+    public FaultSlot<AccessTokenFault> OAuthToken { get; } = new();
+
+    /// <summary>message/template/send.</summary>
+    public FaultSlot<TemplateFault> Template { get; } = new();
+
+    /// <summary>cgi-bin/token and cgi-bin/stable_token.</summary>
+    public FaultSlot<ApiTokenFault> ApiToken { get; } = new();
+
+    /// <summary>Clears every pending fault.</summary>
+    public void Clear()
+    {
+        OAuthToken.Set(null);
+        Template.Set(null);
+        ApiToken.Set(null);
+    }
+}
+
+/// <summary>A fault that affects the next <see cref="Count"/> calls.</summary>
+internal interface ICountedFault<TSelf>
+{
+    int Count { get; }
+
+    TSelf WithCount(int count);
+}
+
+/// <summary>One pending fault, used up one call at a time (thread-safe).</summary>
+internal sealed class FaultSlot<TFault>
+    where TFault : class, ICountedFault<TFault>
+{
     private readonly Lock _gate = new();
-    private AccessTokenFault? _pending;
-    private TemplateFault? _template;
-    private ApiTokenFault? _apiToken;
+    private TFault? _pending;
 
-    public ApiTokenFault? CurrentApiToken
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _apiToken;
-            }
-        }
-    }
-
-    public void SetApiToken(ApiTokenFault? fault)
-    {
-        lock (_gate)
-        {
-            _apiToken = fault is { Count: > 0 } ? fault : null;
-        }
-    }
-
-    /// <summary>Takes one use of the pending cgi-bin/token fault, if any: the errcode to answer.</summary>
-    public int? TryTakeApiTokenFault()
-    {
-        lock (_gate)
-        {
-            if (_apiToken is not { } pending)
-            {
-                return null;
-            }
-
-            _apiToken = pending.Count > 1 ? pending with { Count = pending.Count - 1 } : null;
-            return pending.ApiTokenErrcode;
-        }
-    }
-
-    public TemplateFault? CurrentTemplate
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _template;
-            }
-        }
-    }
-
-    public void SetTemplate(TemplateFault? fault)
-    {
-        lock (_gate)
-        {
-            _template = fault is { Count: > 0 } ? fault : null;
-        }
-    }
-
-    /// <summary>Takes one use of the pending template fault, if any: the errcode to answer.</summary>
-    public int? TryTakeTemplateFault()
-    {
-        lock (_gate)
-        {
-            if (_template is not { } pending)
-            {
-                return null;
-            }
-
-            _template = pending.Count > 1 ? pending with { Count = pending.Count - 1 } : null;
-            return pending.TemplateErrcode;
-        }
-    }
-
-    public AccessTokenFault? Current
+    public TFault? Current
     {
         get
         {
@@ -91,7 +51,7 @@ internal sealed class FaultInjector
         }
     }
 
-    public void Set(AccessTokenFault? fault)
+    public void Set(TFault? fault)
     {
         lock (_gate)
         {
@@ -100,19 +60,17 @@ internal sealed class FaultInjector
     }
 
     /// <summary>Takes one use of the pending fault, if any.</summary>
-    public bool TryTakeAccessTokenFault(out AccessTokenFault fault)
+    public TFault? TryTake()
     {
         lock (_gate)
         {
             if (_pending is not { } pending)
             {
-                fault = default!;
-                return false;
+                return null;
             }
 
-            fault = pending;
-            _pending = pending.Count > 1 ? pending with { Count = pending.Count - 1 } : null;
-            return true;
+            _pending = pending.Count > 1 ? pending.WithCount(pending.Count - 1) : null;
+            return pending;
         }
     }
 }
@@ -120,12 +78,21 @@ internal sealed class FaultInjector
 /// <param name="AccessTokenErrcode">The errcode to answer (0: answer normally, after the delay).</param>
 /// <param name="Count">How many calls are still affected.</param>
 /// <param name="DelayMs">How long each affected call waits before answering.</param>
-internal sealed record AccessTokenFault(int AccessTokenErrcode, int Count, int DelayMs);
+internal sealed record AccessTokenFault(int AccessTokenErrcode, int Count, int DelayMs) : ICountedFault<AccessTokenFault>
+{
+    public AccessTokenFault WithCount(int count) => this with { Count = count };
+}
 
 /// <param name="TemplateErrcode">The errcode message/template/send answers.</param>
 /// <param name="Count">How many calls are still affected.</param>
-internal sealed record TemplateFault(int TemplateErrcode, int Count);
+internal sealed record TemplateFault(int TemplateErrcode, int Count) : ICountedFault<TemplateFault>
+{
+    public TemplateFault WithCount(int count) => this with { Count = count };
+}
 
 /// <param name="ApiTokenErrcode">The errcode cgi-bin/token and cgi-bin/stable_token answer.</param>
 /// <param name="Count">How many calls are still affected.</param>
-internal sealed record ApiTokenFault(int ApiTokenErrcode, int Count);
+internal sealed record ApiTokenFault(int ApiTokenErrcode, int Count) : ICountedFault<ApiTokenFault>
+{
+    public ApiTokenFault WithCount(int count) => this with { Count = count };
+}

@@ -92,13 +92,13 @@ internal static class SimControlApi
         var logger = loggers.CreateLogger("WeixinSimulator.Control");
         if (body.TemplateErrcode is { } templateErrcode)
         {
-            faults.SetTemplate(new TemplateFault(templateErrcode, count));
+            faults.Template.Set(new TemplateFault(templateErrcode, count));
             logger.LogInformation("Next {Count} message/template/send calls answer errcode {Errcode}", count, templateErrcode);
         }
 
         if (body.ApiTokenErrcode is { } apiTokenErrcode)
         {
-            faults.SetApiToken(new ApiTokenFault(apiTokenErrcode, count));
+            faults.ApiToken.Set(new ApiTokenFault(apiTokenErrcode, count));
             logger.LogInformation("Next {Count} cgi-bin/token and stable_token calls answer errcode {Errcode}", count, apiTokenErrcode);
         }
 
@@ -107,7 +107,7 @@ internal static class SimControlApi
         if ((body.TemplateErrcode is null && body.ApiTokenErrcode is null) || body.AccessTokenErrcode is not null || body.DelayMs is not null)
         {
             var fault = new AccessTokenFault(body.AccessTokenErrcode ?? 0, count, delayMs);
-            faults.Set(fault);
+            faults.OAuthToken.Set(fault);
             logger.LogInformation(
                 "Next {Count} access_token calls answer errcode {Errcode} after {DelayMs} ms", count, fault.AccessTokenErrcode, delayMs);
         }
@@ -117,9 +117,7 @@ internal static class SimControlApi
 
     private static NoContent ClearFault(FaultInjector faults)
     {
-        faults.Set(null);
-        faults.SetTemplate(null);
-        faults.SetApiToken(null);
+        faults.Clear();
         return TypedResults.NoContent();
     }
 
@@ -186,9 +184,9 @@ internal sealed record FaultsResponse(int AccessTokenErrcode, int Count, int Del
 {
     public static FaultsResponse Of(FaultInjector faults)
     {
-        var access = faults.Current ?? new AccessTokenFault(0, 0, 0);
-        var template = faults.CurrentTemplate ?? new TemplateFault(0, 0);
-        var apiToken = faults.CurrentApiToken ?? new ApiTokenFault(0, 0);
+        var access = faults.OAuthToken.Current ?? new AccessTokenFault(0, 0, 0);
+        var template = faults.Template.Current ?? new TemplateFault(0, 0);
+        var apiToken = faults.ApiToken.Current ?? new ApiTokenFault(0, 0);
         return new(access.AccessTokenErrcode, access.Count, access.DelayMs, template.TemplateErrcode, template.Count, apiToken.ApiTokenErrcode, apiToken.Count);
     }
 }

@@ -27,7 +27,7 @@ internal static class SnsApi
         const string endpoint = "sns/oauth2/access_token";
         s.Stats.CodeExchange();
 
-        if (s.Faults.TryTakeAccessTokenFault(out var fault))
+        if (s.Faults.OAuthToken.TryTake() is { } fault)
         {
             if (fault.DelayMs > 0)
             {
