@@ -5,7 +5,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 namespace Weixin.Inbox.ServiceDefaults;
 
 /// <summary>
-/// Adds <c>CorrelationId</c> from <see cref="Correlation.Current"/> when no scope set it, and a rendered
+/// Adds <c>CorrelationId</c> from <see cref="Correlation.Current"/> (unless the event names one itself), and a rendered
 /// <c>CorrelationSuffix</c> (" (corr …)") for the console layout, empty when there is none.
 /// </summary>
 internal sealed class CorrelationSuffixEnricher : ILogEventEnricher

@@ -68,17 +68,8 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app, Func<HttpContext, bool>? trustIncomingCorrelation = null)
     {
         app.UseCorrelation(trustIncomingCorrelation);
-        app.UseSerilogRequestLogging(options =>
-        {
-            options.Logger = app.Services.GetService<Serilog.ILogger>();
-            options.EnrichDiagnosticContext = (diagnostics, http) =>
-            {
-                if (Correlation.Current is { } id)
-                {
-                    diagnostics.Set(Correlation.PropertyName, id);
-                }
-            };
-        });
+        // Note: the completion line is written inside UseCorrelation, so the enricher puts the id on it too.
+        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
         app.UseHttpMetrics();
         return app;
     }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Weixin.Inbox.Contracts.Diagnostics;
 
@@ -32,15 +31,14 @@ public static class Correlation
         id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     /// <summary>
-    /// Makes <paramref name="id"/> current until the result is disposed: log lines of <paramref name="logger"/>'s
-    /// provider carry it (a logging scope) and outgoing calls through <see cref="CorrelationHandler"/> send it.
+    /// Makes <paramref name="id"/> current until the result is disposed: the services' log enricher (ServiceDefaults)
+    /// puts it on every line written meanwhile, and outgoing calls through <see cref="CorrelationHandler"/> send it.
     /// </summary>
-    public static IDisposable Begin(ILogger logger, string id)
+    public static IDisposable Begin(string id)
     {
         var previous = CurrentId.Value;
         CurrentId.Value = id;
-        var scope = logger.BeginScope(new Dictionary<string, object> { [PropertyName] = id });
-        return new Restore(previous, scope);
+        return new Restore(previous);
     }
 
     /// <summary>
@@ -53,18 +51,14 @@ public static class Correlation
     public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app, Func<HttpContext, bool>? trustIncoming = null) =>
         app.UseMiddleware<CorrelationMiddleware>(trustIncoming ?? (static _ => true));
 
-    private sealed class Restore(string? previous, IDisposable? scope) : IDisposable
+    private sealed class Restore(string? previous) : IDisposable
     {
-        public void Dispose()
-        {
-            scope?.Dispose();
-            CurrentId.Value = previous;
-        }
+        public void Dispose() => CurrentId.Value = previous;
     }
 }
 
 /// <summary>See <see cref="Correlation.UseCorrelation"/>.</summary>
-public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger, Func<HttpContext, bool> trustIncoming)
+public sealed class CorrelationMiddleware(RequestDelegate next, Func<HttpContext, bool> trustIncoming)
 {
     /// <summary>Runs the rest of the pipeline with the request's correlation id current.</summary>
     public async Task InvokeAsync(HttpContext context)
@@ -72,7 +66,7 @@ public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<Correlat
         var incoming = context.Request.Headers[Correlation.HeaderName].ToString();
         var id = Correlation.IsValid(incoming) && trustIncoming(context) ? incoming : Correlation.NewId();
         context.Response.Headers[Correlation.HeaderName] = id;
-        using (Correlation.Begin(logger, id))
+        using (Correlation.Begin(id))
         {
             await next(context);
         }

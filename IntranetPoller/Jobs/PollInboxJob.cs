@@ -131,7 +131,7 @@ public sealed class PollInboxJob(
     {
         // Note: return to the claim loop at once; the item goes on concurrently.
         await Task.Yield();
-        using var correlation = Correlation.Begin(logger, item.CorrelationId);
+        using var correlation = Correlation.Begin(item.CorrelationId);
 
         // Note: a lease can end while this poller is still working on the item (a slow WeChat); the inbox then
         // hands it out again, possibly to us. Never work on one item twice at once: the second delivery waits for

@@ -29,7 +29,7 @@ public sealed class OutboxSender(
     /// <summary>Runs one attempt for <paramref name="message"/>, claimed as <paramref name="claim"/> (as it was before the claim).</summary>
     public async Task<string> DeliverAsync(OutboxMessage message, string claim, CancellationToken cancellationToken)
     {
-        using var correlation = Correlation.Begin(logger, message.CorrelationId.Length > 0 ? message.CorrelationId : Correlation.NewId());
+        using var correlation = Correlation.Begin(message.CorrelationId.Length > 0 ? message.CorrelationId : Correlation.NewId());
         var attempt = new Attempt(message, claim);
         if (pause.Until is { } until)
         {
@@ -61,15 +61,6 @@ public sealed class OutboxSender(
         }
 
         attempt.UncertainSince = message.UncertainSince;
-        if (message.Kind == OutboxKinds.CustomerService && message.UncertainSince is not null
-            && OutboxPayload.ReadCustomerService(message.Payload).FallbackTemplate is { } fallback)
-        {
-            // Note: a customer-service message is never retried after an uncertain send, so an uncertain earlier
-            // attempt was its fallback template, which WeChat may hold. Starting over with custom/send could deliver
-            // the text as well (the user may have written since); repeating the same template (same client_msg_id) cannot.
-            return await SendTemplateAsync(attempt, fallback, OutboxKinds.FallbackTemplate, cancellationToken);
-        }
-
         return message.Kind == OutboxKinds.Template
             ? await SendTemplateAsync(attempt, OutboxPayload.ReadTemplate(message.Payload), OutboxKinds.Template, cancellationToken)
             : await SendCustomerServiceAsync(attempt, OutboxPayload.ReadCustomerService(message.Payload), cancellationToken);
@@ -109,6 +100,14 @@ public sealed class OutboxSender(
 
     private async Task<string> SendCustomerServiceAsync(Attempt attempt, CustomerServiceMessage message, CancellationToken cancellationToken)
     {
+        if (attempt.UncertainSince is not null && message.FallbackTemplate is { } uncertainFallback)
+        {
+            // Note: a customer-service message is never retried after an uncertain send, so an uncertain earlier
+            // attempt was its fallback template, which WeChat may hold. Starting over with custom/send could deliver
+            // the text as well (the user may have written since); repeating the same template (same client_msg_id) cannot.
+            return await SendTemplateAsync(attempt, uncertainFallback, OutboxKinds.FallbackTemplate, cancellationToken);
+        }
+
         var openId = attempt.Message.OpenId;
         var call = await CallAsync(attempt, OutboxKinds.CustomerService, token => message.Text is { } text
             ? weixin.SendCustomTextAsync(token, openId, text, cancellationToken)

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Weixin.Inbox.Contracts.Diagnostics;
 
 namespace Weixin.Inbox.Contracts.Tests.Diagnostics;
@@ -22,7 +21,7 @@ public sealed class CorrelationTests
     public async Task Middleware_ValidIncomingId_IsCurrentDuringTheRequestAndEchoed()
     {
         string? seen = null;
-        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance, _ => true);
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, _ => true);
         var context = new DefaultHttpContext();
         context.Request.Headers[Correlation.HeaderName] = "abc123";
 
@@ -37,7 +36,7 @@ public sealed class CorrelationTests
     public async Task Middleware_InvalidIncomingId_IsReplacedByANewOne()
     {
         string? seen = null;
-        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance, _ => true);
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, _ => true);
         var context = new DefaultHttpContext();
         context.Request.Headers[Correlation.HeaderName] = "bad id\r\nX-Injected: 1";
 
@@ -51,7 +50,7 @@ public sealed class CorrelationTests
     public async Task Middleware_UntrustedRequest_GetsItsOwnIdWhateverItSends()
     {
         string? seen = null;
-        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; }, NullLogger<CorrelationMiddleware>.Instance,
+        var middleware = new CorrelationMiddleware(_ => { seen = Correlation.Current; return Task.CompletedTask; },
             http => http.Request.Path.StartsWithSegments("/poller"));
         var context = new DefaultHttpContext();
         context.Request.Path = "/wx/callback";
@@ -68,7 +67,7 @@ public sealed class CorrelationTests
     {
         var inner = new CapturingHandler();
         using var client = new HttpClient(new CorrelationHandler { InnerHandler = inner });
-        using (Correlation.Begin(NullLogger.Instance, "flow42"))
+        using (Correlation.Begin("flow42"))
         {
             await client.GetAsync(new Uri("http://127.0.0.1/"));
         }
