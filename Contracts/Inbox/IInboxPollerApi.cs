@@ -13,6 +13,14 @@ public interface IInboxPollerApi
     [Post("/poller/v1/items/{id}/complete")]
     Task<CompleteResponse> CompleteAsync(long id, [Body] CompleteRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Extends a lease its holder still owns (same <see cref="LeaseRequest.LeaseId"/>), so a slow item is never taken
+    /// over while it is being worked. Answers 409 (problem <c>lease_lost</c>) when the lease was taken over by another
+    /// poller or the item is no longer leased: the caller must stop working the item and not complete it.
+    /// </summary>
+    [Post("/poller/v1/items/{id}/lease")]
+    Task<LeaseResponse> ExtendLeaseAsync(long id, [Body] LeaseRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Releases a leased item for a retry, or fails it for good.</summary>
     [Post("/poller/v1/items/{id}/fail")]
     Task<FailResponse> FailAsync(long id, [Body] FailRequest request, CancellationToken cancellationToken = default);

@@ -74,3 +74,12 @@ public sealed record FailRequest(string LeaseId, string Error, bool Retry);
 
 /// <summary>The item's state after the failure was recorded.</summary>
 public sealed record FailResponse(long Id, string Status);
+
+/// <summary>Asks to extend a lease the caller holds.</summary>
+/// <param name="LeaseId">The lease being extended (from <see cref="ClaimedItem.LeaseId"/>).</param>
+public sealed record LeaseRequest(string LeaseId);
+
+/// <summary>The extended lease.</summary>
+/// <param name="Id">Item id.</param>
+/// <param name="LeaseUntil">The lease's new end (now + the inbox's lease duration).</param>
+public sealed record LeaseResponse(long Id, DateTimeOffset LeaseUntil);
