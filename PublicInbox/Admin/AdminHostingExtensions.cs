@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.WebEncoders;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 
 namespace Weixin.Inbox.PublicInbox.Admin;
 
@@ -33,7 +36,7 @@ public static class AdminAuth
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user.PasswordHash)))[..16];
 }
 
-/// <summary>Registration of the admin pages: options, cookie sign-in, antiforgery, the shared key ring.</summary>
+/// <summary>Registration of the admin pages: options, Razor Pages under /admin, cookie sign-in, antiforgery, the shared key ring.</summary>
 public static class AdminHostingExtensions
 {
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
@@ -42,6 +45,13 @@ public static class AdminHostingExtensions
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<AdminAudit>();
         services.AddScoped<AdminSignIn>();
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Admin", AdminAuth.PolicyName);
+            o.Conventions.AllowAnonymousToPage("/Admin/Login");
+        }).AddMvcOptions(o => o.Filters.Add<AntiforgeryNoticeFilter>());
+        // Note: the default encoder writes every Chinese character as &#x…; — correct but three times the bytes.
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         services.AddDataProtection().SetApplicationName("Weixin.Inbox.PublicInbox");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory>((o, scopes) => o.XmlRepository = new MySqlXmlRepository(scopes));
@@ -75,19 +85,20 @@ public static class AdminHostingExtensions
         services.AddOptions<CookieAuthenticationOptions>(AdminAuth.Scheme)
             .Configure<IOptions<AdminOptions>>((o, admin) => o.ExpireTimeSpan = admin.Value.SessionLifetime);
         services.AddAuthorizationBuilder().AddPolicy(AdminAuth.PolicyName, p => p.AddAuthenticationSchemes(AdminAuth.Scheme).RequireAuthenticatedUser());
+        // Note: Razor Pages validate this token on every POST (a missing or wrong one answers 400, see AntiforgeryNoticeFilter).
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "wx_admin_af";
             o.Cookie.Path = "/admin";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
-            o.FormFieldName = AdminHtml.AntiforgeryField;
+            o.FormFieldName = AdminFormat.AntiforgeryField;
         });
         return builder;
     }
 
     /// <summary>
-    /// Before any /admin (and /metrics) request: refuses addresses outside <c>Admin:AllowedNetworks</c> (403) and answers a plain page
+    /// Before any /admin (and /metrics) request: sets the admin headers (<see cref="AdminHeaders"/>), refuses addresses outside <c>Admin:AllowedNetworks</c> (403) and answers a plain page
     /// when no admin is configured; then cookie authentication and authorization.
     /// </summary>
     public static WebApplication UseAdmin(this WebApplication app)
@@ -108,20 +119,23 @@ public static class AdminHostingExtensions
         }));
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin"), branch => branch.Use(async (http, next) =>
         {
+            AdminHeaders.Apply(http);
             if (!admin.IsAllowed(http.Connection.RemoteIpAddress, networks))
             {
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminAuth))
                     .LogWarning("Refused {Path} to {RemoteIp}: outside Admin:AllowedNetworks", http.Request.Path.Value, AdminAuth.RemoteIp(http));
-                await AdminHtml.Notice(StatusCodes.Status403Forbidden, "禁止访问",
-                    $"您的地址（{AdminAuth.RemoteIp(http)}）不在允许访问管理后台的网络范围内。如需访问，请联系管理员把您的网络加入 Admin:AllowedNetworks。").ExecuteAsync(http);
+                await new AdminNotice("禁止访问",
+                    $"您的地址（{AdminAuth.RemoteIp(http)}）不在允许访问管理后台的网络范围内。如需访问，请联系管理员把您的网络加入 Admin:AllowedNetworks。")
+                    .ExecuteAsync(http, StatusCodes.Status403Forbidden);
                 return;
             }
 
             if (!admin.IsEnabled)
             {
-                await AdminHtml.Notice(StatusCodes.Status404NotFound, "管理后台未启用",
+                await new AdminNotice("管理后台未启用",
                     "这个公网收件箱没有配置管理员，所以管理后台没有开放。请用 `dotnet PublicInbox.dll hash-password` 生成密码哈希，"
-                    + "再设置 Admin:Users:0:Name 和 Admin:Users:0:PasswordHash（环境变量 Admin__Users__0__Name、Admin__Users__0__PasswordHash）后重启服务。").ExecuteAsync(http);
+                    + "再设置 Admin:Users:0:Name 和 Admin:Users:0:PasswordHash（环境变量 Admin__Users__0__Name、Admin__Users__0__PasswordHash）后重启服务。")
+                    .ExecuteAsync(http, StatusCodes.Status404NotFound);
                 return;
             }
 

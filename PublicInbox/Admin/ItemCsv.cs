@@ -23,7 +23,7 @@ public static class ItemCsv
 
             await writer.WriteLineAsync(string.Join(',',
                 row.Id.ToString(CultureInfo.InvariantCulture),
-                AdminHtml.China(row.ReceivedAt),
+                AdminFormat.China(row.ReceivedAt),
                 row.Kind,
                 row.Status,
                 row.Attempts.ToString(CultureInfo.InvariantCulture),

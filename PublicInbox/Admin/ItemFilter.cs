@@ -130,7 +130,7 @@ public sealed record ItemFilter(string? Kind, string? Status, string? From, stri
     private static DateTime? ParseChina(string? value) =>
         value is not null && DateTime.TryParseExact(value, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"],
             CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
-            ? DateTime.SpecifyKind(local - AdminHtml.ChinaOffset, DateTimeKind.Utc)
+            ? DateTime.SpecifyKind(local - AdminFormat.ChinaOffset, DateTimeKind.Utc)
             : null;
 }
 

@@ -206,7 +206,7 @@ public sealed partial class AdminClient(Uri baseAddress) : IDisposable
         var values = fields.ToList();
         if (withToken)
         {
-            values.Add(new(AdminHtml.AntiforgeryField, TokenPattern().Match(html).Groups[1].Value));
+            values.Add(new(AdminFormat.AntiforgeryField, TokenPattern().Match(html).Groups[1].Value));
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, action) { Content = new FormUrlEncodedContent(values) };

@@ -71,8 +71,8 @@ public class ItemQueryTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
     public async Task Filter_ByTimeRange_ReadsChinaTimeAndKeepsTheStartButNotTheEnd()
     {
         // Item n arrives at Base + n min UTC = Base + 8 h + n min in China.
-        var from = (Base + AdminHtml.ChinaOffset).AddMinutes(100).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
-        var to = (Base + AdminHtml.ChinaOffset).AddMinutes(160).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+        var from = (Base + AdminFormat.ChinaOffset).AddMinutes(100).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+        var to = (Base + AdminFormat.ChinaOffset).AddMinutes(160).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
 
         var rows = await WalkAsync(Filter(("from", from), ("to", to)));
 
@@ -94,7 +94,7 @@ public class ItemQueryTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
     [Fact]
     public async Task Filter_ByLoginStateAndTime_AnswersWhatHappenedAtThatMinute()
     {
-        var at = (Base + AdminHtml.ChinaOffset).AddMinutes(1500);
+        var at = (Base + AdminFormat.ChinaOffset).AddMinutes(1500);
 
         var rows = await WalkAsync(Filter(("kind", "oauth"), ("from", at.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)),
             ("to", at.AddMinutes(1).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture))));
