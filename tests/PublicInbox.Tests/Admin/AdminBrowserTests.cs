@@ -53,6 +53,8 @@ public class AdminBrowserTests
         Assert.Contains("poller-lan-01", timeline);
         Assert.Contains("浏览器已跳转回应用", timeline);
         Assert.Contains("0a1b****", await page.ContentAsync());
+        Assert.Contains("租约到", timeline);
+        Assert.DoesNotMatch(@"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", await page.Locator("main").InnerTextAsync()); // every time in China time
         await Chromium.ScreenshotAsync(page, "admin-02-item");
 
         await page.ClickAsync("header a[href='/admin']");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -47,6 +48,96 @@ public class ItemHistoryTests(AdminInboxFixture fixture) : IClassFixture<AdminIn
         Assert.DoesNotContain((string)stored["cookie_hash"]!, html);
         Assert.DoesNotContain(claimed.LeaseId, html);
     }
+
+    [Fact]
+    public async Task ItemPage_ShowsTheLeaseAndEveryOtherTimeInChinaTime_AndTheTimelineInChinese()
+    {
+        var (id, browser) = await Inbox.OAuthCallbackAsync(Unique("CODE"), Unique("ST"));
+        var claimed = Assert.Single((await Inbox.ClaimAsync(Unique("poller-"), [InboxItemKinds.OAuth])).Items, i => i.Id == id);
+        using var admin = await Inbox.SignedInAsync();
+
+        var leased = await admin.GetPageAsync($"/admin/items/{id}");
+
+        var stored = (string)Assert.Single(await Inbox.QueryAsync("SELECT detail FROM inbox_item_events WHERE item_id = @id AND type = 'claimed'", ("@id", id)))["detail"]!;
+        var leaseEnd = DateTime.Parse(stored["lease until ".Length..], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+        Assert.Contains($"租约到 {China(leaseEnd)}（北京时间）", leased);
+        var leaseUntil = (DateTime)Assert.Single(await Inbox.QueryAsync("SELECT lease_until FROM inbox_items WHERE id = @id", ("@id", id)))["lease_until"]!;
+        Assert.Contains($"<dt>租约到期</dt><dd>{China(leaseUntil)}（北京时间）</dd>", leased);
+
+        await Inbox.CompleteAsync(id, new CompleteRequest(claimed.LeaseId, AdminInbox.AppPrefix + "login/weixin/done?ticket=T1", "ticket_issued"));
+        (await browser.GetAsync($"/wx/wait/{id}/status")).Dispose();
+        browser.Dispose();
+        var done = await admin.GetPageAsync($"/admin/items/{id}");
+
+        foreach (var html in new[] { leased, done })
+        {
+            Assert.DoesNotMatch(@"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", html);
+            Assert.DoesNotContain("OAuth callback", html);
+            Assert.DoesNotContain("lease until", html);
+        }
+
+        Assert.Contains("微信网页授权回调，带授权码", done);
+        Assert.Contains("结果：已签发登录票据", done);
+        Assert.Contains("等待页已把用户的浏览器送回应用", done);
+        Assert.DoesNotContain("waiting page sent the browser on", done);
+    }
+
+    [Fact]
+    public async Task ItemPage_AfterAFailureAndARequeue_ShowsTheErrorAsSentAndTheNewDeadlineInChinaTime()
+    {
+        await Inbox.Database.ExecuteAsync("""
+            INSERT INTO inbox_items (kind, status, received_at, failed_at, correlation_id, attempts, error) VALUES ('message', 'failed', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 'tl-rq', 1, 'CRM hook answered 500');
+            INSERT INTO inbox_item_events (item_id, at, type, actor, detail)
+            VALUES (LAST_INSERT_ID(), UTC_TIMESTAMP(6), 'received', NULL, 'message callback (plaintext)'),
+                   (LAST_INSERT_ID(), UTC_TIMESTAMP(6), 'failed', 'poller-tl', 'CRM hook answered 500');
+            """);
+        var id = Convert.ToInt64(await Inbox.Database.ScalarAsync("SELECT MAX(id) FROM inbox_items WHERE correlation_id = 'tl-rq'"), CultureInfo.InvariantCulture);
+        using var admin = await Inbox.SignedInAsync();
+        using var requeued = await admin.PostFormAsync($"/admin/items/{id}", $"/admin/items/{id}/requeue", []);
+        Assert.Equal(HttpStatusCode.Redirect, requeued.StatusCode);
+
+        var html = await admin.GetPageAsync($"/admin/items/{id}?notice=requeued");
+
+        var deadline = (DateTime)Assert.Single(await Inbox.QueryAsync("SELECT deadline FROM inbox_items WHERE id = @id", ("@id", id)))["deadline"]!;
+        Assert.Contains("消息回调（明文模式）", html);
+        Assert.Contains("CRM hook answered 500", html);
+        Assert.Contains($"管理员 {AdminInbox.AdminName} 把它放回队列；新的截止时间 {China(deadline)[..19]}", html);
+        Assert.DoesNotMatch(@"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", html);
+        Assert.DoesNotContain("re-queued by admin", html);
+    }
+
+    [Fact]
+    public async Task Pages_EncodeWhatCallersSent()
+    {
+        var who = "<img src=x onerror=alert(1)>" + Unique("");
+        await Inbox.Database.ExecuteAsync($"INSERT INTO inbox_items (kind, status, received_at, correlation_id, attempts, open_id, body) VALUES ('message', 'pending', UTC_TIMESTAMP(6), 'enc', 1, '{who}', '<script>alert(2)</script>')");
+        var id = Convert.ToInt64(await Inbox.Database.ScalarAsync("SELECT MAX(id) FROM inbox_items WHERE correlation_id = 'enc'"), CultureInfo.InvariantCulture);
+        using var admin = await Inbox.SignedInAsync();
+
+        var list = await admin.GetPageAsync("/admin/items?who=" + Uri.EscapeDataString(who));
+        var item = await admin.GetPageAsync($"/admin/items/{id}");
+
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", list);
+        Assert.DoesNotContain("<img", list);
+        Assert.Contains("&lt;script&gt;alert(2)&lt;/script&gt;", item);
+        Assert.DoesNotContain("<script", item);
+        Assert.DoesNotContain("<img", item);
+    }
+
+    [Fact]
+    public async Task Post_WithoutTheAntiforgeryToken_SaysInChineseThatThePageExpired()
+    {
+        using var admin = await Inbox.SignedInAsync();
+
+        using var response = await admin.PostFormAsync("/admin", "/admin/logout", [], withToken: false);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("页面已过期", await response.Content.ReadAsStringAsync());
+        using var after = await admin.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    private static string China(DateTime utc) => (DateTime.SpecifyKind(utc, DateTimeKind.Utc) + TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task ItemPage_WhileALoginIsPending_ShowsTheWholeCode()
