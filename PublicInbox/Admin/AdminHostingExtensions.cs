@@ -1,11 +1,11 @@
 using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.WebEncoders;
-using System.Text.Encodings.Web;
-using System.Text.Unicode;
 
 namespace Weixin.Inbox.PublicInbox.Admin;
 
@@ -45,13 +45,6 @@ public static class AdminHostingExtensions
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<AdminAudit>();
         services.AddScoped<AdminSignIn>();
-        services.AddRazorPages(o =>
-        {
-            o.Conventions.AuthorizeFolder("/Admin", AdminAuth.PolicyName);
-            o.Conventions.AllowAnonymousToPage("/Admin/Login");
-        }).AddMvcOptions(o => o.Filters.Add<AntiforgeryNoticeFilter>());
-        // Note: the default encoder writes every Chinese character as &#x…; — correct but three times the bytes.
-        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         services.AddDataProtection().SetApplicationName("Weixin.Inbox.PublicInbox");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory>((o, scopes) => o.XmlRepository = new MySqlXmlRepository(scopes));
@@ -94,6 +87,14 @@ public static class AdminHostingExtensions
             o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = AdminFormat.AntiforgeryField;
         });
+
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Admin", AdminAuth.PolicyName);
+            o.Conventions.AllowAnonymousToPage("/Admin/Login");
+        }).AddMvcOptions(o => o.Filters.Add<AntiforgeryNoticeFilter>());
+        // Note: the default encoder writes every Chinese character as &#x…; — correct but three times the bytes.
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return builder;
     }
 
