@@ -161,7 +161,7 @@ public sealed partial class DetailsTests(CrmFixture fixture)
         }
         finally
         {
-            await System.Login.Poller.StartAsync();
+            await StartGatewayAgainAsync(System);
         }
     }
 
