@@ -52,6 +52,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         await boss.ClickAsync("#add-reminder");
         await boss.WaitForSelectorAsync("#notice");
         Assert.Contains(note, await boss.InnerTextAsync("#reminder-list"));
+        await Chromium.ScreenshotAsync(boss, "crm-11-reminder-added"); // with 「刷新状态」 while it is not yet sent
         await AssertFitsPhoneAsync(boss);
 
         // The assignee's WeChat gets the template message; its link opens the customer through the WeChat login.
