@@ -23,7 +23,7 @@ public sealed class NotificationOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 50;
 
-    /// <summary>Most unfinished messages whose status one page view asks the gateway for. Default 20.</summary>
+    /// <summary>Most unfinished messages whose status one refresh (「通知」, 「刷新状态」) asks the gateway for. Default 20.</summary>
     [Range(1, 200)]
     public int StatusRefreshLimit { get; set; } = 20;
 
@@ -31,6 +31,6 @@ public sealed class NotificationOptions
     [Range(1, 32)]
     public int StatusRefreshParallelism { get; set; } = 4;
 
-    /// <summary>How long a page waits for those statuses before it shows what it has (with a note). Default 00:00:03.</summary>
+    /// <summary>How long a refresh waits for those statuses before it shows what it has (with a note). Default 00:00:03.</summary>
     public TimeSpan StatusRefreshTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }

@@ -21,6 +21,10 @@ public enum HandOverResult
     Refused,
 }
 
+/// <summary>A 「发送微信通知」 as its form was filled in: the text about a customer, from one employee to a bound colleague.</summary>
+public sealed record ManualNotification(
+    string? SubmissionId, int CustomerId, string CustomerName, string? Company, int RecipientId, string OpenId, int SenderId, string SenderName, string Text);
+
 /// <summary>
 /// Writes notifications and hands them to the gateway's outbox. Every message is written first (status
 /// <see cref="NotificationStatuses.Pending"/>, payload and idempotency key fixed) and handed over second, so a
@@ -96,6 +100,54 @@ public sealed class NotificationSender(
     }
 
     /// <summary>
+    /// 「发送微信通知」: writes <paramref name="message"/> under its form's submission id, then hands it over. The result
+    /// is null when that submission was written before (a double tap, a resubmitted page): the first one is the
+    /// notification, nothing new is sent. <c>Reason</c> says why the gateway refused it.
+    /// </summary>
+    public async Task<(HandOverResult? Result, string? Reason)> SendManualAsync(ManualNotification message, CancellationToken cancellationToken)
+    {
+        var key = NotificationMessages.ManualKey(message.SubmissionId);
+        if (await db.Notifications.AnyAsync(n => n.IdempotencyKey == key, cancellationToken))
+        {
+            return (null, null);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var url = NotificationMessages.CustomerUrl(gatewayOptions.Value.PublicBaseUrl, message.CustomerId);
+        var request = NotificationMessages.Manual(key, message.OpenId, options.Value.FollowUpTemplateId, url,
+            message.SenderName, message.CustomerName, message.Company, now, message.Text);
+        var notification = new WeixinNotification
+        {
+            Kind = NotificationKinds.Manual,
+            IdempotencyKey = key,
+            CustomerId = message.CustomerId,
+            RecipientId = message.RecipientId,
+            SenderId = message.SenderId,
+            OpenId = message.OpenId,
+            Summary = message.Text,
+            Payload = NotificationMessages.Serialize(request),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Notifications.Add(notification);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (IsDuplicateKey(ex))
+        {
+            // Note: two taps raced past the check above; the unique key let only one of them in.
+            db.Entry(notification).State = EntityState.Detached;
+            return (null, null);
+        }
+
+        logger.LogInformation("Notification {NotificationId} to account {AccountId} about customer {CustomerId} written",
+            notification.Id, message.RecipientId, message.CustomerId);
+        var result = await HandOverAsync(notification, cancellationToken);
+        return (result, notification.LastError);
+    }
+
+    /// <summary>
     /// Hands pending notifications to the gateway, oldest first (at most <paramref name="max"/>); stops at the first
     /// sign of an outage, leaving the rest for the next run. Returns how many the gateway accepted.
     /// </summary>
@@ -165,7 +217,8 @@ public sealed class NotificationSender(
     }
 
     /// <summary>
-    /// Asks the gateway where the unfinished ones of <paramref name="rows"/> (tracked by this context) stand, a bounded
+    /// Asks the gateway where the unfinished ones of <paramref name="rows"/> (tracked by this context) stand, when a
+    /// user asks for it (「通知」, 「刷新状态」 on a customer page), a bounded
     /// number in parallel within <see cref="NotificationOptions.StatusRefreshTimeout"/>, and saves what changed.
     /// Returns false when the gateway could not be reached for some of them.
     /// </summary>

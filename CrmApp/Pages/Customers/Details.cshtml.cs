@@ -2,47 +2,34 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
 using Weixin.Inbox.CrmApp.Notifications;
-using Weixin.Inbox.CrmApp.Weixin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Customers;
 
 /// <summary>
 /// <c>/customers/{id}</c>: one customer with its follow-up notes, follow-up reminders (sent to the assignee's WeChat
-/// when due) and 「发送微信通知」; a form for each.
+/// when due) and 「发送微信通知」; a form for each, each posted to its own handler with its own command, so an error
+/// shows on the form that was sent and the others keep their starting values. Viewing the page reads the database
+/// only; the gateway is asked for the reminders' delivery status when 「刷新状态」 is pressed.
 /// </summary>
-public sealed class DetailsModel(
-    CrmDbContext db,
-    NotificationSender notifications,
-    IOptions<NotificationOptions> notificationOptions,
-    IOptions<GatewayOptions> gatewayOptions,
-    TimeProvider time,
-    ILogger<DetailsModel> logger) : PageModel
+public sealed class DetailsModel(CrmDbContext db, NotificationSender notifications, TimeProvider time, ILogger<DetailsModel> logger) : PageModel
 {
     private const int MaxReminders = 20;
 
     public Card Customer { get; private set; } = null!;
 
-    /// <summary>The customer's reminders, latest due first, with their state.</summary>
+    /// <summary>The customer's reminders, latest due first, with their state as last recorded.</summary>
     public List<ReminderRow> Reminders { get; private set; } = [];
 
-    /// <summary>Everyone a reminder can be for (the current user first).</summary>
+    /// <summary>Everyone a reminder or a notification can be for (the current user first).</summary>
     public List<Employee> Employees { get; private set; } = [];
 
-    /// <summary>Shown after a refresh that could not reach the gateway.</summary>
-    public bool GatewayUnavailable { get; private set; }
-
-    [BindProperty]
-    public NoteCommand Note { get; set; } = new();
-
-    [BindProperty]
-    public ReminderCommand Reminder { get; set; } = new();
-
-    [BindProperty]
-    public NotifyCommand Notify { get; set; } = new();
+    /// <summary>The forms: what was posted to the one that failed validation, starting values for the others.</summary>
+    public NoteCommand Note { get; private set; } = new();
+    public ReminderCommand Reminder { get; private set; } = new();
+    public NotifyCommand Notify { get; private set; } = new();
 
     [TempData]
     public string? Notice { get; set; }
@@ -50,38 +37,21 @@ public sealed class DetailsModel(
     [TempData]
     public string? NotifyError { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(int id)
+    /// <summary>Set by 「刷新状态」 when the gateway could not be reached for some reminders.</summary>
+    [TempData]
+    public bool GatewayUnavailable { get; set; }
+
+    public Task<IActionResult> OnGetAsync(int id) => ShowAsync(id);
+
+    /// <summary>「添加跟进记录」.</summary>
+    public async Task<IActionResult> OnPostAsync(int id, [Bind(Prefix = nameof(Note))] NoteCommand input)
     {
-        if (!await LoadAsync(id))
+        if (!ModelState.IsValid || !await CustomerExistsAsync(id))
         {
-            return NotFound();
+            return await ShowAsync(id, note: input);
         }
 
-        SuggestReminder();
-        Notify.SubmissionId = NotificationMessages.NewSubmissionId();
-        return Page();
-    }
-
-    public async Task<IActionResult> OnPostAsync(int id)
-    {
-        KeepErrorsOf(nameof(Note));
-        if (!await db.Customers.AnyAsync(c => c.Id == id, HttpContext.RequestAborted))
-        {
-            return NotFound();
-        }
-
-        if (!ModelState.IsValid)
-        {
-            return await RedisplayAsync(id);
-        }
-
-        var note = new FollowUpNote
-        {
-            CustomerId = id,
-            AuthorId = CurrentAccount.Id(User),
-            Content = Note.Content!.Trim(),
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
+        var note = input.ToNote(id, CurrentAccount.Id(User), time.GetUtcNow().UtcDateTime);
         db.Notes.Add(note);
         await db.SaveChangesAsync(HttpContext.RequestAborted);
         logger.LogInformation("Note {NoteId} added to customer {CustomerId} by account {AccountId}", note.Id, id, note.AuthorId);
@@ -89,48 +59,22 @@ public sealed class DetailsModel(
     }
 
     /// <summary>「添加提醒」.</summary>
-    public async Task<IActionResult> OnPostReminderAsync(int id)
+    public async Task<IActionResult> OnPostReminderAsync(int id, [Bind(Prefix = nameof(Reminder))] ReminderCommand input)
     {
-        KeepErrorsOf(nameof(Reminder));
-        if (!await db.Customers.AnyAsync(c => c.Id == id, HttpContext.RequestAborted))
-        {
-            return NotFound();
-        }
-
         var now = time.GetUtcNow().UtcDateTime;
-        var dueAt = CrmTime.ParseInput(Reminder.DueAt);
-        if (!string.IsNullOrWhiteSpace(Reminder.DueAt))
+        AddError(nameof(Reminder), nameof(input.DueAt), input.CheckDueAt(now));
+        if (input.AssigneeId is { } assigneeId && !await db.Accounts.AnyAsync(a => a.Id == assigneeId, HttpContext.RequestAborted))
         {
-            if (dueAt is null)
-            {
-                ModelState.AddModelError($"{nameof(Reminder)}.{nameof(Reminder.DueAt)}", "提醒时间格式不正确，请重新选择。");
-            }
-            // Note: a minute of slack: the input has minute precision, so "now" is already slightly in the past.
-            else if (dueAt < now.AddMinutes(-1))
-            {
-                ModelState.AddModelError($"{nameof(Reminder)}.{nameof(Reminder.DueAt)}", "提醒时间已经过去，请选择现在以后的时间。");
-            }
-            else if (dueAt > now.AddYears(1))
-            {
-                ModelState.AddModelError($"{nameof(Reminder)}.{nameof(Reminder.DueAt)}", "提醒时间最多设在一年以内。");
-            }
+            AddError(nameof(Reminder), nameof(input.AssigneeId), "所选负责人不存在，请重新选择。");
         }
 
-        if (Reminder.AssigneeId is { } assigneeId && !await db.Accounts.AnyAsync(a => a.Id == assigneeId, HttpContext.RequestAborted))
+        if (!ModelState.IsValid || !await CustomerExistsAsync(id))
         {
-            ModelState.AddModelError($"{nameof(Reminder)}.{nameof(Reminder.AssigneeId)}", "所选负责人不存在，请重新选择。");
+            return await ShowAsync(id, reminder: input);
         }
 
-        if (!ModelState.IsValid)
-        {
-            return await RedisplayAsync(id);
-        }
-
-        var note = Reminder.Note!.Trim();
-        var creatorId = CurrentAccount.Id(User);
-        var recent = now.AddMinutes(-2);
-        if (await db.Reminders.AnyAsync(r => r.CustomerId == id && r.AssigneeId == Reminder.AssigneeId && r.DueAt == dueAt && r.Note == note
-                && r.CreatedById == creatorId && r.CreatedAt >= recent, HttpContext.RequestAborted))
+        var reminder = input.ToReminder(id, CurrentAccount.Id(User), now);
+        if (await input.WasJustAddedAsync(db, reminder, HttpContext.RequestAborted))
         {
             // Note: the same reminder posted again within two minutes is a double tap, not a second reminder; a second
             // one would send the same WeChat message twice.
@@ -138,15 +82,6 @@ public sealed class DetailsModel(
             return Redirect($"/customers/{id}#reminders");
         }
 
-        var reminder = new FollowUpReminder
-        {
-            CustomerId = id,
-            AssigneeId = Reminder.AssigneeId!.Value,
-            CreatedById = creatorId,
-            DueAt = dueAt!.Value,
-            Note = note,
-            CreatedAt = now,
-        };
         db.Reminders.Add(reminder);
         await db.SaveChangesAsync(HttpContext.RequestAborted);
         logger.LogInformation("Reminder {ReminderId} on customer {CustomerId} for account {AccountId} due {DueAt:O}", reminder.Id, id, reminder.AssigneeId, reminder.DueAt);
@@ -155,74 +90,35 @@ public sealed class DetailsModel(
     }
 
     /// <summary>「发送微信通知」: a short text to an employee's bound WeChat, now.</summary>
-    public async Task<IActionResult> OnPostNotifyAsync(int id)
+    public async Task<IActionResult> OnPostNotifyAsync(int id, [Bind(Prefix = nameof(Notify))] NotifyCommand input)
     {
-        KeepErrorsOf(nameof(Notify));
-        var customer = await db.Customers.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.Name, c.Company }).SingleOrDefaultAsync(HttpContext.RequestAborted);
-        if (customer is null)
-        {
-            return NotFound();
-        }
-
-        var recipient = Notify.RecipientId is { } recipientId
-            ? await db.Accounts.AsNoTracking().Where(a => a.Id == recipientId).Select(a => new { a.Id, a.DisplayName, a.WeixinOpenId }).SingleOrDefaultAsync(HttpContext.RequestAborted)
+        var cancellationToken = HttpContext.RequestAborted;
+        var customer = await db.Customers.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.Name, c.Company }).SingleOrDefaultAsync(cancellationToken);
+        var recipient = input.RecipientId is { } recipientId
+            ? await db.Accounts.AsNoTracking().Where(a => a.Id == recipientId).Select(a => new { a.Id, a.DisplayName, a.WeixinOpenId }).SingleOrDefaultAsync(cancellationToken)
             : null;
-        if (Notify.RecipientId is not null && recipient is null)
+        if (input.RecipientId is not null && recipient is null)
         {
-            ModelState.AddModelError($"{nameof(Notify)}.{nameof(Notify.RecipientId)}", "所选同事不存在，请重新选择。");
+            AddError(nameof(Notify), nameof(input.RecipientId), "所选同事不存在，请重新选择。");
         }
         else if (recipient is { WeixinOpenId: null })
         {
-            ModelState.AddModelError($"{nameof(Notify)}.{nameof(Notify.RecipientId)}", $"{recipient.DisplayName} 还没有绑定微信，无法发送微信通知。");
+            AddError(nameof(Notify), nameof(input.RecipientId), $"{recipient.DisplayName} 还没有绑定微信，无法发送微信通知。");
         }
 
-        if (!ModelState.IsValid)
+        if (!ModelState.IsValid || customer is null)
         {
-            return await RedisplayAsync(id);
+            return await ShowAsync(id, notify: input);
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        var key = NotificationMessages.ManualKey(Notify.SubmissionId);
-        if (await db.Notifications.AnyAsync(n => n.IdempotencyKey == key, HttpContext.RequestAborted))
+        var (result, reason) = await notifications.SendManualAsync(new ManualNotification(
+            input.SubmissionId, id, customer.Name, customer.Company, recipient!.Id, recipient.WeixinOpenId!,
+            CurrentAccount.Id(User), CurrentAccount.DisplayName(User), input.Text!.Trim()), cancellationToken);
+        switch (result)
         {
-            // Note: the same form came twice (a double tap, a resubmitted page): the first one is the notification.
-            Notice = $"这条通知已经发送过了，没有重复发送给 {recipient!.DisplayName}。";
-            return Redirect($"/customers/{id}#notify");
-        }
-
-        var text = Notify.Text!.Trim();
-        var url = NotificationMessages.CustomerUrl(gatewayOptions.Value.PublicBaseUrl, id);
-        var request = NotificationMessages.Manual(key, recipient!.WeixinOpenId!, notificationOptions.Value.FollowUpTemplateId, url,
-            CurrentAccount.DisplayName(User), customer.Name, customer.Company, now, text);
-        var notification = new WeixinNotification
-        {
-            Kind = NotificationKinds.Manual,
-            IdempotencyKey = key,
-            CustomerId = id,
-            RecipientId = recipient.Id,
-            SenderId = CurrentAccount.Id(User),
-            OpenId = recipient.WeixinOpenId,
-            Summary = text,
-            Payload = NotificationMessages.Serialize(request),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Notifications.Add(notification);
-        try
-        {
-            await db.SaveChangesAsync(HttpContext.RequestAborted);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is MySqlConnector.MySqlException { ErrorCode: MySqlConnector.MySqlErrorCode.DuplicateKeyEntry })
-        {
-            // Note: two taps raced past the check above; the unique key let only one of them in.
-            Notice = $"这条通知已经发送过了，没有重复发送给 {recipient.DisplayName}。";
-            return Redirect($"/customers/{id}#notify");
-        }
-
-        logger.LogInformation("Notification {NotificationId} to account {AccountId} about customer {CustomerId} written", notification.Id, recipient.Id, id);
-
-        switch (await notifications.HandOverAsync(notification, HttpContext.RequestAborted))
-        {
+            case null:
+                Notice = $"这条通知已经发送过了，没有重复发送给 {recipient.DisplayName}。";
+                break;
             case HandOverResult.Accepted:
                 Notice = $"已发送微信通知给 {recipient.DisplayName}。";
                 break;
@@ -230,76 +126,95 @@ public sealed class DetailsModel(
                 Notice = $"内网微信网关暂时不可用：给 {recipient.DisplayName} 的通知已保存，将自动重试发送。";
                 break;
             default:
-                NotifyError = $"发送失败：{notification.LastError}";
+                NotifyError = $"发送失败：{reason}";
                 break;
         }
 
         return Redirect($"/customers/{id}#notify");
     }
 
-    /// <summary>Only the errors of the form that was posted stay (every form's fields are bound on every post).</summary>
-    private void KeepErrorsOf(string prefix)
+    /// <summary>「刷新状态」: asks the gateway where the shown reminders' messages stand and records it.</summary>
+    public async Task<IActionResult> OnPostRefreshAsync(int id)
     {
-        foreach (var key in ModelState.Keys.Where(k => !k.StartsWith(prefix + ".", StringComparison.Ordinal)).ToList())
+        var cancellationToken = HttpContext.RequestAborted;
+        if (!await CustomerExistsAsync(id))
         {
-            ModelState.Remove(key);
+            return NotFound();
         }
+
+        // Note: tracked, so the refresh saves what the gateway reports.
+        var messages = await db.Reminders.Where(r => r.CustomerId == id && r.Notification != null)
+            .OrderByDescending(r => r.DueAt).ThenByDescending(r => r.Id).Take(MaxReminders)
+            .Select(r => r.Notification!)
+            .ToListAsync(cancellationToken);
+        GatewayUnavailable = !await notifications.RefreshAsync(messages, cancellationToken);
+        return Redirect($"/customers/{id}#reminders");
     }
 
-    private async Task<IActionResult> RedisplayAsync(int id)
+    /// <summary>
+    /// The page with the forms as given: a form that failed validation shows what was posted (its errors are in
+    /// ModelState under its own prefix only), the others their starting values.
+    /// </summary>
+    private async Task<IActionResult> ShowAsync(int id, NoteCommand? note = null, ReminderCommand? reminder = null, NotifyCommand? notify = null)
     {
-        if (!ModelState.Keys.Any(k => k.StartsWith(nameof(Reminder) + ".", StringComparison.Ordinal)))
+        var me = CurrentAccount.Id(User);
+        if (await new Query(id, me, MaxReminders).RunAsync(db, HttpContext.RequestAborted) is not { } view)
         {
-            // Note: another form was posted; the reminder form gets its usual suggestion rather than empty fields.
-            SuggestReminder();
+            return NotFound();
         }
 
-        await LoadAsync(id);
+        (Customer, Reminders, Employees) = view;
+        Note = note ?? new NoteCommand();
+        Reminder = reminder ?? ReminderCommand.Suggested(me, time.GetUtcNow().UtcDateTime);
+        Notify = notify ?? new NotifyCommand { SubmissionId = NotificationMessages.NewSubmissionId() };
         return Page();
     }
 
-    /// <summary>The reminder form's starting values: for me, in an hour.</summary>
-    private void SuggestReminder()
-    {
-        Reminder.AssigneeId = CurrentAccount.Id(User);
-        Reminder.DueAt = CrmTime.FormatInput(time.GetUtcNow().UtcDateTime.AddHours(1));
-    }
+    private Task<bool> CustomerExistsAsync(int id) => db.Customers.AnyAsync(c => c.Id == id, HttpContext.RequestAborted);
 
-    private async Task<bool> LoadAsync(int id)
+    private void AddError(string form, string field, string? problem)
     {
-        var cancellationToken = HttpContext.RequestAborted;
-        if (await new Query(id).RunAsync(db, cancellationToken) is not { } card)
+        if (problem is not null)
         {
-            return false;
+            ModelState.AddModelError($"{form}.{field}", problem);
         }
-
-        Customer = card;
-        var me = CurrentAccount.Id(User);
-        Employees = await db.Accounts.AsNoTracking()
-            .OrderByDescending(a => a.Id == me).ThenBy(a => a.DisplayName).ThenBy(a => a.Id)
-            .Select(a => new Employee(a.Id, a.DisplayName, a.WeixinOpenId != null))
-            .ToListAsync(cancellationToken);
-
-        // Note: the reminders' messages are tracked, so the refresh below saves what the gateway reports.
-        var reminders = await db.Reminders.Where(r => r.CustomerId == id)
-            .OrderByDescending(r => r.DueAt).ThenByDescending(r => r.Id).Take(MaxReminders)
-            .Include(r => r.Notification).Include(r => r.Assignee)
-            .ToListAsync(cancellationToken);
-        GatewayUnavailable = !await notifications.RefreshAsync(reminders.Where(r => r.Notification is not null).Select(r => r.Notification!), cancellationToken);
-        Reminders = reminders.Select(r => new ReminderRow(r.Id, r.DueAt, r.Assignee!.DisplayName, r.Note, ReminderState.Of(r.Notification), r.Notification?.LastError)).ToList();
-        return true;
     }
 
-    public sealed record Query(int Id)
+    /// <summary>Everything the page shows, from the database alone.</summary>
+    public sealed record Query(int Id, int CurrentAccountId, int MaxReminders)
     {
-        public Task<Card?> RunAsync(CrmDbContext db, CancellationToken cancellationToken) => db.Customers.AsNoTracking()
-            .Where(c => c.Id == Id)
-            .Select(c => new Card(
-                c.Id, c.Name, c.Company, c.Phone, c.Owner == null ? null : c.Owner.DisplayName, c.CreatedAt,
-                c.Notes.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
-                    .Select(n => new NoteRow(n.Id, n.Author!.DisplayName, n.Content, n.CreatedAt)).ToList()))
-            .SingleOrDefaultAsync(cancellationToken);
+        public async Task<View?> RunAsync(CrmDbContext db, CancellationToken cancellationToken)
+        {
+            var card = await db.Customers.AsNoTracking()
+                .Where(c => c.Id == Id)
+                .Select(c => new Card(
+                    c.Id, c.Name, c.Company, c.Phone, c.Owner == null ? null : c.Owner.DisplayName, c.CreatedAt,
+                    c.Notes.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
+                        .Select(n => new NoteRow(n.Id, n.Author!.DisplayName, n.Content, n.CreatedAt)).ToList()))
+                .SingleOrDefaultAsync(cancellationToken);
+            if (card is null)
+            {
+                return null;
+            }
+
+            var reminders = await db.Reminders.AsNoTracking().Where(r => r.CustomerId == Id)
+                .OrderByDescending(r => r.DueAt).ThenByDescending(r => r.Id).Take(MaxReminders)
+                .Select(r => new
+                {
+                    r.Id, r.DueAt, Assignee = r.Assignee!.DisplayName, r.Note,
+                    Status = r.Notification == null ? null : r.Notification.Status,
+                    Reason = r.Notification == null ? null : r.Notification.LastError,
+                })
+                .ToListAsync(cancellationToken);
+            var employees = await db.Accounts.AsNoTracking()
+                .OrderByDescending(a => a.Id == CurrentAccountId).ThenBy(a => a.DisplayName).ThenBy(a => a.Id)
+                .Select(a => new Employee(a.Id, a.DisplayName, a.WeixinOpenId != null))
+                .ToListAsync(cancellationToken);
+            return new View(card, reminders.Select(r => new ReminderRow(r.Id, r.DueAt, r.Assignee, r.Note, ReminderState.Of(r.Status), r.Reason)).ToList(), employees);
+        }
     }
+
+    public sealed record View(Card Customer, List<ReminderRow> Reminders, List<Employee> Employees);
 
     public sealed record Card(int Id, string Name, string? Company, string? Phone, string? Owner, DateTime CreatedAt, List<NoteRow> Notes);
 
@@ -307,12 +222,17 @@ public sealed class DetailsModel(
 
     public sealed record Employee(int Id, string DisplayName, bool WeixinBound);
 
-    public sealed record ReminderRow(long Id, DateTime DueAt, string Assignee, string Note, ReminderState State, string? Reason);
+    public sealed record ReminderRow(long Id, DateTime DueAt, string Assignee, string Note, ReminderState State, string? Reason)
+    {
+        /// <summary>Still moving: not yet due, or handed over and not yet reported sent or failed.</summary>
+        public bool Unfinished => State.Code is "waiting" or "sending";
+    }
 
     /// <summary>Where a reminder stands, as its badge shows it.</summary>
     public sealed record ReminderState(string Code, string Label)
     {
-        public static ReminderState Of(WeixinNotification? notification) => notification?.Status switch
+        /// <param name="status">The status of the reminder's message; null while it has none (not yet due).</param>
+        public static ReminderState Of(string? status) => status switch
         {
             null => new("waiting", "待提醒"),
             NotificationStatuses.Sent => new("sent", "已提醒"),
@@ -327,6 +247,9 @@ public sealed class DetailsModel(
         [Required(ErrorMessage = "请填写跟进内容。")]
         [StringLength(1000, ErrorMessage = "跟进内容最多 1000 字。")]
         public string? Content { get; set; }
+
+        public FollowUpNote ToNote(int customerId, int authorId, DateTime nowUtc) =>
+            new() { CustomerId = customerId, AuthorId = authorId, Content = Content!.Trim(), CreatedAt = nowUtc };
     }
 
     public sealed class ReminderCommand
@@ -341,6 +264,46 @@ public sealed class DetailsModel(
         [Required(ErrorMessage = "请填写提醒内容，例如「回访报价」。")]
         [StringLength(NotificationMessages.MaxText, ErrorMessage = "提醒内容最多 200 字。")]
         public string? Note { get; set; }
+
+        /// <summary>The form's starting values: for me, in an hour.</summary>
+        public static ReminderCommand Suggested(int me, DateTime nowUtc) => new() { AssigneeId = me, DueAt = CrmTime.FormatInput(nowUtc.AddHours(1)) };
+
+        /// <summary>What is wrong with a given <see cref="DueAt"/> (a missing one is <see cref="RequiredAttribute"/>'s), or null.</summary>
+        public string? CheckDueAt(DateTime nowUtc)
+        {
+            if (string.IsNullOrWhiteSpace(DueAt))
+            {
+                return null;
+            }
+
+            return CrmTime.ParseInput(DueAt) switch
+            {
+                null => "提醒时间格式不正确，请重新选择。",
+                // Note: a minute of slack: the input has minute precision, so "now" is already slightly in the past.
+                var dueAt when dueAt < nowUtc.AddMinutes(-1) => "提醒时间已经过去，请选择现在以后的时间。",
+                var dueAt when dueAt > nowUtc.AddYears(1) => "提醒时间最多设在一年以内。",
+                _ => null,
+            };
+        }
+
+        /// <summary>The reminder of a valid form.</summary>
+        public FollowUpReminder ToReminder(int customerId, int creatorId, DateTime nowUtc) => new()
+        {
+            CustomerId = customerId,
+            AssigneeId = AssigneeId!.Value,
+            CreatedById = creatorId,
+            DueAt = CrmTime.ParseInput(DueAt)!.Value,
+            Note = Note!.Trim(),
+            CreatedAt = nowUtc,
+        };
+
+        /// <summary>True when the same person added the same reminder within the last two minutes.</summary>
+        public Task<bool> WasJustAddedAsync(CrmDbContext db, FollowUpReminder reminder, CancellationToken cancellationToken)
+        {
+            var recent = reminder.CreatedAt.AddMinutes(-2);
+            return db.Reminders.AnyAsync(r => r.CustomerId == reminder.CustomerId && r.AssigneeId == reminder.AssigneeId && r.DueAt == reminder.DueAt
+                && r.Note == reminder.Note && r.CreatedById == reminder.CreatedById && r.CreatedAt >= recent, cancellationToken);
+        }
     }
 
     public sealed class NotifyCommand

@@ -52,6 +52,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         await boss.ClickAsync("#add-reminder");
         await boss.WaitForSelectorAsync("#notice");
         Assert.Contains(note, await boss.InnerTextAsync("#reminder-list"));
+        await Chromium.ScreenshotAsync(boss, "crm-11-reminder-added"); // with 「刷新状态」 while it is not yet sent
         await AssertFitsPhoneAsync(boss);
 
         // The assignee's WeChat gets the template message; its link opens the customer through the WeChat login.
@@ -63,7 +64,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         await ConsentAsync(phone, assignee.OpenId);
         await phone.WaitForURLAsync(link, Slow);
         Assert.Equal(customerName, await phone.InnerTextAsync("#customer-name"));
-        await WaitForTextAsync(phone, "#reminder-list", "已提醒");
+        await RefreshUntilAsync(phone, "#reminder-list", "已提醒");
         await Chromium.ScreenshotAsync(phone, "crm-12-reminder-link-customer");
 
         await phone.ClickAsync("#nav-notifications");
@@ -88,15 +89,18 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         await ReceivedAsync(System, assignee.OpenId, text);
     }
 
-    /// <summary>Reloads until the element shows the text (statuses move on in the background).</summary>
-    private static async Task WaitForTextAsync(IPage page, string selector, string text)
+    /// <summary>Presses 「刷新状态」 until the element shows the text (statuses move on in the background; viewing does not ask).</summary>
+    private static async Task RefreshUntilAsync(IPage page, string selector, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!(await page.InnerTextAsync(selector)).Contains(text, StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < deadline, $"{selector} never showed 「{text}」: {await page.InnerTextAsync(selector)}");
             await Task.Delay(500);
-            await page.ReloadAsync();
+            // Note: the mark goes with the old document, so its absence means the page after the refresh is there.
+            await page.EvaluateAsync("() => window.beforeRefresh = true");
+            await page.ClickAsync("#refresh-reminders");
+            await page.WaitForFunctionAsync("() => !window.beforeRefresh && document.readyState !== 'loading'");
         }
     }
 

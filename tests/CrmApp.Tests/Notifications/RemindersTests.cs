@@ -147,7 +147,7 @@ public sealed class RemindersTests(CrmFixture fixture)
         }
         finally
         {
-            await System.Login.Poller.StartAsync();
+            await StartGatewayAgainAsync(System);
         }
 
         await ReceivedAsync(System, assignee.OpenId, note);
