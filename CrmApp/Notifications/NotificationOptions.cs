@@ -19,6 +19,13 @@ public sealed class NotificationOptions
     /// <summary>How often the job looks for due reminders and hands waiting messages to the gateway. Default 00:00:30.</summary>
     public TimeSpan ReminderPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether the reminder job also asks the gateway where the messages still in its outbox stand, so a reminder
+    /// turns 已提醒 without anyone pressing 「刷新状态」. Default true. The tests of 「刷新状态」 turn it off to
+    /// see the button's own work.
+    /// </summary>
+    public bool BackgroundStatusRefresh { get; set; } = true;
+
     /// <summary>Most reminders and most waiting messages handled in one job run. Default 50.</summary>
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 50;

@@ -217,8 +217,28 @@ public sealed class NotificationSender(
     }
 
     /// <summary>
+    /// The reminder job's background refresh: asks the gateway about up to <paramref name="max"/> messages it accepted
+    /// and has not finished (queued or sending), oldest first, so a reminder turns 已提醒 without anyone pressing
+    /// 「刷新状态」. Returns how many were asked about.
+    /// </summary>
+    public async Task<int> RefreshInFlightAsync(int max, CancellationToken cancellationToken)
+    {
+        // Note: only rows the gateway accepted and has not settled; final rows never change again, so this stays
+        // a handful of GETs per run however many notifications the CRM has sent.
+        var inFlight = await db.Notifications
+            .Where(n => n.GatewayMessageId != null && (n.Status == NotificationStatuses.Queued || n.Status == NotificationStatuses.Sending))
+            .OrderBy(n => n.Id).Take(max).ToListAsync(cancellationToken);
+        if (inFlight.Count > 0)
+        {
+            await RefreshAsync(inFlight, cancellationToken);
+        }
+
+        return inFlight.Count;
+    }
+
+    /// <summary>
     /// Asks the gateway where the unfinished ones of <paramref name="rows"/> (tracked by this context) stand, when a
-    /// user asks for it (「通知」, 「刷新状态」 on a customer page), a bounded
+    /// user asks for it (「通知」, 「刷新状态」 on a customer page) and from the reminder job (<see cref="RefreshInFlightAsync"/>), a bounded
     /// number in parallel within <see cref="NotificationOptions.StatusRefreshTimeout"/>, and saves what changed.
     /// Returns false when the gateway could not be reached for some of them.
     /// </summary>

@@ -5,7 +5,8 @@ namespace Weixin.Inbox.CrmApp.Notifications;
 
 /// <summary>
 /// Every <c>Notifications:ReminderPollInterval</c>: writes the message of each due reminder, then hands every waiting
-/// message (reminders, and 「发送微信通知」 written during a gateway outage) to the gateway's outbox.
+/// message (reminders, and 「发送微信通知」 written during a gateway outage) to the gateway's outbox, and asks the
+/// gateway where the messages still in its outbox stand (so 提醒发送中 turns 已提醒 on its own).
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class SendDueRemindersJob(
@@ -25,6 +26,10 @@ public sealed class SendDueRemindersJob(
             var sender = scope.ServiceProvider.GetRequiredService<NotificationSender>();
             var written = await sender.WriteDueRemindersAsync(options.Value.BatchSize, cancellationToken);
             var accepted = await sender.HandOverPendingAsync(options.Value.BatchSize, cancellationToken);
+            if (options.Value.BackgroundStatusRefresh)
+            {
+                await sender.RefreshInFlightAsync(options.Value.BatchSize, cancellationToken);
+            }
             if (written > 0 || accepted > 0)
             {
                 logger.LogInformation("Reminders: {Written} due, {Accepted} notifications handed to the gateway", written, accepted);

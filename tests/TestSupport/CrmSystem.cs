@@ -26,7 +26,8 @@ public sealed class CrmSystem : IAsyncDisposable
 
     public Uri BaseAddress => Crm.BaseAddress;
 
-    public static async Task<CrmSystem> StartAsync(string? name = null, LoginSystemSettings? settings = null)
+    /// <param name="crmSettings">Extra CrmApp settings (environment names), applied over the defaults below.</param>
+    public static async Task<CrmSystem> StartAsync(string? name = null, LoginSystemSettings? settings = null, IReadOnlyDictionary<string, string>? crmSettings = null)
     {
         var crmPort = TestEnvironment.FreePort();
         var crmBase = new Uri($"http://127.0.0.1:{crmPort}/");
@@ -50,7 +51,7 @@ public sealed class CrmSystem : IAsyncDisposable
                 ["Seed__AdminPassword"] = adminPassword,
             }, "seed");
 
-            crm = new ServiceProcess("crm", "CrmApp", crmPort, new Dictionary<string, string>
+            var crmEnvironment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Crm"] = database.ServiceConnection(crmDatabase),
                 ["Gateway__BaseUrl"] = login.Poller.BaseAddress.ToString(),
@@ -58,7 +59,16 @@ public sealed class CrmSystem : IAsyncDisposable
                 ["Gateway__PublicBaseUrl"] = crmBase.ToString().TrimEnd('/'),
                 // Note: due reminders are picked up within a second, so tests wait on delivery, not on the schedule.
                 ["Notifications__ReminderPollInterval"] = "00:00:01",
-            }, logPrefix);
+                // Note: statuses move on only when a test asks (「刷新状态」, 「通知」), so what a test sees before and
+                // after its own refresh is deterministic; BackgroundRefreshTests turns the job's refresh on.
+                ["Notifications__BackgroundStatusRefresh"] = "false",
+            };
+            foreach (var (key, value) in crmSettings ?? new Dictionary<string, string>())
+            {
+                crmEnvironment[key] = value;
+            }
+
+            crm = new ServiceProcess("crm", "CrmApp", crmPort, crmEnvironment, logPrefix);
             await crm.StartAsync();
             return new CrmSystem(login, crm, crmDatabase, adminPassword);
         }
