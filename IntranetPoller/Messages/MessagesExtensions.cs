@@ -5,7 +5,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Hooks;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
-using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
 using Weixin.Inbox.IntranetPoller.Weixin;
 

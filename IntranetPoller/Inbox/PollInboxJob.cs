@@ -9,7 +9,7 @@ using Weixin.Inbox.IntranetPoller.Diagnostics;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>
 /// Claims pending items from the PublicInbox, processes them (up to <c>Poller:MaxConcurrency</c> at once) and

@@ -5,9 +5,9 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
-using Weixin.Inbox.IntranetPoller.Push;
+using Weixin.Inbox.IntranetPoller.Gateway;
 
-namespace Weixin.Inbox.IntranetPoller.Gateway;
+namespace Weixin.Inbox.IntranetPoller.Push;
 
 /// <summary>
 /// The push messages API (<c>/gateway/v1/messages</c>, signed like the rest of the gateway): queue a template or

@@ -1,4 +1,4 @@
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>
 /// Remembers whether the inbox answered the last claim, so an outage is logged once when it starts and once

@@ -5,7 +5,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>Registration of the inbox client and the Quartz polling job.</summary>
 public static class InboxPollingExtensions
