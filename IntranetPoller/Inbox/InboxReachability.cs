@@ -1,3 +1,5 @@
+using Refit;
+
 namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>
@@ -50,4 +52,12 @@ public sealed class InboxReachability(TimeProvider time, ILogger<InboxReachabili
             }
         }
     }
+
+    /// <summary>Why a call to the inbox failed, in a few words (no bodies: they may carry a ticket or a reply).</summary>
+    public static string Describe(Exception ex) => ex switch
+    {
+        ApiException api => $"HTTP {(int)api.StatusCode} {api.ReasonPhrase}",
+        HttpRequestException http => $"{http.HttpRequestError}: {http.Message}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
 }
