@@ -9,7 +9,6 @@ using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.Inbox;
-using Weixin.Inbox.IntranetPoller.OAuth;
 using static Weixin.Inbox.IntranetPoller.Tests.Messages.WeixinCallbacks;
 
 namespace Weixin.Inbox.IntranetPoller.Tests.Messages;
