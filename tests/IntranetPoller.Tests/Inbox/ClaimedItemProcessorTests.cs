@@ -24,7 +24,7 @@ public class ClaimedItemProcessorTests
 
         Assert.False(handler.Cancelled);
         Assert.True(inbox.Renewals(item.Id).Count >= 3);
-        var result = Assert.Single(inbox.Results(item.Id));
+        var result = Assert.Single(inbox.Reported(item.Id));
         Assert.EndsWith("/complete", result.Path, StringComparison.Ordinal);
         Assert.Contains(item.LeaseId, result.Body, StringComparison.Ordinal);
     }
@@ -40,7 +40,7 @@ public class ClaimedItemProcessorTests
 
         Assert.True(handler.Cancelled);
         Assert.Single(inbox.Renewals(item.Id));
-        Assert.Empty(inbox.Results(item.Id)); // neither completed nor released: the new holder decides
+        Assert.Empty(inbox.Reported(item.Id)); // neither completed nor released: the new holder decides
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class ClaimedItemProcessorTests
         await ProcessAsync(inbox, handler, item, claim);
 
         Assert.True(inbox.Renewals(item.Id).Count >= 1);
-        Assert.Empty(inbox.Results(item.Id));
+        Assert.Empty(inbox.Reported(item.Id));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class ClaimedItemProcessorTests
         await ProcessAsync(inbox, new SlowHandler(TimeSpan.Zero, observesCancellation: true), item, claim);
 
         Assert.Empty(inbox.Renewals(item.Id));
-        Assert.EndsWith("/complete", Assert.Single(inbox.Results(item.Id)).Path, StringComparison.Ordinal);
+        Assert.EndsWith("/complete", Assert.Single(inbox.Reported(item.Id)).Path, StringComparison.Ordinal);
     }
 
     private static async Task ProcessAsync(StandInInbox inbox, SlowHandler handler, ClaimedItem item, ClaimResponse claim)

@@ -44,7 +44,7 @@ public class ItemLeaseTests
         var watch = Stopwatch.StartNew();
 
         await using var lease = ItemLease.Keep(inbox.Client, item, ItemLease.LengthOf(item, claim), TimeProvider.System, NullLogger.Instance, CancellationToken.None);
-        await WaitForCancellationAsync(lease.Token, TimeSpan.FromSeconds(15));
+        await WaitForCancellationAsync(TimeSpan.FromSeconds(15), lease.Token);
 
         // Note: cancelled by the 409 at the first renewal (3 s), long before the lease would run out (8.1 s).
         Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(7));
@@ -77,7 +77,7 @@ public class ItemLeaseTests
         var watch = Stopwatch.StartNew();
 
         await using var lease = ItemLease.Keep(inbox.Client, item, ItemLease.LengthOf(item, claim), TimeProvider.System, NullLogger.Instance, CancellationToken.None);
-        await WaitForCancellationAsync(lease.Token, TimeSpan.FromSeconds(10));
+        await WaitForCancellationAsync(TimeSpan.FromSeconds(10), lease.Token);
 
         // Note: failed renewals alone do not stop the work; the lease running out (at 90 % of 1.5 s) does.
         Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1300), TimeSpan.FromMilliseconds(3000));
@@ -102,7 +102,7 @@ public class ItemLeaseTests
         Assert.False(lease.Token.IsCancellationRequested);
     }
 
-    internal static async Task WaitForCancellationAsync(CancellationToken token, TimeSpan limit)
+    internal static async Task WaitForCancellationAsync(TimeSpan limit, CancellationToken token)
     {
         try
         {

@@ -35,7 +35,7 @@ public sealed class StandInInbox : IAsyncDisposable
     public IReadOnlyList<RecordedRequest> Renewals(long itemId) => [.. _server.Requests.Where(r => r.Path == $"/poller/v1/items/{itemId}/lease")];
 
     /// <summary>Completions and releases received for <paramref name="itemId"/>.</summary>
-    public IReadOnlyList<RecordedRequest> Results(long itemId) =>
+    public IReadOnlyList<RecordedRequest> Reported(long itemId) =>
         [.. _server.Requests.Where(r => r.Path == $"/poller/v1/items/{itemId}/complete" || r.Path == $"/poller/v1/items/{itemId}/fail")];
 
     /// <summary>Starts the stand-in; <paramref name="renewal"/> gives the status code of the n-th renewal (1-based).</summary>
