@@ -2,7 +2,7 @@ using Serilog;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
-using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Menu;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;

@@ -7,7 +7,7 @@ public static class PollerMetrics
 {
     private static readonly double[] LatencyBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30];
 
-    /// <summary>Inbox items handled, by kind and result (<c>completed</c>, <c>retry</c>, <c>failed</c>).</summary>
+    /// <summary>Inbox items handled, by kind and result (<c>completed</c>, <c>replied</c>, <c>retry</c>, <c>failed</c>, <c>lease_lost</c>).</summary>
     public static readonly Counter ItemsProcessed = Metrics.CreateCounter(
         "poller_items_processed_total", "Inbox items handled by this poller, by kind and result.", "kind", "result");
 

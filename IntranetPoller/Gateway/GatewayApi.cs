@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
 namespace Weixin.Inbox.IntranetPoller.Gateway;
@@ -27,6 +28,7 @@ public static class GatewayApi
     {
         builder.Services.AddSigningOptions(SigningName, SigningName);
         builder.Services.AddProblemDetails();
+        builder.Services.AddUserDirectory();
         return builder;
     }
 
@@ -121,7 +123,7 @@ public static class GatewayApi
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketUsed, "Ticket already used.");
         }
 
-        var user = await services.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.OpenId == login.OpenId, cancellationToken);
+        var user = await services.Users.FindAsync(login.OpenId, cancellationToken);
         if (user is null)
         {
             // Note: cannot happen (user and ticket commit together) unless someone deleted the user row.
@@ -137,7 +139,7 @@ public static class GatewayApi
     public static async Task<Results<Ok<WeixinUser>, ProblemHttpResult>> GetUser(
         string openId, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
-        var user = await services.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.OpenId == openId, cancellationToken);
+        var user = await services.Users.FindAsync(openId, cancellationToken);
         return user is null
             ? Problem(StatusCodes.Status404NotFound, "user_unknown", "Unknown WeChat user.")
             : TypedResults.Ok(user.ToContract());
@@ -156,6 +158,7 @@ public static class GatewayApi
 /// <summary>What the gateway handlers need, bundled.</summary>
 public sealed class GatewayServices(
     GatewayDbContext db,
+    WeixinUserDirectory users,
     IOptionsMonitor<OAuthOptions> oauth,
     AuthorizeUrlBuilder authorizeUrls,
     TimeProvider time,
@@ -163,6 +166,9 @@ public sealed class GatewayServices(
 {
     /// <summary>The gateway database.</summary>
     public GatewayDbContext Db { get; } = db;
+
+    /// <summary>The WeChat user directory.</summary>
+    public WeixinUserDirectory Users { get; } = users;
 
     /// <summary>Login settings.</summary>
     public IOptionsMonitor<OAuthOptions> OAuth { get; } = oauth;

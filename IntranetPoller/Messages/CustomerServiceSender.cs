@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Weixin;
@@ -29,6 +30,8 @@ public sealed class CustomerServiceSender(
             return;
         }
 
+        // Note: the retry job runs outside any item; the row's correlation id puts its lines in the item's trail.
+        using var correlation = Correlation.Current is null && row.CorrelationId.Length > 0 ? Correlation.Begin(row.CorrelationId) : null;
         var attempt = row.Attempts + 1;
         var content = ReplyText(row.ReplyXml);
         if (content is null)
@@ -42,8 +45,8 @@ public sealed class CustomerServiceSender(
         {
             case WeixinOutcome.Ok:
                 await store.RecordSentAsync(key, cancellationToken);
-                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): reply to {OpenId} sent through the customer-service API (attempt {Attempt})",
-                    row.ItemId, row.CorrelationId, row.OpenId, attempt);
+                logger.LogInformation("Message item {ItemId}: reply to {OpenId} sent through the customer-service API (attempt {Attempt})",
+                    row.ItemId, row.OpenId, attempt);
                 break;
 
             case WeixinOutcome.Error:
@@ -63,8 +66,8 @@ public sealed class CustomerServiceSender(
                 var delay = settings.SendRetryDelay * Math.Pow(2, attempt - 1);
                 var next = time.GetUtcNow() + delay;
                 await store.RecordRetryAsync(key, next, result.ErrMsg ?? "unreachable", cancellationToken);
-                logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): customer-service send to {OpenId} failed (attempt {Attempt} of {Max}), retrying at {Next:u}: {Reason}",
-                    row.ItemId, row.CorrelationId, row.OpenId, attempt, settings.SendAttempts, next, result.ErrMsg);
+                logger.LogWarning("Message item {ItemId}: customer-service send to {OpenId} failed (attempt {Attempt} of {Max}), retrying at {Next:u}: {Reason}",
+                    row.ItemId, row.OpenId, attempt, settings.SendAttempts, next, result.ErrMsg);
                 break;
         }
     }
@@ -102,8 +105,8 @@ public sealed class CustomerServiceSender(
     private async Task GiveUpAsync(WeixinMessageEntry row, string error, CancellationToken cancellationToken)
     {
         await store.RecordUndeliverableAsync(row.DedupKey, error, cancellationToken);
-        logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): reply to {OpenId} not delivered: {Error}",
-            row.ItemId, row.CorrelationId, row.OpenId, error);
+        logger.LogWarning("Message item {ItemId}: reply to {OpenId} not delivered: {Error}",
+            row.ItemId, row.OpenId, error);
     }
 
     private static string? ReplyText(string replyXml)

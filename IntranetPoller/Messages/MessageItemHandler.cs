@@ -3,7 +3,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
-using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Inbox;
 
 namespace Weixin.Inbox.IntranetPoller.Messages;
 
@@ -18,7 +18,7 @@ public sealed class MessageItemHandler(
     MessagePipeline pipeline,
     IOptionsMonitor<MessagesOptions> options,
     TimeProvider time,
-    ILogger<MessageItemHandler> logger)
+    ILogger<MessageItemHandler> logger) : IItemHandler
 {
     /// <summary>Outcome when the item carries a reply.</summary>
     public const string RepliedOutcome = "replied";
@@ -32,8 +32,6 @@ public sealed class MessageItemHandler(
     /// <summary>Decides what to do with a claimed <c>message</c> or <c>event</c> item.</summary>
     public async Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ItemId"] = item.Id, ["CorrelationId"] = item.CorrelationId });
-
         // 1. Open: signature, decryption, XML. A defect here never heals, so the item fails for good.
         if (item.Message is null)
         {
@@ -47,7 +45,7 @@ public sealed class MessageItemHandler(
 
         var message = opened.Message;
         var key = MessageStore.KeyOf(message);
-        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): {Xml}", item.Id, item.CorrelationId, message.Fields);
+        logger.LogDebug("Message item {ItemId}: {Xml}", item.Id, message.Fields);
 
         // 2. Dedup: the first item of a message runs the handlers; WeChat's repeats reuse its reply.
         WeixinMessageEntry row;
@@ -62,8 +60,8 @@ public sealed class MessageItemHandler(
             {
                 // Note: this very item came back (its lease ended) before its handlers finished: run them again.
                 // Handlers are idempotent, and RecordReplyAsync keeps whichever reply was stored first.
-                logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): an earlier attempt did not finish, handling {DedupKey} again",
-                    item.Id, item.CorrelationId, key);
+                logger.LogWarning("Message item {ItemId}: an earlier attempt did not finish, handling {DedupKey} again",
+                    item.Id, key);
                 row = await RunHandlersAsync(item, message, key, cancellationToken);
             }
             else if (row.Status == WeixinMessageStatuses.Processing)
@@ -73,8 +71,8 @@ public sealed class MessageItemHandler(
 
             if (row.ItemId != item.Id)
             {
-                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): repeat of {DedupKey} (first item {FirstItemId}, {Status})",
-                    item.Id, item.CorrelationId, key, row.ItemId, row.Status);
+                logger.LogInformation("Message item {ItemId}: repeat of {DedupKey} (first item {FirstItemId}, {Status})",
+                    item.Id, key, row.ItemId, row.Status);
             }
 
             if (row.Status == WeixinMessageStatuses.Processing)
@@ -105,20 +103,20 @@ public sealed class MessageItemHandler(
         var xml = string.IsNullOrEmpty(text)
             ? null
             : WeixinXml.TextReply(toUser: message.FromUserName, fromUser: message.ToUserName, createTime: time.GetUtcNow().ToUnixTimeSeconds(), content: text);
-        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): reply {Reply}", item.Id, item.CorrelationId, text);
+        logger.LogDebug("Message item {ItemId}: reply {Reply}", item.Id, text);
         return await store.RecordReplyAsync(key, xml, cancellationToken);
     }
 
     private ItemDecision.Fail Refuse(ClaimedItem item, string error)
     {
-        logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}) refused: {Error}", item.Id, item.CorrelationId, error);
+        logger.LogWarning("Message item {ItemId} refused: {Error}", item.Id, error);
         return new ItemDecision.Fail(error);
     }
 
     private ItemDecision.Reply Finish(ClaimedItem item, WeixinMessage message, ItemDecision.Reply decision)
     {
-        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {MsgType} {Event} from {OpenId}: {Outcome}",
-            item.Id, item.CorrelationId, message.MsgType, message.Event, message.FromUserName, decision.Outcome);
+        logger.LogInformation("Message item {ItemId}: {MsgType} {Event} from {OpenId}: {Outcome}",
+            item.Id, message.MsgType, message.Event, message.FromUserName, decision.Outcome);
         return decision;
     }
 }

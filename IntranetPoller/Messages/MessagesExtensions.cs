@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Options;
-using Quartz;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Hooks;
+using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
-using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Messages;
 
@@ -35,7 +37,10 @@ public static class MessagesExtensions
 
         services.AddSingleton<MessageEnvelope>();
         services.AddScoped<MessageStore>();
+        services.AddUserDirectory();
         services.AddScoped<MessageItemHandler>();
+        services.AddKeyedScoped<IItemHandler>(InboxItemKinds.Message, static (services, _) => services.GetRequiredService<MessageItemHandler>());
+        services.AddKeyedScoped<IItemHandler>(InboxItemKinds.Event, static (services, _) => services.GetRequiredService<MessageItemHandler>());
         services.AddScoped<ReplyDelivery>();
         services.AddScoped<CustomerServiceSender>();
 
@@ -66,18 +71,7 @@ public static class MessagesExtensions
 
         if (builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
         {
-            services.AddQuartz(quartz =>
-            {
-                quartz.AddJob<SendPendingRepliesJob>(job => job.WithIdentity(SendPendingRepliesJob.Key));
-                quartz.AddTrigger((provider, trigger) => trigger
-                    .ForJob(SendPendingRepliesJob.Key)
-                    .WithIdentity("send-pending-replies-every-interval", "messages")
-                    .StartNow()
-                    .WithSimpleSchedule(schedule => schedule
-                        .WithInterval(provider.GetRequiredService<IOptions<MessagesOptions>>().Value.SendRetryInterval)
-                        .RepeatForever()
-                        .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
-            });
+            services.AddIntervalJob<SendPendingRepliesJob, MessagesOptions>(SendPendingRepliesJob.Key, messages => messages.SendRetryInterval);
         }
 
         return builder;

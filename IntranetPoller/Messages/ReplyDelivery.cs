@@ -15,12 +15,12 @@ public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender send
         {
             if (await store.MarkPassiveAsync(key, item.Id, cancellationToken))
             {
-                logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): reply delivered passively", item.Id, item.CorrelationId);
+                logger.LogInformation("Message item {ItemId}: reply delivered passively", item.Id);
             }
             else
             {
-                logger.LogError("Message item {ItemId} (correlation {CorrelationId}): reply delivered passively, but {DedupKey} was already delivered another way",
-                    item.Id, item.CorrelationId, key);
+                logger.LogError("Message item {ItemId}: reply delivered passively, but {DedupKey} was already delivered another way",
+                    item.Id, key);
             }
 
             return;
@@ -28,18 +28,18 @@ public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender send
 
         if (deliveredPassively is null)
         {
-            logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): the inbox did not say whether WeChat took the reply; assuming not",
-                item.Id, item.CorrelationId);
+            logger.LogWarning("Message item {ItemId}: the inbox did not say whether WeChat took the reply; assuming not",
+                item.Id);
         }
 
         if (!await store.ClaimCustomerServiceAsync(key, item.Id, CustomerServiceSender.AttemptHold, cancellationToken))
         {
-            logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {DedupKey} already delivered", item.Id, item.CorrelationId, key);
+            logger.LogInformation("Message item {ItemId}: {DedupKey} already delivered", item.Id, key);
             return;
         }
 
-        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): WeChat's request is gone; sending the reply through the customer-service API",
-            item.Id, item.CorrelationId);
+        logger.LogInformation("Message item {ItemId}: WeChat's request is gone; sending the reply through the customer-service API",
+            item.Id);
         await sender.AttemptAsync(key, cancellationToken);
     }
 }

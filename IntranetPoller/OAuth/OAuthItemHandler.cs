@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Inbox;
+using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
 namespace Weixin.Inbox.IntranetPoller.OAuth;
@@ -13,10 +15,11 @@ namespace Weixin.Inbox.IntranetPoller.OAuth;
 /// </summary>
 public sealed class OAuthItemHandler(
     GatewayDbContext db,
+    WeixinUserDirectory users,
     WeixinOAuthClient weixin,
     IOptionsMonitor<OAuthOptions> options,
     TimeProvider time,
-    ILogger<OAuthItemHandler> logger)
+    ILogger<OAuthItemHandler> logger) : IItemHandler
 {
     /// <summary>Outcome recorded when a ticket was issued.</summary>
     public const string TicketIssuedOutcome = "ticket_issued";
@@ -27,7 +30,6 @@ public sealed class OAuthItemHandler(
     /// <summary>Decides what to do with a claimed <c>oauth</c> item.</summary>
     public async Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ItemId"] = item.Id, ["CorrelationId"] = item.CorrelationId });
         var oauth = options.CurrentValue;
 
         // 1. The state must name a login we started.
@@ -106,8 +108,8 @@ public sealed class OAuthItemHandler(
 
         if (profile.Outcome == WeixinOutcome.Unreachable)
         {
-            logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): sns/userinfo unreachable after {Retries} retries: {Reason}",
-                item.Id, login.Id, item.CorrelationId, UserInfoRetries, profile.ErrMsg);
+            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): sns/userinfo unreachable after {Retries} retries: {Reason}",
+                item.Id, login.Id, UserInfoRetries, profile.ErrMsg);
             return await FailLoginAsync(item, login, LoginErrors.WeixinUnavailable, cancellationToken);
         }
 
@@ -128,13 +130,13 @@ public sealed class OAuthItemHandler(
             if (item.Attempts < options.CurrentValue.MaxAttempts)
             {
                 // Note: item_id stays set to this item, so the retry is recognised as the same login (rule 2).
-                logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): WeChat unreachable on attempt {Attempts}, retrying later: {Reason}",
-                    item.Id, login.Id, item.CorrelationId, item.Attempts, errMsg);
+                logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat unreachable on attempt {Attempts}, retrying later: {Reason}",
+                    item.Id, login.Id, item.Attempts, errMsg);
                 return new ItemDecision.RetryLater($"WeChat unreachable ({errMsg})");
             }
 
-            logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): WeChat still unreachable after {Attempts} attempts: {Reason}",
-                item.Id, login.Id, item.CorrelationId, item.Attempts, errMsg);
+            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat still unreachable after {Attempts} attempts: {Reason}",
+                item.Id, login.Id, item.Attempts, errMsg);
             return await FailLoginAsync(item, login, LoginErrors.WeixinUnavailable, cancellationToken);
         }
 
@@ -144,8 +146,8 @@ public sealed class OAuthItemHandler(
             WeixinErrorCodes.CodeUsed => LoginErrors.CodeUsed,
             _ => LoginErrors.WeixinError,
         };
-        logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): {Api} answered errcode {ErrCode} {ErrMsg}",
-            item.Id, login.Id, item.CorrelationId, api, errCode, errMsg);
+        logger.LogWarning("OAuth item {ItemId} (login {LoginId}): {Api} answered errcode {ErrCode} {ErrMsg}",
+            item.Id, login.Id, api, errCode, errMsg);
         return await FailLoginAsync(item, login, error, cancellationToken);
     }
 
@@ -173,7 +175,7 @@ public sealed class OAuthItemHandler(
         // Note: the user row and the ticket commit together, so a crash between them neither counts a login
         // twice nor leaves a ticket without its user.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await UpsertUserAsync(profile, now, cancellationToken);
+        await users.RecordLoginAsync(profile, cancellationToken);
         var updated = await db.Logins
             .Where(l => l.Id == login.Id && l.ItemId == item.Id && l.Status == LoginStatuses.Pending)
             .ExecuteUpdateAsync(s => s
@@ -189,8 +191,8 @@ public sealed class OAuthItemHandler(
         }
 
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): WeChat user {OpenId} signed in",
-            item.Id, login.Id, item.CorrelationId, profile.OpenId);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): WeChat user {OpenId} signed in",
+            item.Id, login.Id, profile.OpenId);
         return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, profile.OpenId));
     }
 
@@ -212,39 +214,17 @@ public sealed class OAuthItemHandler(
             return ChangedMeanwhile(item, login);
         }
 
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): delivered again, ticket replaced",
-            item.Id, login.Id, item.CorrelationId);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): delivered again, ticket replaced",
+            item.Id, login.Id);
         return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, login.OpenId));
-    }
-
-    private async Task UpsertUserAsync(WeixinUserInfo profile, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var seen = now.UtcDateTime;
-        // Note: one atomic statement, so two simultaneous first logins of one user cannot both insert (the
-        // primary key decides) and the loser turns into the update instead of failing.
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO weixin_users (open_id, union_id, nickname, head_img_url, sex, province, city, country, first_seen_at, last_seen_at, login_count)
-            VALUES ({profile.OpenId}, {Clip(profile.UnionId, 64)}, {Clip(profile.Nickname, 256) ?? ""}, {Clip(profile.HeadImgUrl, 1024)}, {profile.Sex},
-                    {Clip(profile.Province, 64)}, {Clip(profile.City, 64)}, {Clip(profile.Country, 64)}, {seen}, {seen}, 1)
-            ON DUPLICATE KEY UPDATE
-                union_id = COALESCE(VALUES(union_id), union_id),
-                nickname = VALUES(nickname),
-                head_img_url = VALUES(head_img_url),
-                sex = VALUES(sex),
-                province = VALUES(province),
-                city = VALUES(city),
-                country = VALUES(country),
-                last_seen_at = VALUES(last_seen_at),
-                login_count = login_count + 1
-            """, cancellationToken);
     }
 
     private ItemDecision.RetryLater ChangedMeanwhile(ClaimedItem item, WeixinLogin login)
     {
         // Note: another delivery of this item got there first (a lease ended mid-processing); let the inbox decide
         // whose result stands rather than overwrite a ticket the browser may already hold.
-        logger.LogWarning("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): login changed while processing, releasing the item",
-            item.Id, login.Id, item.CorrelationId);
+        logger.LogWarning("OAuth item {ItemId} (login {LoginId}): login changed while processing, releasing the item",
+            item.Id, login.Id);
         return new ItemDecision.RetryLater("login changed while processing");
     }
 
@@ -253,10 +233,8 @@ public sealed class OAuthItemHandler(
 
     private ItemDecision.Complete Finish(ClaimedItem item, WeixinLogin? login, ItemDecision.Complete decision)
     {
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}, correlation {CorrelationId}): {Outcome}",
-            item.Id, login?.Id, item.CorrelationId, decision.Outcome);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): {Outcome}",
+            item.Id, login?.Id, decision.Outcome);
         return decision;
     }
-
-    private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 }

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
-using Quartz;
+using Weixin.Inbox.IntranetPoller.Users;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Push;
 
@@ -14,6 +14,7 @@ public static class PushExtensions
             .BindConfiguration(PushOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddUserDirectory();
         services.AddSingleton<OutboxPause>();
         services.AddScoped<OutboxStore>();
         services.AddScoped<OutboxSender>();
@@ -25,25 +26,7 @@ public static class PushExtensions
             return builder;
         }
 
-        services.AddQuartz(quartz =>
-        {
-            quartz.AddJob<DeliverOutboxJob>(job => job.WithIdentity(DeliverOutboxJob.Key));
-            quartz.AddTrigger((provider, trigger) => trigger
-                .ForJob(DeliverOutboxJob.Key)
-                .WithIdentity("deliver-outbox-every-interval", "push")
-                .StartNow()
-                .WithSimpleSchedule(schedule => schedule
-                    .WithInterval(provider.GetRequiredService<IOptions<PushOptions>>().Value.Interval)
-                    .RepeatForever()
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
-        });
-
-        // Note: the inbox polling registers the scheduler's hosted service unless polling is off; once is enough.
-        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(QuartzHostedService)))
-        {
-            services.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
-        }
-
+        services.AddIntervalJob<DeliverOutboxJob, PushOptions>(DeliverOutboxJob.Key, push => push.Interval);
         return builder;
     }
 }

@@ -26,12 +26,12 @@ public sealed class CrmHookHandler(
         var messages = options.CurrentValue;
         if (hook.CurrentValue.BaseUri is null)
         {
-            logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): no CrmHook:BaseUrl, default reply", item.Id, item.CorrelationId);
+            logger.LogDebug("Message item {ItemId}: no CrmHook:BaseUrl, default reply", item.Id);
             return messages.DefaultReply;
         }
 
-        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): asking the CRM about {MsgType} {Content}{EventKey}",
-            item.Id, item.CorrelationId, message.MsgType, message.Content, message.EventKey);
+        logger.LogDebug("Message item {ItemId}: asking the CRM about {MsgType} {Content}{EventKey}",
+            item.Id, message.MsgType, message.Content, message.EventKey);
         var started = Environment.TickCount64;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(messages.HookTimeout);
@@ -42,8 +42,8 @@ public sealed class CrmHookHandler(
             var answer = await api.HandleAsync(
                 new MessageHookRequest(message.FromUserName, message.MsgType, message.Content, message.Event, message.EventKey, message.CreateTime, message.MsgId),
                 timeout.Token);
-            logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): CRM hook answered in {Elapsed} ms ({Answer})",
-                item.Id, item.CorrelationId, Environment.TickCount64 - started, string.IsNullOrEmpty(answer?.ReplyText) ? "no reply" : "reply");
+            logger.LogInformation("Message item {ItemId}: CRM hook answered in {Elapsed} ms ({Answer})",
+                item.Id, Environment.TickCount64 - started, string.IsNullOrEmpty(answer?.ReplyText) ? "no reply" : "reply");
             return string.IsNullOrEmpty(answer?.ReplyText) ? null : answer.ReplyText;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -56,8 +56,8 @@ public sealed class CrmHookHandler(
                 HttpRequestException http => $"{http.HttpRequestError}: {http.Message}",
                 _ => $"{ex.GetType().Name}: {ex.Message}",
             };
-            logger.LogWarning("Message item {ItemId} (correlation {CorrelationId}): CRM hook failed after {Elapsed} ms ({Reason}); answering busy",
-                item.Id, item.CorrelationId, Environment.TickCount64 - started, reason);
+            logger.LogWarning("Message item {ItemId}: CRM hook failed after {Elapsed} ms ({Reason}); answering busy",
+                item.Id, Environment.TickCount64 - started, reason);
             return messages.BusyReply;
         }
     }

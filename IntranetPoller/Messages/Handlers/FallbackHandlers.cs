@@ -16,8 +16,8 @@ public sealed class OtherEventHandler(ILogger<OtherEventHandler> logger) : IMess
     {
         // Note: these are notifications, not something the user said; a 「暂不支持」 answer (possibly sent later
         // through the customer-service API) after every link click or template message would be noise.
-        logger.LogDebug("Message item {ItemId} (correlation {CorrelationId}): event {Event} needs no reply",
-            context.Item.Id, context.Item.CorrelationId, context.Message.Event);
+        logger.LogDebug("Message item {ItemId}: event {Event} needs no reply",
+            context.Item.Id, context.Message.Event);
         return Task.FromResult<string?>(null);
     }
 }

@@ -1,12 +1,11 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Weixin;
-using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Users;
 
 namespace Weixin.Inbox.IntranetPoller.Messages.Handlers;
 
 /// <summary><c>subscribe</c>: marks the user as following and welcomes them with the CRM's login link.</summary>
-public sealed class SubscribeHandler(GatewayDbContext db, IOptionsMonitor<MessagesOptions> options, TimeProvider time, ILogger<SubscribeHandler> logger)
+public sealed class SubscribeHandler(WeixinUserDirectory users, IOptionsMonitor<MessagesOptions> options, ILogger<SubscribeHandler> logger)
     : IMessageHandler
 {
     /// <inheritdoc />
@@ -16,27 +15,16 @@ public sealed class SubscribeHandler(GatewayDbContext db, IOptionsMonitor<Messag
     public async Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)
     {
         var message = context.Message;
-        var at = DateTimeOffset.FromUnixTimeSeconds(message.CreateTime).UtcDateTime;
-        var now = time.GetUtcNow().UtcDateTime;
-
-        // Note: items are handled concurrently and WeChat's retries arrive late, so a subscribe may be handled after a
-        // later unsubscribe; WeChat's event time decides which one stands. MySQL applies the assignments left to
-        // right, so `subscribed` is decided against the times as they were before this event.
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO weixin_users (open_id, nickname, sex, first_seen_at, last_seen_at, login_count, subscribed, subscribed_at)
-            VALUES ({message.FromUserName}, '', 0, {now}, {now}, 0, 1, {at})
-            ON DUPLICATE KEY UPDATE
-                subscribed = IF(unsubscribed_at IS NULL OR unsubscribed_at <= {at}, 1, subscribed),
-                subscribed_at = IF(subscribed_at IS NULL OR subscribed_at < {at}, {at}, subscribed_at)
-            """, cancellationToken);
-        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {OpenId} follows the account",
-            context.Item.Id, context.Item.CorrelationId, message.FromUserName);
+        // Note: WeChat's event time, not ours, decides between a subscribe and an unsubscribe handled out of order.
+        await users.RecordSubscribeAsync(message.FromUserName, DateTimeOffset.FromUnixTimeSeconds(message.CreateTime), cancellationToken);
+        logger.LogInformation("Message item {ItemId}: {OpenId} follows the account",
+            context.Item.Id, message.FromUserName);
         return options.CurrentValue.Welcome;
     }
 }
 
 /// <summary><c>unsubscribe</c>: marks the user as no longer following; no reply (WeChat would not show one).</summary>
-public sealed class UnsubscribeHandler(GatewayDbContext db, TimeProvider time, ILogger<UnsubscribeHandler> logger) : IMessageHandler
+public sealed class UnsubscribeHandler(WeixinUserDirectory users, ILogger<UnsubscribeHandler> logger) : IMessageHandler
 {
     /// <inheritdoc />
     public bool Handles(WeixinMessage message) => message.IsEvent(WeixinEvents.Unsubscribe);
@@ -45,17 +33,9 @@ public sealed class UnsubscribeHandler(GatewayDbContext db, TimeProvider time, I
     public async Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)
     {
         var message = context.Message;
-        var at = DateTimeOffset.FromUnixTimeSeconds(message.CreateTime).UtcDateTime;
-        var now = time.GetUtcNow().UtcDateTime;
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO weixin_users (open_id, nickname, sex, first_seen_at, last_seen_at, login_count, subscribed, unsubscribed_at)
-            VALUES ({message.FromUserName}, '', 0, {now}, {now}, 0, 0, {at})
-            ON DUPLICATE KEY UPDATE
-                subscribed = IF(subscribed_at IS NULL OR subscribed_at <= {at}, 0, subscribed),
-                unsubscribed_at = IF(unsubscribed_at IS NULL OR unsubscribed_at < {at}, {at}, unsubscribed_at)
-            """, cancellationToken);
-        logger.LogInformation("Message item {ItemId} (correlation {CorrelationId}): {OpenId} stopped following the account",
-            context.Item.Id, context.Item.CorrelationId, message.FromUserName);
+        await users.RecordUnsubscribeAsync(message.FromUserName, DateTimeOffset.FromUnixTimeSeconds(message.CreateTime), cancellationToken);
+        logger.LogInformation("Message item {ItemId}: {OpenId} stopped following the account",
+            context.Item.Id, message.FromUserName);
         return null;
     }
 }

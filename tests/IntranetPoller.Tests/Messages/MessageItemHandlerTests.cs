@@ -8,7 +8,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Messages;
-using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using static Weixin.Inbox.IntranetPoller.Tests.Messages.WeixinCallbacks;
 
 namespace Weixin.Inbox.IntranetPoller.Tests.Messages;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Messages;
-using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Weixin;
 using static Weixin.Inbox.IntranetPoller.Tests.Messages.WeixinCallbacks;
 

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Tests.Weixin;
+using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
 namespace Weixin.Inbox.IntranetPoller.Tests.OAuth;
@@ -326,7 +328,7 @@ public class OAuthItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFixtu
             Timeout = httpTimeout ?? TimeSpan.FromSeconds(10),
         };
         var client = new WeixinOAuthClient(http, new StaticOptionsMonitor<WeixinOptions>(new WeixinOptions { AppId = "wx1234567890abcdef", AppSecret = AppSecret }));
-        var handler = new OAuthItemHandler(db, client, new StaticOptionsMonitor<OAuthOptions>(OAuth), TimeProvider.System, NullLogger<OAuthItemHandler>.Instance);
+        var handler = new OAuthItemHandler(db, new WeixinUserDirectory(db, TimeProvider.System), client, new StaticOptionsMonitor<OAuthOptions>(OAuth), TimeProvider.System, NullLogger<OAuthItemHandler>.Instance);
         return await handler.HandleAsync(item, CancellationToken.None);
     }
 

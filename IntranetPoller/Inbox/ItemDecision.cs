@@ -1,4 +1,4 @@
-namespace Weixin.Inbox.IntranetPoller.OAuth;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>What the poller should tell the inbox about one processed item (login or message).</summary>
 public abstract record ItemDecision

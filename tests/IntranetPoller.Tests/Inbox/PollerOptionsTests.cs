@@ -1,6 +1,6 @@
-using Weixin.Inbox.IntranetPoller.Jobs;
+using Weixin.Inbox.IntranetPoller.Inbox;
 
-namespace Weixin.Inbox.IntranetPoller.Tests.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Tests.Inbox;
 
 /// <summary>Bad <c>Poller:*</c> settings are refused with a message naming the key (read without starting the scheduler).</summary>
 public class PollerOptionsTests

@@ -1,13 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
-using Weixin.Inbox.IntranetPoller.Push;
+using Weixin.Inbox.IntranetPoller.Gateway;
+using Weixin.Inbox.IntranetPoller.Users;
 
-namespace Weixin.Inbox.IntranetPoller.Gateway;
+namespace Weixin.Inbox.IntranetPoller.Push;
 
 /// <summary>
 /// The push messages API (<c>/gateway/v1/messages</c>, signed like the rest of the gateway): queue a template or
@@ -48,7 +48,7 @@ public static class MessagesApi
                 problems.ToDictionary(p => p.Key, p => (object?)p.Value));
         }
 
-        var user = await services.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.OpenId == request!.OpenId, cancellationToken);
+        var user = await services.Users.FindAsync(request!.OpenId, cancellationToken);
         if (user is null)
         {
             return Problem(StatusCodes.Status404NotFound, MessageErrors.UnknownUser, "Unknown WeChat user.",
@@ -173,10 +173,10 @@ public static class MessagesApi
 }
 
 /// <summary>What the messages handlers need, bundled.</summary>
-public sealed class MessagesServices(GatewayDbContext db, OutboxStore store, TimeProvider time, ILoggerFactory loggers)
+public sealed class MessagesServices(WeixinUserDirectory users, OutboxStore store, TimeProvider time, ILoggerFactory loggers)
 {
-    /// <summary>The gateway database (the user directory).</summary>
-    public GatewayDbContext Db { get; } = db;
+    /// <summary>The WeChat user directory.</summary>
+    public WeixinUserDirectory Users { get; } = users;
 
     /// <summary>The outbox.</summary>
     public OutboxStore Store { get; } = store;

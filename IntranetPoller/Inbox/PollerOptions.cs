@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>How the poller pulls items from the PublicInbox (section <c>Poller</c>).</summary>
 public sealed class PollerOptions : IValidatableObject

@@ -1,4 +1,6 @@
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+using Refit;
+
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>
 /// Remembers whether the inbox answered the last claim, so an outage is logged once when it starts and once
@@ -50,4 +52,12 @@ public sealed class InboxReachability(TimeProvider time, ILogger<InboxReachabili
             }
         }
     }
+
+    /// <summary>Why a call to the inbox failed, in a few words (no bodies: they may carry a ticket or a reply).</summary>
+    public static string Describe(Exception ex) => ex switch
+    {
+        ApiException api => $"HTTP {(int)api.StatusCode} {api.ReasonPhrase}",
+        HttpRequestException http => $"{http.HttpRequestError}: {http.Message}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
 }

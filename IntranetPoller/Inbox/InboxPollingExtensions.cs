@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Options;
-using Quartz;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.ServiceDefaults;
 
-namespace Weixin.Inbox.IntranetPoller.Jobs;
+namespace Weixin.Inbox.IntranetPoller.Inbox;
 
 /// <summary>Registration of the inbox client and the Quartz polling job.</summary>
 public static class InboxPollingExtensions
@@ -13,7 +13,10 @@ public static class InboxPollingExtensions
     /// <summary>Name of the signing options that sign calls to the inbox.</summary>
     public const string SigningName = "PollerSigning";
 
-    /// <summary>Adds <see cref="PollerOptions"/>, the signed Refit client of the inbox and, unless disabled, the polling job.</summary>
+    /// <summary>
+    /// Adds <see cref="PollerOptions"/>, the signed Refit client of the inbox, the <see cref="ClaimedItemProcessor"/> and,
+    /// unless disabled, the polling job.
+    /// </summary>
     public static IHostApplicationBuilder AddInboxPolling(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -23,6 +26,7 @@ public static class InboxPollingExtensions
             .ValidateOnStart();
         services.AddSigningOptions(SigningName, SigningName);
         services.AddSingleton<InboxReachability>();
+        services.AddSingleton<ClaimedItemProcessor>();
 
         // Note: Refit 16 without Refit.Reflection only builds clients from the implementation its source generator
         // emitted into the Contracts assembly; AddRefitClient would throw NotSupportedException on first use.
@@ -57,20 +61,7 @@ public static class InboxPollingExtensions
             return builder;
         }
 
-        services.AddQuartz(quartz =>
-        {
-            quartz.AddJob<PollInboxJob>(job => job.WithIdentity(PollInboxJob.Key));
-            quartz.AddTrigger((provider, trigger) => trigger
-                .ForJob(PollInboxJob.Key)
-                .WithIdentity("poll-inbox-every-interval", "inbox")
-                .StartNow()
-                .WithSimpleSchedule(schedule => schedule
-                    .WithInterval(provider.GetRequiredService<IOptions<PollerOptions>>().Value.Interval)
-                    .RepeatForever()
-                    // Note: after a long run, skip the missed firings instead of catching up in a burst.
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
-        });
-        services.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
+        services.AddIntervalJob<PollInboxJob, PollerOptions>(PollInboxJob.Key, poller => poller.Interval);
         return builder;
     }
 }
