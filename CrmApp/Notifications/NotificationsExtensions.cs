@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Options;
-using Quartz;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.CrmApp.Notifications;
 
@@ -16,20 +15,7 @@ public static class NotificationsExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<NotificationSender>();
 
-        builder.Services.AddQuartz(quartz =>
-        {
-            quartz.AddJob<SendDueRemindersJob>(job => job.WithIdentity(SendDueRemindersJob.Key));
-            quartz.AddTrigger((provider, trigger) => trigger
-                .ForJob(SendDueRemindersJob.Key)
-                .WithIdentity("send-due-reminders-every-interval", "notifications")
-                .StartNow()
-                .WithSimpleSchedule(schedule => schedule
-                    .WithInterval(provider.GetRequiredService<IOptions<NotificationOptions>>().Value.ReminderPollInterval)
-                    .RepeatForever()
-                    // Note: after a long run, skip the missed firings instead of catching up in a burst.
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
-        });
-        builder.Services.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
+        builder.Services.AddIntervalJob<SendDueRemindersJob, NotificationOptions>(SendDueRemindersJob.Key, notifications => notifications.ReminderPollInterval);
         return builder;
     }
 }
