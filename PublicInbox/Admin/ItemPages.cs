@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 using static Weixin.Inbox.PublicInbox.Admin.AdminHtml;
 
 namespace Weixin.Inbox.PublicInbox.Admin;
@@ -102,7 +103,7 @@ public static class ItemPages
             return Page(http, "记录不存在", "items", $"""<div class="card"><p>没有编号为 {id} 的记录（可能已按保留期删除）。</p><a href="/admin/items">返回列表</a></div>""", StatusCodes.Status404NotFound);
         }
 
-        var events = await s.Db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id).OrderBy(e => e.Id).ToListAsync(http.RequestAborted);
+        var events = await http.RequestServices.GetRequiredService<ItemStore>().TimelineAsync(id, http.RequestAborted);
         await s.Audit.WriteAsync(http, AdminAuditActions.ViewItem, id, $"viewed item {id} ({item.Kind}, {item.Status}) with its raw request");
         return Page(http, $"记录 #{id}", "items", ItemDetail.Render(http, item, events, notice));
     }
@@ -114,47 +115,26 @@ public static class ItemPages
             return Notice(StatusCodes.Status400BadRequest, "页面已过期", "表单已过期或来源不对，请返回刷新后重试。");
         }
 
-        var item = await s.Db.Items.AsNoTracking().Where(i => i.Id == id).Select(i => new { i.Kind, i.Status, i.CorrelationId }).SingleOrDefaultAsync(http.RequestAborted);
-        if (item is null)
+        var admin = AdminAuth.UserName(http.User) ?? "?";
+        var result = await http.RequestServices.GetRequiredService<ItemStore>().RequeueAsync(id, admin, http.RequestAborted);
+        if (result.Outcome == RequeueOutcome.NotFound)
         {
             return Results.NotFound();
         }
 
-        string? refusal = item.Kind == InboxItemKinds.OAuth
-            ? "网页授权登录不能重新排队：微信的授权码只能使用一次，用户的浏览器也早已离开。请让用户重新点「微信登录」。"
-            : item.Status != InboxItemStatuses.Failed
-                ? $"只有失败的消息/事件可以重新排队；这条记录当前是「{StatusName(item.Status)}」。"
-                : null;
-        var admin = AdminAuth.UserName(http.User) ?? "?";
-        if (refusal is null)
+        if (result.Outcome == RequeueOutcome.Requeued)
         {
-            var now = s.Time.GetUtcNow().UtcDateTime;
-            var deadline = now + s.InboxOptions.Value.MessageDeadline;
-            // Note: conditional on 'failed', so two admins (or two instances) pressing at once re-queue it once.
-            // WeChat's request is long gone: a reply produced now goes out through customer service.
-            var changed = await s.Db.Items
-                .Where(i => i.Id == id && i.Status == InboxItemStatuses.Failed && i.Kind != InboxItemKinds.OAuth)
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(i => i.Status, InboxItemStatuses.Pending)
-                    .SetProperty(i => i.LeaseId, (string?)null)
-                    .SetProperty(i => i.LeaseUntil, (DateTime?)null)
-                    .SetProperty(i => i.FailedAt, (DateTime?)null)
-                    .SetProperty(i => i.Deadline, deadline)
-                    .SetProperty(i => i.WaitState, WaitStates.Gone), http.RequestAborted);
-            if (changed == 1)
-            {
-                s.Db.ItemEvents.Add(new InboxItemEvent { ItemId = id, At = now, Type = InboxEventTypes.Requeued, Actor = "admin:" + admin, Detail = $"re-queued by admin {admin}; new deadline {deadline:O}" });
-                await s.Db.SaveChangesAsync(http.RequestAborted);
-                await s.Audit.WriteAsync(http, AdminAuditActions.Requeue, id, "failed → pending");
-                s.Signals.ItemStored();
-                s.Logger.LogInformation("Item {ItemId} re-queued by admin {AdminName} [{CorrelationId}]", id, admin, item.CorrelationId);
-                return Results.Redirect($"/admin/items/{id}?notice=requeued");
-            }
-
-            refusal = "这条记录刚刚被别人改变了状态，没有重新排队。请刷新页面查看。";
+            await s.Audit.WriteAsync(http, AdminAuditActions.Requeue, id, "failed → pending");
+            return Results.Redirect($"/admin/items/{id}?notice=requeued");
         }
 
-        await s.Audit.WriteAsync(http, AdminAuditActions.Requeue, id, $"refused ({item.Kind}, {item.Status})");
+        var refusal = result.Outcome switch
+        {
+            RequeueOutcome.IsLogin => "网页授权登录不能重新排队：微信的授权码只能使用一次，用户的浏览器也早已离开。请让用户重新点「微信登录」。",
+            RequeueOutcome.NotFailed => $"只有失败的消息/事件可以重新排队；这条记录当前是「{StatusName(result.Status!)}」。",
+            _ => "这条记录刚刚被别人改变了状态，没有重新排队。请刷新页面查看。",
+        };
+        await s.Audit.WriteAsync(http, AdminAuditActions.Requeue, id, $"refused ({result.Kind}, {result.Status})");
         return Page(http, "无法重新排队", "items",
             $"""<div class="card"><p class="error">{H(refusal)}</p><a href="/admin/items/{id}">返回记录 #{id}</a></div>""", StatusCodes.Status409Conflict);
     }

@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 
-namespace Weixin.Inbox.PublicInbox.Tests.Data;
+namespace Weixin.Inbox.PublicInbox.Tests.Items;
 
-/// <summary>The expiry transition on the real MariaDB, as the inbox's least-privilege user.</summary>
-public class ItemLifecycleTests(InboxDatabaseFixture fixture) : IClassFixture<InboxDatabaseFixture>, IAsyncLifetime
+/// <summary>The store's set-based expiry on the real MariaDB, as the inbox's least-privilege user.</summary>
+public class ItemStoreExpiryTests(InboxDatabaseFixture fixture) : IClassFixture<InboxDatabaseFixture>, IAsyncLifetime
 {
     private static readonly DateTime Now = new(2031, 5, 1, 8, 0, 0, DateTimeKind.Utc);
 
@@ -108,8 +110,8 @@ public class ItemLifecycleTests(InboxDatabaseFixture fixture) : IClassFixture<In
     private async Task<int> ExpireAsync(DateTime now, long? onlyItemId = null)
     {
         await using var db = fixture.CreateContext();
-        var lifecycle = new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance);
-        return await lifecycle.ExpireOverdueAsync(onlyItemId, CancellationToken.None);
+        var store = new ItemStore(db, new InboxSignals(), new ManualTime(now), Options.Create(new InboxOptions()), NullLogger<ItemStore>.Instance);
+        return await store.ExpireOverdueAsync(onlyItemId, CancellationToken.None);
     }
 
     private async Task<long> AddAsync(string status, DateTime? deadline, DateTime? leaseUntil = null, int attempts = 0, DateTime? expiredAt = null)
