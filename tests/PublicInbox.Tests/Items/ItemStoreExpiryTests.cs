@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -105,6 +106,113 @@ public class ItemStoreExpiryTests(InboxDatabaseFixture fixture) : IClassFixture<
         Assert.Equal(ids.Count, counts.Sum());
         var events = await EventsAsync();
         Assert.All(ids, id => Assert.Single(events, e => e.ItemId == id));
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_AnItemReleasedForRetry_SaysItWasBackInTheQueue()
+    {
+        var retried = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1), attempts: 3);
+
+        Assert.Equal(1, await ExpireAsync(Now));
+
+        var expired = Assert.Single(await EventsAsync(), e => e.ItemId == retried);
+        Assert.Contains("back in the queue at the deadline after 3 attempt(s)", expired.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("never claimed", expired.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_ABacklogLargerThanOneBatch_IsExpiredInOneCallWithOneEventEach()
+    {
+        // A long outage: more overdue items than one statement takes (1,000), all expired by one sweep.
+        var at = Now.AddHours(-2).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var deadline = Now.AddMinutes(-1).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        await fixture.Database.ExecuteAsync($"""
+            INSERT INTO inbox_items (kind, status, received_at, deadline, correlation_id, attempts)
+            SELECT 'message', IF(seq % 2 = 0, 'pending', 'leased'), '{at}', '{deadline}', CONCAT('backlog-', seq), seq % 2 FROM seq_1_to_2500
+            """);
+        var inTime = await AddAsync(InboxItemStatuses.Pending, Now.AddMinutes(1));
+
+        Assert.Equal(2, await ExpireAsync(Now));
+        Assert.Equal(0, await ExpireAsync(Now.AddSeconds(10)));
+
+        var events = await EventsAsync();
+        Assert.DoesNotContain(events, e => e.ItemId == inTime);
+        var first = Assert.Single(events, e => e.ItemId == neverClaimed);
+        var second = Assert.Single(events, e => e.ItemId == stuck);
+        Assert.All(new[] { first, second }, e =>
+        {
+            Assert.Equal(InboxEventTypes.Expired, e.Type);
+            Assert.Equal(Now, e.At);
+        });
+        Assert.Contains("never claimed", first.Detail, StringComparison.Ordinal);
+        Assert.Contains("2 attempt", second.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_WithAnItemId_ExpiresOnlyThatItem()
+    {
+        var asked = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+        var other = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1));
+
+        Assert.Equal(1, await ExpireAsync(Now, asked));
+
+        Assert.Equal(InboxItemStatuses.Expired, (await ReadAsync(asked)).Status);
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(other)).Status);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_TwoInstancesRacing_ExpireEachItemOnce()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            ids.Add(await AddAsync(i % 2 == 0 ? InboxItemStatuses.Pending : InboxItemStatuses.Leased, Now.AddSeconds(-1), leaseUntil: Now.AddSeconds(5)));
+        }
+
+        using var start = new Barrier(3);
+        var counts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return ExpireAsync(Now);
+        })));
+
+        Assert.Equal(ids.Count, counts.Sum());
+        var events = await EventsAsync();
+        Assert.All(ids, id => Assert.Single(events, e => e.ItemId == id));
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_AnItemReleasedForRetry_SaysItWasBackInTheQueue()
+    {
+        var retried = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1), attempts: 3);
+
+        Assert.Equal(1, await ExpireAsync(Now));
+
+        var expired = Assert.Single(await EventsAsync(), e => e.ItemId == retried);
+        Assert.Contains("back in the queue at the deadline after 3 attempt(s)", expired.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("never claimed", expired.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_ABacklogLargerThanOneBatch_IsExpiredInOneCallWithOneEventEach()
+    {
+        // A long outage: more overdue items than one statement takes (1,000), all expired by one sweep.
+        await fixture.Database.ExecuteAsync($"""
+            INSERT INTO inbox_items (kind, status, received_at, deadline, correlation_id, attempts)
+            SELECT 'message', IF(seq % 2 = 0, 'pending', 'leased'), @at, @deadline, CONCAT('backlog-', seq), seq % 2 FROM seq_1_to_2500
+            """, ("@at", Now.AddHours(-2)), ("@deadline", Now.AddMinutes(-1)));
+        var inTime = await AddAsync(InboxItemStatuses.Pending, Now.AddMinutes(1));
+
+        Assert.Equal(2500, await ExpireAsync(Now));
+
+        var counts = Assert.Single(await fixture.Database.QueryAsync("""
+            SELECT COUNT(*) AS items, SUM(status = 'expired') AS expired,
+                   (SELECT COUNT(*) FROM inbox_item_events WHERE type = 'expired') AS events,
+                   (SELECT COUNT(DISTINCT item_id) FROM inbox_item_events WHERE type = 'expired') AS distinct_items
+            FROM inbox_items WHERE correlation_id LIKE 'backlog-%'
+            """));
+        Assert.All(new[] { "items", "expired", "events", "distinct_items" }, name => Assert.Equal(2500L, Convert.ToInt64(counts[name], CultureInfo.InvariantCulture)));
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(inTime)).Status);
     }
 
     private async Task<int> ExpireAsync(DateTime now, long? onlyItemId = null)

@@ -65,6 +65,7 @@ public sealed class LeaseEndpointTests(LeaseEndpointTests.Inbox inbox) : IClassF
     }
 
     /// <summary>A PublicInbox process on a throwaway database, and a client signed as the poller signs.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes a class fixture through IAsyncLifetime.DisposeAsync.")]
     public sealed class Inbox : IAsyncLifetime
     {
         private ThrowawayDatabase? _database;
