@@ -89,7 +89,14 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
         InboxMetrics.CallbacksReceived.WithLabels(item.Kind).Inc();
         using (About(item.CorrelationId))
         {
-            logger.LogInformation("Stored item {ItemId}: {Detail}", item.Id, detail);
+            if (login)
+            {
+                logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent})", item.Id, item.OAuthCode is null ? "refused" : "given");
+            }
+            else
+            {
+                logger.LogInformation("Stored {Kind} callback as item {ItemId} ({Detail})", item.Kind, item.Id, detail);
+            }
         }
     }
 
