@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.PollerApi;
 using Weixin.Inbox.PublicInbox.Waiting;
 
@@ -15,6 +16,7 @@ public static class InboxHostingExtensions
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSigningOptions(PollerApi.PollerApi.SigningName, PollerApi.PollerApi.SigningName);
         builder.Services.AddProblemDetails();
+        builder.Services.AddScoped<ItemStore>();
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         return builder;

@@ -36,7 +36,6 @@ public static partial class ItemTimeline
     {
         InboxEventTypes.Received => "收到回调，已保存",
         InboxEventTypes.Claimed => "被内网轮询器领取",
-        LeaseExtended => "轮询器延长了租约",
         InboxEventTypes.LeaseExpired => "租约到期仍未完成，转交他人",
         InboxEventTypes.Released => "内网放回队列稍后重试",
         InboxEventTypes.Completed => "处理完成",
@@ -49,10 +48,6 @@ public static partial class ItemTimeline
         InboxEventTypes.PayloadPurged => "内容按保留期清除",
         _ => "其他事件（" + type + "）",
     };
-
-    // Note: lease renewal (POST /poller/v1/items/{id}/lease) is being added beside this page; its event type is named
-    // here until InboxEventTypes has it.
-    private const string LeaseExtended = "lease_extended";
 
     /// <summary>
     /// The stored detail as (Chinese text, stored text still worth showing). Known sentences become Chinese with their
@@ -71,8 +66,12 @@ public static partial class ItemTimeline
                         ($"{AdminFormat.KindName(m.Groups[1].Value)}回调（{(m.Groups[2].Value == "plaintext" ? "明文模式" : "安全模式，正文是密文")}）", null),
                     _ => (null, detail),
                 };
-            case InboxEventTypes.Claimed or LeaseExtended when LeasePattern().Match(detail) is { Success: true } m && ParseUtc(m.Groups[1].Value) is { } until:
-                return ($"租约到 {AdminFormat.ChinaMs(until)}（北京时间）", null);
+            // Note: a renewal (POST /poller/v1/items/{id}/lease) rewrites the claim's own event rather than adding one
+            // every few seconds, so the claim says when its lease was last extended.
+            case InboxEventTypes.Claimed when LeasePattern().Match(detail) is { Success: true } m && ParseUtc(m.Groups[1].Value) is { } until:
+                return m.Groups[2].Success && ParseUtc(m.Groups[2].Value) is { } extended
+                    ? ($"租约到 {AdminFormat.ChinaMs(until)}（北京时间；{AdminFormat.ChinaMs(extended)} 续租）", null)
+                    : ($"租约到 {AdminFormat.ChinaMs(until)}（北京时间）", null);
             case InboxEventTypes.LeaseExpired when detail == "lease ended without completion; item taken over":
                 return ("租约结束时仍未完成，记录交给下一个来领取的轮询器", null);
             case InboxEventTypes.Completed:
@@ -87,8 +86,13 @@ public static partial class ItemTimeline
                     return ("一直没有被领取：内网轮询器在截止时间前没有来", null);
                 }
 
-                return ExpiredPattern().Match(detail) is { Success: true } expired
-                    ? ($"截止时间到时仍在处理中（已尝试 {expired.Groups[1].Value} 次）", null)
+                if (ExpiredPattern().Match(detail) is { Success: true } expired)
+                {
+                    return ($"截止时间到时仍在处理中（已尝试 {expired.Groups[1].Value} 次）", null);
+                }
+
+                return RequeuedExpiredPattern().Match(detail) is { Success: true } back
+                    ? ($"截止时间到时在队列中等待重试，没有再被领取（已尝试 {back.Groups[1].Value} 次）", null)
                     : (null, detail);
             case InboxEventTypes.BrowserRedirected when detail == "waiting page sent the browser on":
                 return ("等待页已把用户的浏览器送回应用", null);
@@ -128,7 +132,7 @@ public static partial class ItemTimeline
             : null;
 
     private static string ActorName(InboxItemEvent e) =>
-        e.Type is InboxEventTypes.Claimed or LeaseExtended or InboxEventTypes.Completed or InboxEventTypes.Failed or InboxEventTypes.Released or InboxEventTypes.LeaseExpired
+        e.Type is InboxEventTypes.Claimed or InboxEventTypes.Completed or InboxEventTypes.Failed or InboxEventTypes.Released or InboxEventTypes.LeaseExpired
             ? "轮询器 " + e.Actor
             : e.Actor == RetentionPurger.Actor ? "保留期清理任务"
             : e.Actor!.StartsWith("admin:", StringComparison.Ordinal) ? "管理员 " + e.Actor["admin:".Length..]
@@ -143,11 +147,14 @@ public static partial class ItemTimeline
     [GeneratedRegex(@"^(\w+) callback \((plaintext|safe mode)\)$")]
     private static partial Regex ReceivedPattern();
 
-    [GeneratedRegex(@"^lease until (\S+)$")]
+    [GeneratedRegex(@"^lease until (\S+?)(?:; extended at (\S+))?$")]
     private static partial Regex LeasePattern();
 
     [GeneratedRegex(@"^still leased at the deadline after (\d+) attempt\(s\)$")]
     private static partial Regex ExpiredPattern();
+
+    [GeneratedRegex(@"^back in the queue at the deadline after (\d+) attempt\(s\); not claimed again in time$")]
+    private static partial Regex RequeuedExpiredPattern();
 
     [GeneratedRegex(@"^no reply within ([\d.]+) s; answered success$")]
     private static partial Regex WindowPattern();

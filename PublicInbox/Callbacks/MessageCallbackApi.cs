@@ -7,7 +7,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
-using Weixin.Inbox.PublicInbox.Diagnostics;
+using Weixin.Inbox.PublicInbox.Items;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
 
@@ -48,7 +48,7 @@ public static class MessageCallbackApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, InboxSignals signals, IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
+        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemStore items, InboxSignals signals, IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
     {
         var settings = options.Value;
         var remote = http.Connection.RemoteIpAddress;
@@ -59,7 +59,7 @@ public static class MessageCallbackApi
         }
 
         var sent = DateTimeOffset.FromUnixTimeSeconds(long.Parse(query.Timestamp!, CultureInfo.InvariantCulture));
-        if ((lifecycle.UtcNow - sent.UtcDateTime).Duration() > settings.MaxTimestampSkew)
+        if ((items.UtcNow - sent.UtcDateTime).Duration() > settings.MaxTimestampSkew)
         {
             // Note: a valid signature on an old timestamp is a replay of a captured request.
             logger.LogWarning("Refused message callback from {RemoteIp}: stale timestamp {Timestamp}", remote, query.Timestamp);
@@ -89,13 +89,10 @@ public static class MessageCallbackApi
             return Results.Text("invalid msg_signature", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        var now = lifecycle.UtcNow;
         var item = new InboxItem
         {
             Kind = kind,
             Status = InboxItemStatuses.Pending,
-            ReceivedAt = now,
-            Deadline = now + settings.MessageDeadline,
             CorrelationId = Correlation.Current ?? Correlation.NewId(),
             RemoteIp = remote?.ToString(),
             Body = body,
@@ -104,17 +101,11 @@ public static class MessageCallbackApi
             EncryptType = Clip(query.EncryptType, 16),
             MsgSignature = Clip(query.MsgSignature, 64),
             OpenId = Clip(query.OpenId, 64),
-            WaitState = WaitStates.Waiting,
         };
 
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
-            db.Items.Add(item);
-            await db.SaveChangesAsync(http.RequestAborted);
-            db.ItemEvents.Add(new InboxItemEvent { ItemId = item.Id, At = now, Type = InboxEventTypes.Received, Detail = $"{kind} callback ({(item.EncryptType is null ? "plaintext" : "safe mode")})" });
-            await db.SaveChangesAsync(http.RequestAborted);
-            await tx.CommitAsync(http.RequestAborted);
+            await items.StoreAsync(item, http.RequestAborted);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or DbUpdateException)
         {
@@ -123,13 +114,10 @@ public static class MessageCallbackApi
             return Results.Text("temporarily unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        signals.ItemStored();
-        InboxMetrics.CallbacksReceived.WithLabels(kind).Inc();
-        logger.LogInformation("Stored {Kind} callback as item {ItemId} [{CorrelationId}]", kind, item.Id, item.CorrelationId);
         string? reply;
         try
         {
-            reply = await WaitForReplyAsync(item, db, lifecycle, signals, settings, logger, http.RequestAborted);
+            reply = await WaitForReplyAsync(item, db, items, signals, settings, logger, http.RequestAborted);
         }
         finally
         {
@@ -140,12 +128,12 @@ public static class MessageCallbackApi
     }
 
     private static async Task<string?> WaitForReplyAsync(
-        InboxItem item, InboxDbContext db, ItemLifecycle lifecycle, InboxSignals signals, InboxOptions settings, ILogger logger, CancellationToken aborted)
+        InboxItem item, InboxDbContext db, ItemStore items, InboxSignals signals, InboxOptions settings, ILogger logger, CancellationToken aborted)
     {
         var until = item.ReceivedAt + settings.ReplyWait;
         try
         {
-            while (lifecycle.UtcNow < until)
+            while (items.UtcNow < until)
             {
                 // Note: woken at once when the completion comes through this instance; otherwise MySQL says so within 250 ms.
                 await signals.ItemChangedOrAsync(item.Id, TimeSpan.FromMilliseconds(250), aborted);
@@ -169,18 +157,13 @@ public static class MessageCallbackApi
         }
         catch (DbException ex)
         {
-            logger.LogWarning(ex, "Lost the database while waiting for item {ItemId}'s reply [{CorrelationId}]", item.Id, item.CorrelationId);
+            logger.LogWarning(ex, "Lost the database while waiting for item {ItemId}'s reply", item.Id);
             return null;
         }
 
-        // Note: the completion may land at this very moment; the conditional update decides who won.
-        var closed = await db.Items.Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.WaitState, WaitStates.Gone), CancellationToken.None);
-        if (closed == 1)
+        // Note: the completion may land at this very moment; the store's conditional update decides who won.
+        if (await items.CloseReplyWindowAsync(item.Id, item.CorrelationId, CancellationToken.None))
         {
-            await lifecycle.RecordAsync(item.Id, InboxEventTypes.PassiveWindowClosed, null,
-                $"no reply within {settings.ReplyWait.TotalSeconds:0.#} s; answered success", CancellationToken.None);
-            logger.LogInformation("Item {ItemId}: no reply within the wait, answered success [{CorrelationId}]", item.Id, item.CorrelationId);
             return null;
         }
 

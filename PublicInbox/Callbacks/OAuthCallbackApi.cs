@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
-using Weixin.Inbox.PublicInbox.Diagnostics;
+using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.Waiting;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
@@ -25,10 +25,8 @@ public static class OAuthCallbackApi
 
     public static async Task<IResult> HandleCallbackAsync(
         HttpContext http,
-        InboxDbContext db,
-        ItemLifecycle lifecycle,
+        ItemStore items,
         IOptions<InboxOptions> options,
-        InboxSignals signals,
         ILoggerFactory loggers,
         string? code,
         string? state)
@@ -43,13 +41,10 @@ public static class OAuthCallbackApi
         }
 
         var cookieValue = WaitCookie.NewValue();
-        var now = lifecycle.UtcNow;
         var item = new InboxItem
         {
             Kind = InboxItemKinds.OAuth,
             Status = InboxItemStatuses.Pending,
-            ReceivedAt = now,
-            Deadline = now + options.Value.LoginTimeout,
             CorrelationId = Correlation.Current ?? Correlation.NewId(),
             OAuthCode = string.IsNullOrEmpty(code) ? null : code,
             OAuthState = state,
@@ -60,18 +55,7 @@ public static class OAuthCallbackApi
 
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
-            db.Items.Add(item);
-            await db.SaveChangesAsync(http.RequestAborted);
-            db.ItemEvents.Add(new InboxItemEvent
-            {
-                ItemId = item.Id,
-                At = now,
-                Type = InboxEventTypes.Received,
-                Detail = item.OAuthCode is null ? "OAuth callback without code (consent refused)" : "OAuth callback with code",
-            });
-            await db.SaveChangesAsync(http.RequestAborted);
-            await tx.CommitAsync(http.RequestAborted);
+            await items.StoreAsync(item, http.RequestAborted);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException)
         {
@@ -82,10 +66,6 @@ public static class OAuthCallbackApi
                 "登录服务暂时无法保存您的请求，请稍后重新点击「微信登录」。", options.Value.RetryLoginUrl);
         }
 
-        signals.ItemStored();
-        InboxMetrics.CallbacksReceived.WithLabels(InboxItemKinds.OAuth).Inc();
-        logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent}) [{CorrelationId}]",
-            item.Id, item.OAuthCode is null ? "refused" : "given", item.CorrelationId);
         WaitCookie.Append(http, item.Id, cookieValue);
         return new SeeOtherResult($"/wx/wait/{item.Id}");
     }

@@ -13,7 +13,6 @@ public static class InboxDataExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:Inbox is not set: the inbox cannot store callbacks without its database.");
         builder.Services.AddDbContext<InboxDbContext>(o => o.UseMySql(connectionString, InboxDbContext.ServerVersion));
         builder.Services.AddScoped<IReplayGuard, MySqlReplayGuard>();
-        builder.Services.AddScoped<ItemLifecycle>();
         builder.Services.AddSingleton<InboxSignals>();
         return builder;
     }

@@ -1,38 +1,40 @@
-using System.Data;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
-using Weixin.Inbox.PublicInbox.Diagnostics;
+using Weixin.Inbox.PublicInbox.Items;
 
 namespace Weixin.Inbox.PublicInbox.PollerApi;
 
 /// <summary>Bundles what every poller API handler needs (<c>[AsParameters]</c>).</summary>
-public sealed record PollerApiServices(InboxDbContext Db, ItemLifecycle Lifecycle, IOptions<InboxOptions> Options, InboxSignals Signals, ILogger<PollerApiServices> Logger);
+public sealed record PollerApiServices(InboxDbContext Db, ItemStore Items, IOptions<InboxOptions> Options, InboxSignals Signals, ILogger<PollerApiServices> Logger);
 
 /// <summary>
-/// The intranet poller's only way in: it claims items (a lease), then completes or fails them.
-/// Every request is HMAC-signed by the poller (<c>PollerSigning</c> keys).
+/// The intranet poller's only way in: it claims items (a lease), extends the lease while it works, then completes or
+/// fails them. Every request is HMAC-signed by the poller (<c>PollerSigning</c> keys). The transitions are
+/// <see cref="ItemStore"/>'s; this maps HTTP to them.
 /// </summary>
 public static class PollerApi
 {
     public const string SigningName = "PollerSigning";
 
+    /// <summary>The problem <c>title</c> (and <c>code</c>) when the caller's lease is no longer the item's.</summary>
+    public const string LeaseLostCode = "lease_lost";
+
     public static IEndpointRouteBuilder MapPollerApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/poller/v1").RequireSignedRequests(SigningName);
         group.MapPost("/claim", ClaimAsync);
+        group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync);
         group.MapPost("/items/{id:long}/complete", CompleteAsync);
         group.MapPost("/items/{id:long}/fail", FailAsync);
         return app;
     }
-
-    private sealed record Candidate(long Id, string Status, string? LeasedBy);
 
     public static async Task<Results<Ok<ClaimResponse>, ProblemHttpResult>> ClaimAsync(
         ClaimRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
@@ -53,8 +55,11 @@ public static class PollerApi
         }
 
         var watch = Stopwatch.StartNew();
-        await s.Lifecycle.ExpireOverdueAsync(null, cancellationToken);
-        var claimed = await ClaimOnceAsync(request, s, recordContact: true, cancellationToken);
+        IReadOnlyList<string> kinds = request.Kinds ?? [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event];
+        // Note: expiry first, so an item past its deadline is never handed out (the claim skips it) and the
+        // poller's late complete of one is answered "expired". Set-based, so it costs one SELECT when none is due.
+        await s.Items.ExpireOverdueAsync(null, cancellationToken);
+        var claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: true, cancellationToken);
 
         // Note: long polling: an empty queue holds the request (checking every LongPollStep) so a callback that
         // arrives meanwhile reaches the intranet at once instead of at the poller's next interval. Every check is a
@@ -69,12 +74,7 @@ public static class PollerApi
 
             // Note: the poller's "last seen" is written when the wait starts and when it ends, not at every check.
             var last = watch.ElapsedMilliseconds + (2 * LongPollStep.TotalMilliseconds) >= request.WaitMilliseconds;
-            claimed = await ClaimOnceAsync(request, s, recordContact: last, CancellationToken.None);
-        }
-
-        foreach (var item in claimed)
-        {
-            s.Logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt}) [{CorrelationId}]", item.Id, request.PollerId, item.Attempts, item.CorrelationId);
+            claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: last, CancellationToken.None);
         }
 
         if (claimed.Count > 0)
@@ -82,7 +82,7 @@ public static class PollerApi
             s.Logger.LogInformation("Claimed {Count} items for {PollerId} in {Elapsed} ms", claimed.Count, request.PollerId, watch.ElapsedMilliseconds);
         }
 
-        return TypedResults.Ok(new ClaimResponse(claimed, new DateTimeOffset(s.Lifecycle.UtcNow, TimeSpan.Zero)));
+        return TypedResults.Ok(new ClaimResponse([.. claimed.Select(ToClaimed)], Utc(s.Items.UtcNow)));
     }
 
     /// <summary>Longest long-poll a poller may ask for.</summary>
@@ -92,83 +92,33 @@ public static class PollerApi
     // is found by the next check.
     private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
 
-    private static async Task<List<ClaimedItem>> ClaimOnceAsync(ClaimRequest request, PollerApiServices s, bool recordContact, CancellationToken cancellationToken)
+    private static ClaimedItem ToClaimed(InboxItem i) => new(
+        i.Id, i.Kind, i.LeaseId!, Utc(i.LeaseUntil!.Value), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
+        i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
+        i.Body is null ? null : new MessageCallback(i.Body, i.Timestamp ?? "", i.Nonce ?? "", i.EncryptType, i.MsgSignature, i.OpenId));
+
+    /// <summary>
+    /// Extends a lease its holder still owns to now + <c>Inbox:LeaseDuration</c>. 404 for an unknown item; 409
+    /// (<c>lease_lost</c>, or <c>expired</c> past the deadline) when the lease is not the caller's any more.
+    /// </summary>
+    public static async Task<Results<Ok<LeaseResponse>, NotFound, ProblemHttpResult>> ExtendLeaseAsync(
+        long id, LeaseRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
     {
-
-        var now = s.Lifecycle.UtcNow;
-        var leaseUntil = now + s.Options.Value.LeaseDuration;
-        var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var kinds = string.Join(',', request.Kinds ?? [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event]);
-
-        await using var tx = await s.Db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-
-        // Note: ORDER BY status, id follows the (status, id) index, so only the rows returned get locked; a plain
-        // ORDER BY id would sort first and lock every candidate, starving a poller claiming at the same moment.
-        // SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
-        // other's rows; an expired lease counts as pending again, which is how a crashed poller's work returns.
-        var candidates = await s.Db.Database.SqlQuery<Candidate>($"""
-            SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
-            WHERE (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
-              AND (deadline IS NULL OR deadline > {now})
-              AND FIND_IN_SET(kind, {kinds}) > 0
-            ORDER BY status, id
-            LIMIT {request.MaxItems}
-            FOR UPDATE SKIP LOCKED
-            """).ToListAsync(cancellationToken);
-
-        var ids = candidates.Select(c => c.Id).ToList();
-        if (ids.Count > 0)
+        if (string.IsNullOrEmpty(request.LeaseId))
         {
-            await s.Db.Items.Where(i => ids.Contains(i.Id)).ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Leased)
-                .SetProperty(i => i.LeaseId, leaseId)
-                .SetProperty(i => i.LeasedBy, request.PollerId)
-                .SetProperty(i => i.LeaseUntil, leaseUntil)
-                .SetProperty(i => i.ClaimedAt, now)
-                .SetProperty(i => i.Attempts, i => i.Attempts + 1), cancellationToken);
-
-            foreach (var c in candidates)
-            {
-                if (c.Status == InboxItemStatuses.Leased)
-                {
-                    s.Db.ItemEvents.Add(new InboxItemEvent { ItemId = c.Id, At = now, Type = InboxEventTypes.LeaseExpired, Actor = c.LeasedBy, Detail = "lease ended without completion; item taken over" });
-                }
-
-                s.Db.ItemEvents.Add(new InboxItemEvent { ItemId = c.Id, At = now, Type = InboxEventTypes.Claimed, Actor = request.PollerId, Detail = $"lease until {leaseUntil:O}" });
-            }
-
-            await s.Db.SaveChangesAsync(cancellationToken);
+            return TypedResults.Problem("leaseId is required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (recordContact || ids.Count > 0)
+        if (await s.Items.ExtendLeaseAsync(id, request.LeaseId, cancellationToken) is { } until)
         {
-            await s.Db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count) VALUES ({request.PollerId}, {now}, {now}, {ids.Count})
-            ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}
-            """, cancellationToken);
+            return TypedResults.Ok(new LeaseResponse(id, Utc(until)));
         }
 
-        await tx.CommitAsync(cancellationToken);
-
-        var items = ids.Count == 0
-            ? []
-            : await s.Db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
-        foreach (var id in ids)
-        {
-            s.Signals.ItemChanged(id); // Note: the waiting page shows 处理中 at once.
-        }
-
-        foreach (var i in items.Where(i => i.Attempts == 1))
-        {
-            InboxMetrics.ClaimLatency.WithLabels(i.Kind).Observe(Math.Max(0, (now - i.ReceivedAt).TotalSeconds));
-        }
-
-        var claimed = items.Select(i => new ClaimedItem(
-            i.Id, i.Kind, leaseId, Utc(leaseUntil), i.Attempts, Utc(i.ReceivedAt), i.Deadline is { } d ? Utc(d) : null, i.CorrelationId,
-            i.Kind == InboxItemKinds.OAuth ? new OAuthCallback(i.OAuthCode, i.OAuthState) : null,
-            i.Body is null ? null : new MessageCallback(i.Body, i.Timestamp ?? "", i.Nonce ?? "", i.EncryptType, i.MsgSignature, i.OpenId))).ToList();
-
-        return claimed;
+        // Note: refused: an item held past its deadline is expired now rather than at the next sweep, so the
+        // answer (and the timeline) say so at once.
+        await s.Items.ExpireOverdueAsync(id, cancellationToken);
+        var item = await s.Db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        return item is null ? TypedResults.NotFound() : LeaseLost(s, item);
     }
 
     public static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
@@ -188,81 +138,28 @@ public static class PollerApi
 
         if (item.Kind != InboxItemKinds.OAuth)
         {
-            return await CompleteMessageAsync(item, request, s, cancellationToken);
+            if (request.ReplyBody is { Length: > WeixinXml.MaxCharacters })
+            {
+                return TypedResults.Problem("replyBody is too large.", statusCode: StatusCodes.Status400BadRequest,
+                    extensions: new Dictionary<string, object?> { ["code"] = "reply_too_large" });
+            }
+
+            var completion = await s.Items.CompleteMessageAsync(item, request.LeaseId, request.ReplyBody, request.Outcome, cancellationToken);
+            return completion == Completion.LeaseLost
+                ? LeaseLost(s, item)
+                : TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done, completion == Completion.DonePassively));
         }
 
-        if (item.Kind == InboxItemKinds.OAuth && !s.Options.Value.IsAllowedRedirect(request.RedirectUrl))
+        if (!s.Options.Value.IsAllowedRedirect(request.RedirectUrl))
         {
-            s.Logger.LogWarning("Refused to complete item {ItemId}: redirect outside Inbox:AllowedRedirectPrefixes [{CorrelationId}]", id, item.CorrelationId);
+            s.Logger.LogWarning("Refused to complete item {ItemId}: redirect outside Inbox:AllowedRedirectPrefixes", id);
             return TypedResults.Problem("redirectUrl is missing or does not start with an allowed prefix.", statusCode: StatusCodes.Status400BadRequest,
                 extensions: new Dictionary<string, object?> { ["code"] = "redirect_not_allowed" });
         }
 
-        var now = s.Lifecycle.UtcNow;
-        var changed = await s.Db.Items
-            .Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Done)
-                .SetProperty(i => i.CompletedAt, now)
-                .SetProperty(i => i.RedirectUrl, request.RedirectUrl)
-                .SetProperty(i => i.OpenId, request.OpenId != null && request.OpenId.Length <= 64 ? request.OpenId : null)
-                .SetProperty(i => i.Outcome, Truncate(request.Outcome, 64)), cancellationToken);
-        if (changed == 0)
-        {
-            return LeaseLost(s, item);
-        }
-
-        s.Signals.ItemChanged(id);
-        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
-        await s.Lifecycle.RecordAsync(id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
-        s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome} [{CorrelationId}]", id, item.LeasedBy, request.Outcome, item.CorrelationId);
-        return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
-    }
-
-    private static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteMessageAsync(
-        InboxItem item, CompleteRequest request, PollerApiServices s, CancellationToken cancellationToken)
-    {
-        if (request.ReplyBody is { Length: > WeixinXml.MaxCharacters })
-        {
-            return TypedResults.Problem("replyBody is too large.", statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["code"] = "reply_too_large" });
-        }
-
-        var now = s.Lifecycle.UtcNow;
-        await using var tx = await s.Db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await s.Db.Items
-            .Where(i => i.Id == item.Id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Done)
-                .SetProperty(i => i.CompletedAt, now)
-                .SetProperty(i => i.ReplyBody, request.ReplyBody ?? "")
-                .SetProperty(i => i.Outcome, Truncate(request.Outcome, 64)), cancellationToken);
-        if (changed == 0)
-        {
-            await tx.RollbackAsync(cancellationToken);
-            return LeaseLost(s, item);
-        }
-
-        // Note: WeChat's request and this completion race on wait_state; the row lock makes exactly one of
-        // "answered" (the waiting request sends the reply) and "gone" (customer service must) win.
-        var passive = await s.Db.Items
-            .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
-            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
-        await tx.CommitAsync(cancellationToken);
-        s.Signals.ItemChanged(item.Id);
-        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
-        InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
-
-        await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.Completed, item.LeasedBy, request.Outcome, cancellationToken);
-        if (passive)
-        {
-            await s.Lifecycle.RecordAsync(item.Id, InboxEventTypes.RepliedPassively, null,
-                string.IsNullOrEmpty(request.ReplyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request", cancellationToken);
-        }
-
-        s.Logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome}; delivered passively: {Passive} [{CorrelationId}]",
-            item.Id, item.LeasedBy, request.Outcome, passive, item.CorrelationId);
-        return TypedResults.Ok(new CompleteResponse(item.Id, InboxItemStatuses.Done, passive));
+        return await s.Items.CompleteLoginAsync(item, request.LeaseId, request.RedirectUrl!, request.OpenId, request.Outcome, cancellationToken) == Completion.LeaseLost
+            ? LeaseLost(s, item)
+            : TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
     }
 
     private static bool? Passively(InboxItem item) => item.Kind == InboxItemKinds.OAuth ? null : item.WaitState == WaitStates.Answered;
@@ -276,47 +173,28 @@ public static class PollerApi
             return TypedResults.NotFound();
         }
 
-        var error = Truncate(request.Error, 1024) ?? "unspecified";
-        var now = s.Lifecycle.UtcNow;
-        var owned = s.Db.Items.Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == request.LeaseId);
+        var error = request.Error is { Length: > 1024 } ? request.Error[..1024] : request.Error ?? "unspecified";
         var changed = request.Retry
-            ? await owned.ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Pending)
-                .SetProperty(i => i.LeaseId, (string?)null)
-                .SetProperty(i => i.LeaseUntil, (DateTime?)null)
-                .SetProperty(i => i.Error, error), cancellationToken)
-            : await owned.ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Failed)
-                .SetProperty(i => i.FailedAt, now)
-                .SetProperty(i => i.Error, error), cancellationToken);
-        if (changed == 0)
-        {
-            return LeaseLost(s, item);
-        }
-
-        var status = request.Retry ? InboxItemStatuses.Pending : InboxItemStatuses.Failed;
-        s.Signals.ItemChanged(id);
-        if (request.Retry)
-        {
-            s.Signals.ItemStored();
-        }
-
-        await s.Lifecycle.RecordAsync(id, request.Retry ? InboxEventTypes.Released : InboxEventTypes.Failed, item.LeasedBy, error, cancellationToken);
-        s.Logger.LogWarning("Item {ItemId} {Action} by {PollerId}: {Error} [{CorrelationId}]",
-            id, request.Retry ? "released for retry" : "failed", item.LeasedBy, error, item.CorrelationId);
-        return TypedResults.Ok(new FailResponse(id, status));
+            ? await s.Items.ReleaseForRetryAsync(item, request.LeaseId, error, cancellationToken)
+            : await s.Items.FailAsync(item, request.LeaseId, error, cancellationToken);
+        return changed
+            ? TypedResults.Ok(new FailResponse(id, request.Retry ? InboxItemStatuses.Pending : InboxItemStatuses.Failed))
+            : LeaseLost(s, item);
     }
 
+    /// <summary>409: the caller's lease is not the item's any more; it must stop working the item and not report on it.</summary>
     private static ProblemHttpResult LeaseLost(PollerApiServices s, InboxItem item)
     {
-        s.Logger.LogWarning("Item {ItemId} is no longer leased to the caller (status {Status}) [{CorrelationId}]", item.Id, item.Status, item.CorrelationId);
-        return TypedResults.Problem(
-            item.Status == InboxItemStatuses.Expired ? "The item expired before it was completed." : "The lease is no longer yours.",
-            statusCode: StatusCodes.Status409Conflict,
-            extensions: new Dictionary<string, object?> { ["code"] = item.Status == InboxItemStatuses.Expired ? "expired" : "lease_lost", ["status"] = item.Status });
+        var expired = item.Status == InboxItemStatuses.Expired;
+        s.Logger.LogWarning("Item {ItemId} is no longer leased to the caller (status {Status})", item.Id, item.Status);
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = LeaseLostCode,
+            Detail = expired ? "The item expired before it was completed." : "The lease is no longer yours.",
+            Extensions = { ["code"] = expired ? "expired" : LeaseLostCode, ["status"] = item.Status },
+        });
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private static string? Truncate(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
 }

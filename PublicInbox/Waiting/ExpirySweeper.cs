@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 
 namespace Weixin.Inbox.PublicInbox.Waiting;
 
@@ -14,7 +14,7 @@ public sealed class ExpirySweeper(IServiceScopeFactory scopes, IOptions<InboxOpt
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ItemLifecycle>().ExpireOverdueAsync(null, stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<ItemStore>().ExpireOverdueAsync(null, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

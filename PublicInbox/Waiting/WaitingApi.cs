@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 
 namespace Weixin.Inbox.PublicInbox.Waiting;
 
@@ -52,7 +53,7 @@ public static class WaitingApi
     }
 
     public static async Task<IResult> GetStatusAsync(
-        long id, HttpContext http, InboxDbContext db, ItemLifecycle lifecycle, InboxSignals signals, IOptions<InboxOptions> options, ILoggerFactory loggers)
+        long id, HttpContext http, InboxDbContext db, ItemStore items, InboxSignals signals, IOptions<InboxOptions> options)
     {
         var settings = options.Value;
         var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, http.RequestAborted);
@@ -64,14 +65,14 @@ public static class WaitingApi
         // Note: long polling: with ?known=<state> the answer is held (up to LongPollHold) until the state changes,
         // so the page learns of the result within ~0.2 s instead of at its next one-second poll.
         string? known = http.Request.Query["known"];
-        var holdUntil = lifecycle.UtcNow + LongPollHold;
+        var holdUntil = items.UtcNow + LongPollHold;
         WaitStatus status;
         try
         {
             while (true)
             {
-                (item, status) = await CurrentStatusAsync(item, db, lifecycle, settings, http.RequestAborted);
-                if (known is null || status.State != known || lifecycle.UtcNow >= holdUntil)
+                (item, status) = await CurrentStatusAsync(item, db, items, settings, http.RequestAborted);
+                if (known is null || status.State != known || items.UtcNow >= holdUntil)
                 {
                     break;
                 }
@@ -88,14 +89,7 @@ public static class WaitingApi
 
         if (status.State == "done" && item.RedirectedAt is null)
         {
-            var now = lifecycle.UtcNow;
-            var first = await db.Items.Where(i => i.Id == id && i.RedirectedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.RedirectedAt, now), http.RequestAborted);
-            if (first == 1)
-            {
-                await lifecycle.RecordAsync(id, InboxEventTypes.BrowserRedirected, null, "waiting page sent the browser on", http.RequestAborted);
-                loggers.CreateLogger(typeof(WaitingApi)).LogInformation("Item {ItemId} redirected the browser [{CorrelationId}]", id, item.CorrelationId);
-            }
+            await items.MarkRedirectedAsync(id, item.CorrelationId, http.RequestAborted);
         }
 
         http.Response.Headers.CacheControl = "no-store";
@@ -108,18 +102,18 @@ public static class WaitingApi
     private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
 
     private static async Task<(InboxItem Item, WaitStatus Status)> CurrentStatusAsync(
-        InboxItem item, InboxDbContext db, ItemLifecycle lifecycle, InboxOptions settings, CancellationToken cancellationToken)
+        InboxItem item, InboxDbContext db, ItemStore items, InboxOptions settings, CancellationToken cancellationToken)
     {
         var id = item.Id;
-        if (item.Status is InboxItemStatuses.Pending or InboxItemStatuses.Leased && item.Deadline <= lifecycle.UtcNow)
+        if (item.Status is InboxItemStatuses.Pending or InboxItemStatuses.Leased && item.Deadline <= items.UtcNow)
         {
             // Note: the sweeper would get there within seconds; doing it here makes the page's answer exact.
-            await lifecycle.ExpireOverdueAsync(id, cancellationToken);
+            await items.ExpireOverdueAsync(id, cancellationToken);
             item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, cancellationToken);
         }
 
-        var lastSeen = await lifecycle.LastPollerContactAsync(cancellationToken);
-        var silent = lastSeen is null || lifecycle.UtcNow - lastSeen.Value > settings.PollerSilenceThreshold;
+        var lastSeen = await items.LastPollerContactAsync(cancellationToken);
+        var silent = lastSeen is null || items.UtcNow - lastSeen.Value > settings.PollerSilenceThreshold;
         var status = item.Status switch
         {
             InboxItemStatuses.Pending => Status("queued", silent

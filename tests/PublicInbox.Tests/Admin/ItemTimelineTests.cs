@@ -11,6 +11,8 @@ public class ItemTimelineTests
     [InlineData(InboxEventTypes.Received, "message callback (safe mode)", "消息回调（安全模式，正文是密文）")]
     [InlineData(InboxEventTypes.Received, "event callback (plaintext)", "事件回调（明文模式）")]
     [InlineData(InboxEventTypes.Claimed, "lease until 2026-12-01T21:30:05.1234567Z", "租约到 2026-12-02 05:30:05.123（北京时间）")]
+    [InlineData(InboxEventTypes.Claimed, "lease until 2026-12-01T21:30:35.0000000Z; extended at 2026-12-01T21:30:05.0000000Z", "租约到 2026-12-02 05:30:35.000（北京时间；2026-12-02 05:30:05.000 续租）")]
+    [InlineData(InboxEventTypes.Expired, "back in the queue at the deadline after 2 attempt(s); not claimed again in time", "截止时间到时在队列中等待重试，没有再被领取（已尝试 2 次）")]
     [InlineData(InboxEventTypes.Expired, "still leased at the deadline after 3 attempt(s)", "截止时间到时仍在处理中（已尝试 3 次）")]
     [InlineData(InboxEventTypes.PassiveWindowClosed, "no reply within 4.5 s; answered success", "4.5 秒内没有等到回复，已答复 success")]
     [InlineData(InboxEventTypes.Requeued, "re-queued by admin ops; new deadline 2026-12-01T16:00:00.0000000Z", "管理员 ops 把它放回队列；新的截止时间 2026-12-02 00:00:00.000（北京时间）")]

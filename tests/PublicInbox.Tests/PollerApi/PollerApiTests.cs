@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.PollerApi;
 using Endpoints = Weixin.Inbox.PublicInbox.PollerApi.PollerApi;
 
@@ -337,6 +338,92 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
     }
 
     [Fact]
+    public async Task ExtendLease_MovesTheLeaseEndForward_SoNoOtherPollerTakesTheItemOver()
+    {
+        var id = await AddPendingAsync();
+        var item = Assert.Single((await ClaimOkAsync("poller-a", now: Now.AddSeconds(-20))).Items); // lease until Now + 10 s
+
+        var result = await ExtendAsync(id, item.LeaseId);
+
+        var extended = Assert.IsType<Ok<LeaseResponse>>(result.Result).Value!;
+        Assert.Equal(new LeaseResponse(id, new DateTimeOffset(Now + Options.LeaseDuration)), extended);
+        var stored = await ReadAsync(id);
+        Assert.Equal(Now + Options.LeaseDuration, stored.LeaseUntil);
+        Assert.Equal(item.LeaseId, stored.LeaseId);
+        Assert.Empty((await ClaimOkAsync("poller-b", now: Now.AddSeconds(15))).Items); // the old end has passed, the new one not
+        var events = (await EventsAsync()).Where(e => e.ItemId == id).ToList();
+        var claimed = Assert.Single(events);
+        Assert.Equal((InboxEventTypes.Claimed, "poller-a"), (claimed.Type, claimed.Actor));
+        Assert.Contains($"lease until {Now + Options.LeaseDuration:O}; extended at {Now:O}", claimed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExtendLease_WithAWrongLeaseId_IsAConflictAndChangesNothing()
+    {
+        var item = await AddAndClaimAsync();
+
+        var result = await ExtendAsync(item.Id, "0123456789abcdef0123456789abcdef", Now.AddSeconds(10));
+
+        AssertLeaseLost(result.Result, "lease_lost");
+        var stored = await ReadAsync(item.Id);
+        Assert.Equal(InboxItemStatuses.Leased, stored.Status);
+        Assert.Equal(Now + Options.LeaseDuration, stored.LeaseUntil);
+    }
+
+    [Fact]
+    public async Task ExtendLease_AfterAnotherPollerTookTheLapsedItemOver_IsRefusedAndSoAreTheOldHoldersCompleteAndFail()
+    {
+        var id = await AddPendingAsync();
+        var old = Assert.Single((await ClaimOkAsync("poller-a", now: Now.AddSeconds(-40))).Items);
+        var current = Assert.Single((await ClaimOkAsync("poller-b")).Items);
+
+        var extend = await ExtendAsync(id, old.LeaseId);
+        var complete = await CompleteAsync(old, new CompleteRequest(old.LeaseId, AllowedRedirect, "ticket_issued"));
+        var fail = await FailAsync(old, new FailRequest(old.LeaseId, "late", Retry: true));
+
+        AssertLeaseLost(extend.Result, "lease_lost");
+        AssertLeaseLost(complete.Result, "lease_lost");
+        AssertLeaseLost(fail.Result, "lease_lost");
+        var stored = await ReadAsync(id);
+        Assert.Equal(InboxItemStatuses.Leased, stored.Status);
+        Assert.Equal("poller-b", stored.LeasedBy);
+        Assert.Equal(current.LeaseId, stored.LeaseId);
+        Assert.Equal(current.LeaseUntil.UtcDateTime, stored.LeaseUntil);
+        Assert.Null(stored.RedirectUrl);
+        Assert.Equal(2, stored.Attempts);
+        Assert.Equal(Now.AddSeconds(30), Assert.IsType<Ok<LeaseResponse>>((await ExtendAsync(id, current.LeaseId)).Result).Value!.LeaseUntil.UtcDateTime);
+    }
+
+    [Fact]
+    public async Task ExtendLease_PastTheDeadline_IsAConflictSayingExpired_AndExpiresTheItem()
+    {
+        var item = await AddAndClaimAsync(); // deadline Now + 60 s
+
+        var result = await ExtendAsync(item.Id, item.LeaseId, Now.AddSeconds(61));
+
+        AssertLeaseLost(result.Result, "expired");
+        var stored = await ReadAsync(item.Id);
+        Assert.Equal(InboxItemStatuses.Expired, stored.Status);
+        Assert.Equal(Now + Options.LeaseDuration, stored.LeaseUntil);
+        Assert.Single(await EventsAsync(), e => e.ItemId == item.Id && e.Type == InboxEventTypes.Expired);
+    }
+
+    [Fact]
+    public async Task ExtendLease_OfACompletedItem_IsAConflict()
+    {
+        var item = await AddAndClaimAsync();
+        await CompleteAsync(item, new CompleteRequest(item.LeaseId, AllowedRedirect, "ticket_issued"));
+
+        AssertLeaseLost((await ExtendAsync(item.Id, item.LeaseId)).Result, "lease_lost");
+    }
+
+    [Fact]
+    public async Task ExtendLease_OfAnUnknownItem_IsNotFound()
+    {
+        Assert.IsType<NotFound>((await ExtendAsync(long.MaxValue, "0123456789abcdef0123456789abcdef")).Result);
+    }
+
+    [Fact]
     public async Task Claim_WithWait_HandsOutAnItemThatArrivesDuringTheWait()
     {
         string[] events = [InboxItemKinds.Event];
@@ -365,12 +452,12 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
         Assert.Equal(Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest, Assert.IsType<ProblemHttpResult>(result.Result).StatusCode);
     }
 
-    private PollerApiServices Services(InboxDbContext db, DateTime now) => new(
-        db,
-        new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance),
-        Microsoft.Extensions.Options.Options.Create(Options),
-        new InboxSignals(),
-        NullLogger<PollerApiServices>.Instance);
+    private static PollerApiServices Services(InboxDbContext db, DateTime now)
+    {
+        var signals = new InboxSignals();
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        return new(db, new ItemStore(db, signals, new ManualTime(now), options, NullLogger<ItemStore>.Instance), options, signals, NullLogger<PollerApiServices>.Instance);
+    }
 
     private async Task<Results<Ok<ClaimResponse>, ProblemHttpResult>> ClaimAsync(string pollerId, int maxItems = 10, DateTime? now = null, string[]? kinds = null)
     {
@@ -391,6 +478,21 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
     {
         await using var db = fixture.CreateContext();
         return await Endpoints.FailAsync(item.Id, request, Services(db, Now), CancellationToken.None);
+    }
+
+    private async Task<Results<Ok<LeaseResponse>, NotFound, ProblemHttpResult>> ExtendAsync(long id, string leaseId, DateTime? now = null)
+    {
+        await using var db = fixture.CreateContext();
+        return await Endpoints.ExtendLeaseAsync(id, new LeaseRequest(leaseId), Services(db, now ?? Now), CancellationToken.None);
+    }
+
+    private static ProblemHttpResult AssertLeaseLost(Microsoft.AspNetCore.Http.IResult result, string code)
+    {
+        var problem = Assert.IsType<ProblemHttpResult>(result);
+        Assert.Equal(409, problem.StatusCode);
+        Assert.Equal(Endpoints.LeaseLostCode, problem.ProblemDetails.Title);
+        Assert.Equal(code, problem.ProblemDetails.Extensions["code"]);
+        return problem;
     }
 
     /// <summary>Runs a real claim that stops at <paramref name="at"/> until <see cref="PausedClaim.CommitAsync"/>.</summary>
@@ -426,7 +528,9 @@ public class PollerApiTests(InboxDatabaseFixture fixture) : IClassFixture<InboxD
 
         public async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
         {
-            if (at == Point.AfterSelect && command.CommandText.Contains("SKIP LOCKED", StringComparison.Ordinal))
+            // Note: the claim's SELECT (the expiry before it also locks with SKIP LOCKED, but reads no leased_by).
+            if (at == Point.AfterSelect && command.CommandText.Contains("SKIP LOCKED", StringComparison.Ordinal)
+                && command.CommandText.Contains("leased_by", StringComparison.Ordinal))
             {
                 await WaitAsync();
             }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.Retention;
 
 namespace Weixin.Inbox.PublicInbox.Tests.Retention;
@@ -105,7 +106,8 @@ public class RetentionPurgerTests(InboxDatabaseFixture fixture) : IClassFixture<
     {
         var time = new ManualTime(Now);
         await using var db = fixture.CreateContext();
-        var purger = new RetentionPurger(db, new AdminAudit(db, time), time, Options.Create(options), NullLogger<RetentionPurger>.Instance);
+        var items = new ItemStore(db, new InboxSignals(), time, Options.Create(new InboxOptions()), NullLogger<ItemStore>.Instance);
+        var purger = new RetentionPurger(db, items, new AdminAudit(db, time), time, Options.Create(options), NullLogger<RetentionPurger>.Instance);
         return await purger.RunAsync(CancellationToken.None);
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 
 namespace Weixin.Inbox.PublicInbox.Admin.Pages.Items;
 
@@ -9,7 +10,7 @@ namespace Weixin.Inbox.PublicInbox.Admin.Pages.Items;
 /// <c>/admin/items/{id}</c>: one item's times, its timeline (<see cref="ItemTimeline"/>) and the raw request. Opening it is
 /// audited: the page shows the request's content.
 /// </summary>
-public sealed class DetailsModel(InboxDbContext db, AdminAudit audit) : PageModel
+public sealed class DetailsModel(InboxDbContext db, ItemStore items, AdminAudit audit) : PageModel
 {
     public long Id { get; private set; }
 
@@ -32,7 +33,7 @@ public sealed class DetailsModel(InboxDbContext db, AdminAudit audit) : PageMode
             return;
         }
 
-        var events = await db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id).OrderBy(e => e.Id).ToListAsync(HttpContext.RequestAborted);
+        var events = await items.TimelineAsync(id, HttpContext.RequestAborted);
         Timeline = events.Select(ItemTimeline.Describe).ToList();
         await audit.WriteAsync(HttpContext, AdminAuditActions.ViewItem, id, $"viewed item {id} ({Item.Kind}, {Item.Status}) with its raw request");
     }

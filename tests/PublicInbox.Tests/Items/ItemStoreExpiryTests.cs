@@ -1,13 +1,16 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Items;
 
-namespace Weixin.Inbox.PublicInbox.Tests.Data;
+namespace Weixin.Inbox.PublicInbox.Tests.Items;
 
-/// <summary>The expiry transition on the real MariaDB, as the inbox's least-privilege user.</summary>
-public class ItemLifecycleTests(InboxDatabaseFixture fixture) : IClassFixture<InboxDatabaseFixture>, IAsyncLifetime
+/// <summary>The store's set-based expiry on the real MariaDB, as the inbox's least-privilege user.</summary>
+public class ItemStoreExpiryTests(InboxDatabaseFixture fixture) : IClassFixture<InboxDatabaseFixture>, IAsyncLifetime
 {
     private static readonly DateTime Now = new(2031, 5, 1, 8, 0, 0, DateTimeKind.Utc);
 
@@ -105,11 +108,47 @@ public class ItemLifecycleTests(InboxDatabaseFixture fixture) : IClassFixture<In
         Assert.All(ids, id => Assert.Single(events, e => e.ItemId == id));
     }
 
+    [Fact]
+    public async Task ExpireOverdue_AnItemReleasedForRetry_SaysItWasBackInTheQueue()
+    {
+        var retried = await AddAsync(InboxItemStatuses.Pending, Now.AddSeconds(-1), attempts: 3);
+
+        Assert.Equal(1, await ExpireAsync(Now));
+
+        var expired = Assert.Single(await EventsAsync(), e => e.ItemId == retried);
+        Assert.Contains("back in the queue at the deadline after 3 attempt(s)", expired.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("never claimed", expired.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_ABacklogLargerThanOneBatch_IsExpiredInOneCallWithOneEventEach()
+    {
+        // A long outage: more overdue items than one statement takes (1,000), all expired by one sweep.
+        var at = Now.AddHours(-2).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var deadline = Now.AddMinutes(-1).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        await fixture.Database.ExecuteAsync($"""
+            INSERT INTO inbox_items (kind, status, received_at, deadline, correlation_id, attempts)
+            SELECT 'message', IF(seq % 2 = 0, 'pending', 'leased'), '{at}', '{deadline}', CONCAT('backlog-', seq), seq % 2 FROM seq_1_to_2500
+            """);
+        var inTime = await AddAsync(InboxItemStatuses.Pending, Now.AddMinutes(1));
+
+        Assert.Equal(2500, await ExpireAsync(Now));
+
+        var counts = Assert.Single(await fixture.Database.QueryAsync("""
+            SELECT COUNT(*) AS items, SUM(status = 'expired') AS expired,
+                   (SELECT COUNT(*) FROM inbox_item_events WHERE type = 'expired') AS events,
+                   (SELECT COUNT(DISTINCT item_id) FROM inbox_item_events WHERE type = 'expired') AS distinct_items
+            FROM inbox_items WHERE correlation_id LIKE 'backlog-%'
+            """));
+        Assert.All(new[] { "items", "expired", "events", "distinct_items" }, name => Assert.Equal(2500L, Convert.ToInt64(counts[name], CultureInfo.InvariantCulture)));
+        Assert.Equal(InboxItemStatuses.Pending, (await ReadAsync(inTime)).Status);
+    }
+
     private async Task<int> ExpireAsync(DateTime now, long? onlyItemId = null)
     {
         await using var db = fixture.CreateContext();
-        var lifecycle = new ItemLifecycle(db, new ManualTime(now), NullLogger<ItemLifecycle>.Instance);
-        return await lifecycle.ExpireOverdueAsync(onlyItemId, CancellationToken.None);
+        var store = new ItemStore(db, new InboxSignals(), new ManualTime(now), Options.Create(new InboxOptions()), NullLogger<ItemStore>.Instance);
+        return await store.ExpireOverdueAsync(onlyItemId, CancellationToken.None);
     }
 
     private async Task<long> AddAsync(string status, DateTime? deadline, DateTime? leaseUntil = null, int attempts = 0, DateTime? expiredAt = null)

@@ -1,0 +1,662 @@
+using System.Data;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Diagnostics;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.Diagnostics;
+
+namespace Weixin.Inbox.PublicInbox.Items;
+
+/// <summary>How a completion ended.</summary>
+public enum Completion
+{
+    /// <summary>The caller's lease is not the item's (taken over, expired, released): nothing changed.</summary>
+    LeaseLost,
+
+    /// <summary>Done; for a message, WeChat's request was already gone, so the reply goes by customer service.</summary>
+    Done,
+
+    /// <summary>Done, and WeChat's waiting request carries the reply.</summary>
+    DonePassively,
+}
+
+/// <summary>How an admin's re-queue ended.</summary>
+public enum RequeueOutcome
+{
+    /// <summary>Failed → pending with a new deadline.</summary>
+    Requeued,
+
+    /// <summary>No such item (perhaps deleted by retention).</summary>
+    NotFound,
+
+    /// <summary>A login cannot run again: WeChat's code is single-use and the browser has left.</summary>
+    IsLogin,
+
+    /// <summary>Only failed items may be re-queued; <see cref="RequeueResult.Status"/> says what it is.</summary>
+    NotFailed,
+
+    /// <summary>The item changed state between the read and the update (another admin or instance).</summary>
+    Changed,
+}
+
+/// <summary>The outcome of <see cref="ItemStore.RequeueAsync"/>, with the item's kind and status as read.</summary>
+public sealed record RequeueResult(RequeueOutcome Outcome, string? Kind = null, string? Status = null, DateTime? Deadline = null);
+
+/// <summary>
+/// The <c>inbox_items</c> rows and their timeline (<c>inbox_item_events</c>): every write to either table is here.
+/// Each transition is one conditional statement (the state it leaves in its WHERE clause) with its time, and
+/// appends its event, so any number of inbox instances may race on one item. Every transition also wakes this
+/// instance's waiters (<see cref="InboxSignals"/>); waiters on other instances find it in MySQL. Times are UTC.
+/// </summary>
+public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ILogger<ItemStore> logger)
+{
+    /// <summary>Overdue items expired per statement: a long outage's backlog goes in a few short transactions.</summary>
+    private const int ExpiryBatchSize = 1000;
+
+    /// <summary>Per-item log lines an expiry writes before it sums the rest up in one line.</summary>
+    private const int ExpiryLinesPerItem = 20;
+
+    public DateTime UtcNow => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Stores a callback as a pending item with its <c>received</c> event, in one transaction, and wakes long-polling
+    /// claims. The caller fills in the payload; the status, times, deadline and wait state are set here.
+    /// </summary>
+    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        var login = item.Kind == InboxItemKinds.OAuth;
+        item.Status = InboxItemStatuses.Pending;
+        item.ReceivedAt = now;
+        item.Attempts = 0;
+        item.Deadline = now + (login ? options.Value.LoginTimeout : options.Value.MessageDeadline);
+        // Note: a message's WeChat request waits for the reply from the start; a login has no such request.
+        item.WaitState = login ? null : WaitStates.Waiting;
+        var detail = login
+            ? item.OAuthCode is null ? "OAuth callback without code (consent refused)" : "OAuth callback with code"
+            : $"{item.Kind} callback ({(item.EncryptType is null ? "plaintext" : "safe mode")})";
+
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Items.Add(item);
+        await db.SaveChangesAsync(cancellationToken);
+        db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.Received, null, detail));
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemStored();
+        InboxMetrics.CallbacksReceived.WithLabels(item.Kind).Inc();
+        using (About(item.CorrelationId))
+        {
+            if (login)
+            {
+                logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent})", item.Id, item.OAuthCode is null ? "refused" : "given");
+            }
+            else
+            {
+                logger.LogInformation("Stored {Kind} callback as item {ItemId} ({Detail})", item.Kind, item.Id, detail);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="maxItems"/> items of <paramref name="kinds"/> to <paramref name="pollerId"/>: pending
+    /// ones and ones whose lease lapsed, never ones past their deadline. Returns the rows as they stand after the claim
+    /// (one lease id for the batch). <paramref name="recordContact"/> notes the poller's visit even when nothing came back.
+    /// </summary>
+    public async Task<List<InboxItem>> ClaimAsync(string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        var leaseUntil = now + options.Value.LeaseDuration;
+        var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var kindList = string.Join(',', kinds);
+
+        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+        // Note: ORDER BY status, id follows the (status, id) index, so only the rows returned get locked; a plain
+        // ORDER BY id would sort first and lock every candidate, starving a poller claiming at the same moment.
+        // SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
+        // other's rows; an expired lease counts as pending again, which is how a crashed poller's work returns.
+        var candidates = await db.Database.SqlQuery<Candidate>($"""
+            SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
+            WHERE (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
+              AND (deadline IS NULL OR deadline > {now})
+              AND FIND_IN_SET(kind, {kindList}) > 0
+            ORDER BY status, id
+            LIMIT {maxItems}
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+
+        var ids = candidates.Select(c => c.Id).ToList();
+        if (ids.Count > 0)
+        {
+            // Note: a new lease id on a taken-over item is what refuses the old holder's extend, complete and fail.
+            await db.Items.Where(i => ids.Contains(i.Id)).ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Leased)
+                .SetProperty(i => i.LeaseId, leaseId)
+                .SetProperty(i => i.LeasedBy, pollerId)
+                .SetProperty(i => i.LeaseUntil, leaseUntil)
+                .SetProperty(i => i.ClaimedAt, now)
+                .SetProperty(i => i.Attempts, i => i.Attempts + 1), cancellationToken);
+
+            foreach (var c in candidates)
+            {
+                if (c.Status == InboxItemStatuses.Leased)
+                {
+                    db.ItemEvents.Add(Event(c.Id, now, InboxEventTypes.LeaseExpired, c.LeasedBy, "lease ended without completion; item taken over"));
+                }
+
+                db.ItemEvents.Add(Event(c.Id, now, InboxEventTypes.Claimed, pollerId, ClaimedDetail(leaseUntil)));
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (recordContact || ids.Count > 0)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count) VALUES ({pollerId}, {now}, {now}, {ids.Count})
+            ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}
+            """, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var items = await db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        foreach (var item in items)
+        {
+            signals.ItemChanged(item.Id); // Note: the waiting page shows 处理中 at once.
+            if (item.Attempts == 1)
+            {
+                InboxMetrics.ClaimLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
+            }
+
+            using (About(item.CorrelationId))
+            {
+                logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt})", item.Id, pollerId, item.Attempts);
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// Moves the end of a lease its holder still owns to now + <c>Inbox:LeaseDuration</c>; returns the new end, or
+    /// null when <paramref name="leaseId"/> is not the item's lease any more (taken over, completed, failed, expired)
+    /// or the item is past its deadline.
+    /// </summary>
+    public async Task<DateTime?> ExtendLeaseAsync(long id, string leaseId, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        // Note: whole microseconds, as MySQL keeps them, so the end the poller is told is the one stored.
+        var until = now + options.Value.LeaseDuration;
+        until = until.AddTicks(-(until.Ticks % 10));
+        // Note: a lapsed lease nobody took over yet is still the holder's (complete accepts it too); once another
+        // poller claimed the item its lease id replaced this one, and the holder must stop. Past the deadline
+        // nobody waits for the result any more, so the lease is not prolonged into the expiry.
+        var extended = await db.Items
+            .Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == leaseId && (i.Deadline == null || i.Deadline > now))
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.LeaseUntil, until), cancellationToken);
+        if (extended == 0)
+        {
+            return null;
+        }
+
+        // Note: no event per renewal: a poller renews every few seconds while it works, which would bury the
+        // timeline. The lease's own "claimed" event (the item's latest, as the lease is still this one) is updated
+        // instead, so the timeline shows the lease's current end and that it was extended.
+        var detail = $"{ClaimedDetail(until)}; extended at {now:O}";
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE inbox_item_events SET detail = {detail}
+            WHERE item_id = {id} AND type = {InboxEventTypes.Claimed}
+            ORDER BY id DESC LIMIT 1
+            """, cancellationToken);
+        return until;
+    }
+
+    /// <summary>Completes a leased login with where the browser goes next; <see cref="Completion.LeaseLost"/> when the lease is not the caller's.</summary>
+    public async Task<Completion> CompleteLoginAsync(
+        InboxItem item, string leaseId, string redirectUrl, string? openId, string? outcome, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await Owned(item.Id, leaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Done)
+                .SetProperty(i => i.CompletedAt, now)
+                .SetProperty(i => i.RedirectUrl, redirectUrl)
+                .SetProperty(i => i.OpenId, openId != null && openId.Length <= 64 ? openId : null)
+                .SetProperty(i => i.Outcome, Clip(outcome, 64)), cancellationToken);
+        if (changed == 0)
+        {
+            return Completion.LeaseLost;
+        }
+
+        await RecordAsync(item.Id, now, InboxEventTypes.Completed, item.LeasedBy, outcome, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemChanged(item.Id);
+        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
+        using (About(item.CorrelationId))
+        {
+            logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome}", item.Id, item.LeasedBy, outcome);
+        }
+
+        return Completion.Done;
+    }
+
+    /// <summary>
+    /// Completes a leased message or event with its reply (empty = none) and decides, against WeChat's waiting request,
+    /// who delivers it: <see cref="Completion.DonePassively"/> when that request still waits (the wait state becomes
+    /// answered), <see cref="Completion.Done"/> when it is gone (customer service must send it).
+    /// </summary>
+    public async Task<Completion> CompleteMessageAsync(InboxItem item, string leaseId, string? replyBody, string? outcome, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await Owned(item.Id, leaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Done)
+                .SetProperty(i => i.CompletedAt, now)
+                .SetProperty(i => i.ReplyBody, replyBody ?? "")
+                .SetProperty(i => i.Outcome, Clip(outcome, 64)), cancellationToken);
+        if (changed == 0)
+        {
+            return Completion.LeaseLost;
+        }
+
+        // Note: WeChat's request and this completion race on wait_state (see CloseReplyWindowAsync); the row lock
+        // taken above makes exactly one of "answered" (the waiting request sends the reply) and "gone"
+        // (customer service must) win.
+        var passive = await db.Items
+            .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
+        await RecordAsync(item.Id, now, InboxEventTypes.Completed, item.LeasedBy, outcome, cancellationToken);
+        if (passive)
+        {
+            await RecordAsync(item.Id, now, InboxEventTypes.RepliedPassively, null,
+                string.IsNullOrEmpty(replyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request", cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemChanged(item.Id);
+        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
+        InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
+        using (About(item.CorrelationId))
+        {
+            logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome}; delivered passively: {Passive}",
+                item.Id, item.LeasedBy, outcome, passive);
+        }
+
+        return passive ? Completion.DonePassively : Completion.Done;
+    }
+
+    /// <summary>Puts a leased item back in the queue for another attempt; false when the lease is not the caller's.</summary>
+    public async Task<bool> ReleaseForRetryAsync(InboxItem item, string leaseId, string error, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await Owned(item.Id, leaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Pending)
+                .SetProperty(i => i.LeaseId, (string?)null)
+                .SetProperty(i => i.LeaseUntil, (DateTime?)null)
+                .SetProperty(i => i.Error, Clip(error, 1024)), cancellationToken);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        await RecordAsync(item.Id, now, InboxEventTypes.Released, item.LeasedBy, error, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemChanged(item.Id);
+        signals.ItemStored(); // Note: pending again: a long-polling claim may take it at once.
+        using (About(item.CorrelationId))
+        {
+            logger.LogWarning("Item {ItemId} released for retry by {PollerId}: {Error}", item.Id, item.LeasedBy, error);
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends a leased item as failed for good; false when the lease is not the caller's.</summary>
+    public async Task<bool> FailAsync(InboxItem item, string leaseId, string error, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await Owned(item.Id, leaseId)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Failed)
+                .SetProperty(i => i.FailedAt, now)
+                .SetProperty(i => i.Error, Clip(error, 1024)), cancellationToken);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        await RecordAsync(item.Id, now, InboxEventTypes.Failed, item.LeasedBy, error, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemChanged(item.Id);
+        using (About(item.CorrelationId))
+        {
+            logger.LogWarning("Item {ItemId} failed by {PollerId}: {Error}", item.Id, item.LeasedBy, error);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Marks pending or leased items past their deadline as expired (only <paramref name="onlyItemId"/> when given) and
+    /// returns how many this call expired. Set-based: per batch one locking SELECT, one INSERT … SELECT for the events,
+    /// one UPDATE for the items.
+    /// </summary>
+    public async Task<int> ExpireOverdueAsync(long? onlyItemId, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var expired = await ExpireBatchAsync(onlyItemId, cancellationToken);
+            total += expired;
+            if (expired < ExpiryBatchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    private async Task<int> ExpireBatchAsync(long? onlyItemId, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+        // Note: FOR UPDATE SKIP LOCKED makes the rows this run expires its own until the commit: a second instance
+        // (the sweeper, a claim, a waiting page, elsewhere) skips them instead of waiting, and the events below
+        // are written for exactly these rows, once. No ORDER BY: the (status, deadline) index is walked and only
+        // the rows returned are locked.
+        var overdue = await db.Database.SqlQuery<Overdue>($"""
+            SELECT id AS Id, status AS Status, attempts AS Attempts, correlation_id AS CorrelationId FROM inbox_items
+            WHERE status IN ('pending', 'leased') AND deadline <= {now} AND ({onlyItemId} IS NULL OR id = {onlyItemId})
+            LIMIT {ExpiryBatchSize}
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        if (overdue.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = overdue.Select(o => o.Id).ToList();
+        // Note: the events first, while each row still says whether it was waiting or in work; the ids are numbers
+        // this transaction just read (and holds), so the list is safe to inline.
+#pragma warning disable EF1002
+        await db.Database.ExecuteSqlRawAsync($"""
+            INSERT INTO inbox_item_events (item_id, at, type, actor, detail)
+            SELECT id, @p0, @p1, NULL, CASE
+                WHEN status = 'leased' THEN CONCAT('still leased at the deadline after ', attempts, ' attempt(s)')
+                WHEN attempts = 0 THEN 'never claimed: the intranet poller did not answer before the deadline'
+                ELSE CONCAT('back in the queue at the deadline after ', attempts, ' attempt(s); not claimed again in time') END
+            FROM inbox_items WHERE id IN ({string.Join(',', ids)})
+            """, [now, InboxEventTypes.Expired], cancellationToken);
+#pragma warning restore EF1002
+
+        // Note: the lease id goes, so a late complete or extend with the old lease cannot succeed.
+        var expired = await db.Items
+            .Where(i => ids.Contains(i.Id) && (i.Status == InboxItemStatuses.Pending || i.Status == InboxItemStatuses.Leased))
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Expired)
+                .SetProperty(i => i.ExpiredAt, now)
+                .SetProperty(i => i.LeaseId, (string?)null), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        foreach (var item in overdue)
+        {
+            signals.ItemChanged(item.Id); // Note: WeChat's waiting request and the waiting page learn of it at once.
+        }
+
+        // Note: one line per item (with the item's correlation id, so a login's trail ends with it) for a normal
+        // sweep; a backlog after a long outage is summed up in one line instead of thousands.
+        foreach (var item in overdue.Take(ExpiryLinesPerItem))
+        {
+            using (About(item.CorrelationId))
+            {
+                logger.LogWarning("Item {ItemId} expired: still {Status} at its deadline after {Attempts} attempt(s)", item.Id, item.Status, item.Attempts);
+            }
+        }
+
+        if (overdue.Count > ExpiryLinesPerItem)
+        {
+            logger.LogWarning("Expired {Count} overdue items in one batch (first {Logged} logged above): {ItemIds}",
+                overdue.Count, ExpiryLinesPerItem, string.Join(',', ids));
+        }
+
+        return expired;
+    }
+
+    /// <summary>
+    /// Closes WeChat's reply window of a message nobody answered in <c>Inbox:ReplyWait</c>: the wait state becomes
+    /// gone and the request answers "success". False when the completion won the race (the reply is there to send).
+    /// </summary>
+    public async Task<bool> CloseReplyWindowAsync(long id, string correlationId, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Note: the completion may land at this very moment; the conditional update decides who won.
+        var closed = await db.Items.Where(i => i.Id == id && i.WaitState == WaitStates.Waiting)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Gone), cancellationToken);
+        if (closed == 0)
+        {
+            return false;
+        }
+
+        await RecordAsync(id, now, InboxEventTypes.PassiveWindowClosed, null,
+            $"no reply within {options.Value.ReplyWait.TotalSeconds:0.#} s; answered success", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        using (About(correlationId))
+        {
+            logger.LogInformation("Item {ItemId}: no reply within the wait, answered success", id);
+        }
+
+        return true;
+    }
+
+    /// <summary>Records that the waiting page sent the browser on to the result; true the first time only.</summary>
+    public async Task<bool> MarkRedirectedAsync(long id, string correlationId, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var first = await db.Items.Where(i => i.Id == id && i.RedirectedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.RedirectedAt, now), cancellationToken);
+        if (first == 0)
+        {
+            return false;
+        }
+
+        await RecordAsync(id, now, InboxEventTypes.BrowserRedirected, null, "waiting page sent the browser on", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        using (About(correlationId))
+        {
+            logger.LogInformation("Item {ItemId} redirected the browser", id);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An admin puts a failed message or event back in the queue with a new deadline (<c>Inbox:MessageDeadline</c>).
+    /// Logins are refused: WeChat's code is single-use and the browser has long left.
+    /// </summary>
+    public async Task<RequeueResult> RequeueAsync(long id, string admin, CancellationToken cancellationToken)
+    {
+        var item = await db.Items.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new { i.Kind, i.Status, i.CorrelationId }).SingleOrDefaultAsync(cancellationToken);
+        if (item is null)
+        {
+            return new RequeueResult(RequeueOutcome.NotFound);
+        }
+
+        if (item.Kind == InboxItemKinds.OAuth)
+        {
+            return new RequeueResult(RequeueOutcome.IsLogin, item.Kind, item.Status);
+        }
+
+        if (item.Status != InboxItemStatuses.Failed)
+        {
+            return new RequeueResult(RequeueOutcome.NotFailed, item.Kind, item.Status);
+        }
+
+        var now = UtcNow;
+        var deadline = now + options.Value.MessageDeadline;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Note: conditional on 'failed', so two admins (or two instances) pressing at once re-queue it once.
+        // WeChat's request is long gone: a reply produced now goes out through customer service.
+        var changed = await db.Items
+            .Where(i => i.Id == id && i.Status == InboxItemStatuses.Failed && i.Kind != InboxItemKinds.OAuth)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.Status, InboxItemStatuses.Pending)
+                .SetProperty(i => i.LeaseId, (string?)null)
+                .SetProperty(i => i.LeaseUntil, (DateTime?)null)
+                .SetProperty(i => i.FailedAt, (DateTime?)null)
+                .SetProperty(i => i.Deadline, deadline)
+                .SetProperty(i => i.WaitState, WaitStates.Gone), cancellationToken);
+        if (changed == 0)
+        {
+            return new RequeueResult(RequeueOutcome.Changed, item.Kind, item.Status);
+        }
+
+        await RecordAsync(id, now, InboxEventTypes.Requeued, "admin:" + admin, $"re-queued by admin {admin}; new deadline {deadline:O}", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        signals.ItemStored();
+        using (About(item.CorrelationId))
+        {
+            logger.LogInformation("Item {ItemId} re-queued by admin {AdminName}", id, admin);
+        }
+
+        return new RequeueResult(RequeueOutcome.Requeued, item.Kind, InboxItemStatuses.Pending, deadline);
+    }
+
+    /// <summary>
+    /// Retention: deletes closed items (done, failed, expired) received before <paramref name="receivedBefore"/> with
+    /// their events, <paramref name="batchSize"/> items per transaction; returns how many of each went.
+    /// </summary>
+    public async Task<(int Items, int Events)> DeleteClosedAsync(DateTime receivedBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        var (items, events) = (0, 0);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var ids = await db.Items.AsNoTracking()
+                .Where(i => i.ReceivedAt < receivedBefore && Closed.Contains(i.Status))
+                .OrderBy(i => i.Id).Select(i => i.Id).Take(batchSize).ToListAsync(cancellationToken);
+            if (ids.Count == 0)
+            {
+                break;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            events += await db.ItemEvents.Where(e => ids.Contains(e.ItemId)).ExecuteDeleteAsync(cancellationToken);
+            items += await db.Items.Where(i => ids.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            if (ids.Count < batchSize)
+            {
+                break;
+            }
+        }
+
+        return (items, events);
+    }
+
+    /// <summary>
+    /// Retention: removes the payload (bodies, reply, OAuth code and state, user agent, redirect URL, remote IP, cookie
+    /// hash, nonce, signature) of closed items received before <paramref name="receivedBefore"/>, each once, with a
+    /// <c>payload_purged</c> event by <paramref name="actor"/>; <paramref name="batchSize"/> items per transaction.
+    /// Times, status and timeline stay. Returns how many were purged.
+    /// </summary>
+    public async Task<int> PurgePayloadsAsync(DateTime receivedBefore, int batchSize, string actor, string detail, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        var purged = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var ids = await db.Items.AsNoTracking()
+                .Where(i => i.PayloadPurgedAt == null && i.ReceivedAt < receivedBefore && Closed.Contains(i.Status))
+                .OrderBy(i => i.Id).Select(i => i.Id).Take(batchSize).ToListAsync(cancellationToken);
+            if (ids.Count == 0)
+            {
+                break;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            purged += await db.Items.Where(i => ids.Contains(i.Id) && i.PayloadPurgedAt == null).ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.PayloadPurgedAt, now)
+                .SetProperty(i => i.Body, (string?)null)
+                .SetProperty(i => i.ReplyBody, (string?)null)
+                .SetProperty(i => i.OAuthCode, (string?)null)
+                .SetProperty(i => i.OAuthState, (string?)null)
+                .SetProperty(i => i.UserAgent, (string?)null)
+                .SetProperty(i => i.RedirectUrl, (string?)null)
+                .SetProperty(i => i.RemoteIp, (string?)null)
+                .SetProperty(i => i.CookieHash, (string?)null)
+                .SetProperty(i => i.Nonce, (string?)null)
+                .SetProperty(i => i.MsgSignature, (string?)null), cancellationToken);
+            // Note: ids are numbers we just read, so the list is safe to inline; one INSERT … SELECT per batch, for
+            // the rows this statement purged (payload_purged_at = now), not ones another instance purged first.
+#pragma warning disable EF1002
+            await db.Database.ExecuteSqlRawAsync(
+                $"INSERT INTO inbox_item_events (item_id, at, type, actor, detail) SELECT id, @p0, @p1, @p2, @p3 FROM inbox_items WHERE id IN ({string.Join(',', ids)}) AND payload_purged_at = @p0",
+                [now, InboxEventTypes.PayloadPurged, actor, Clip(detail, 1024)!], cancellationToken);
+#pragma warning restore EF1002
+            await tx.CommitAsync(cancellationToken);
+            if (ids.Count < batchSize)
+            {
+                break;
+            }
+        }
+
+        return purged;
+    }
+
+    /// <summary>One item's timeline, oldest first.</summary>
+    public Task<List<InboxItemEvent>> TimelineAsync(long id, CancellationToken cancellationToken) =>
+        db.ItemEvents.AsNoTracking().Where(e => e.ItemId == id).OrderBy(e => e.Id).ToListAsync(cancellationToken);
+
+    /// <summary>When any poller last claimed (the <c>pollers</c> rows the claim writes), or null when none ever did.</summary>
+    public async Task<DateTime?> LastPollerContactAsync(CancellationToken cancellationToken) =>
+        await db.Pollers.MaxAsync(p => (DateTime?)p.LastClaimAt, cancellationToken);
+
+    private static readonly string[] Closed = [InboxItemStatuses.Done, InboxItemStatuses.Failed, InboxItemStatuses.Expired];
+
+    private sealed record Candidate(long Id, string Status, string? LeasedBy);
+
+    private sealed record Overdue(long Id, string Status, int Attempts, string CorrelationId);
+
+    /// <summary>The item while <paramref name="leaseId"/> is its lease: the condition of every transition the holder makes.</summary>
+    private IQueryable<InboxItem> Owned(long id, string leaseId) =>
+        db.Items.Where(i => i.Id == id && i.Status == InboxItemStatuses.Leased && i.LeaseId == leaseId);
+
+    private async Task RecordAsync(long itemId, DateTime at, string type, string? actor, string? detail, CancellationToken cancellationToken)
+    {
+        db.ItemEvents.Add(Event(itemId, at, type, actor, detail));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static InboxItemEvent Event(long itemId, DateTime at, string type, string? actor, string? detail) =>
+        new() { ItemId = itemId, At = at, Type = type, Actor = actor, Detail = Clip(detail, 1024) };
+
+    private static string ClaimedDetail(DateTime leaseUntil) => $"lease until {leaseUntil:O}";
+
+    /// <summary>
+    /// Makes the item's correlation id current for a log line about it: the enricher adds it, so the line joins the
+    /// item's trail even when written in another request (a poller's claim, the browser's status poll, the sweeper).
+    /// </summary>
+    private static IDisposable? About(string correlationId) =>
+        Correlation.Current == correlationId ? null : Correlation.Begin(correlationId);
+
+    private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}
