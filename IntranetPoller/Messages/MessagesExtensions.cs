@@ -49,7 +49,7 @@ public static class MessagesExtensions
         services.AddScoped<IMessageHandler, SubscribeHandler>();
         services.AddScoped<IMessageHandler, UnsubscribeHandler>();
         services.AddScoped<IMessageHandler, CrmHookHandler>();
-        services.AddScoped<IMessageHandler, OtherEventHandler>();
+        services.AddScoped<IMessageHandler, OtherEventsHandler>();
         services.AddScoped<IMessageHandler, DefaultReplyHandler>();
 
         // Note: no resilience handler: a repeated hook call could run a CRM command twice, and the user's answer

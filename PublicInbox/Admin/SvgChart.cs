@@ -93,11 +93,13 @@ public static class SvgChart
     /// The grid step: 1, 2 or 5 times a power of ten, so that <see cref="GridLines"/> steps reach <paramref name="max"/>.
     /// Note: a count axis never steps by less than 1, else a quiet day labels its lines 0.8, 1.7, 2.5.
     /// </summary>
+    private static readonly int[] NiceSteps = [1, 2, 5, 10];
+
     public static double Step(double max, bool wholeNumbers)
     {
         var raw = max <= 0 ? 0.25 : max / GridLines;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = new[] { 1, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * 0.999999);
+        var step = NiceSteps.Select(m => m * magnitude).First(s => s >= raw * 0.999999);
         return wholeNumbers ? Math.Max(1, Math.Round(step)) : step;
     }
 }

@@ -16,7 +16,7 @@ public sealed class CrmHookHandler(
     ILogger<CrmHookHandler> logger) : IMessageHandler
 {
     /// <inheritdoc />
-    public bool Handles(WeixinMessage message) =>
+    public bool CanHandle(WeixinMessage message) =>
         message.MsgType == WeixinEvents.TextMessage || message.IsEvent(WeixinEvents.Click);
 
     /// <inheritdoc />

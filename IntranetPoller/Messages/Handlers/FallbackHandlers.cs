@@ -6,10 +6,10 @@ namespace Weixin.Inbox.IntranetPoller.Messages.Handlers;
 /// <summary>
 /// Every other event (VIEW, SCAN, LOCATION, TEMPLATESENDJOBFINISH, …): no reply.
 /// </summary>
-public sealed class OtherEventHandler(ILogger<OtherEventHandler> logger) : IMessageHandler
+public sealed class OtherEventsHandler(ILogger<OtherEventsHandler> logger) : IMessageHandler
 {
     /// <inheritdoc />
-    public bool Handles(WeixinMessage message) => message.IsEvent;
+    public bool CanHandle(WeixinMessage message) => message.IsEvent;
 
     /// <inheritdoc />
     public Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)
@@ -26,7 +26,7 @@ public sealed class OtherEventHandler(ILogger<OtherEventHandler> logger) : IMess
 public sealed class DefaultReplyHandler(IOptionsMonitor<MessagesOptions> options) : IMessageHandler
 {
     /// <inheritdoc />
-    public bool Handles(WeixinMessage message) => true;
+    public bool CanHandle(WeixinMessage message) => true;
 
     /// <inheritdoc />
     public Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken) =>

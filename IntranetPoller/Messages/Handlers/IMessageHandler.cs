@@ -10,7 +10,7 @@ public sealed record MessageContext(ClaimedItem Item, WeixinMessage Message);
 public interface IMessageHandler
 {
     /// <summary>True when this handler answers <paramref name="message"/>.</summary>
-    bool Handles(WeixinMessage message);
+    bool CanHandle(WeixinMessage message);
 
     /// <summary>Does the work; returns the text to reply, or null for no reply.</summary>
     Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken);
@@ -21,7 +21,7 @@ public sealed class MessagePipeline(IEnumerable<IMessageHandler> handlers)
 {
     /// <summary>The reply text, or null for no reply.</summary>
     public Task<string?> RunAsync(MessageContext context, CancellationToken cancellationToken) =>
-        handlers.First(h => h.Handles(context.Message)).HandleAsync(context, cancellationToken);
+        handlers.First(h => h.CanHandle(context.Message)).HandleAsync(context, cancellationToken);
 }
 
 /// <summary>Event names and message types the handlers look at.</summary>

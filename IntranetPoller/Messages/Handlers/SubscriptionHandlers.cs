@@ -9,7 +9,7 @@ public sealed class SubscribeHandler(WeixinUserDirectory users, IOptionsMonitor<
     : IMessageHandler
 {
     /// <inheritdoc />
-    public bool Handles(WeixinMessage message) => message.IsEvent(WeixinEvents.Subscribe);
+    public bool CanHandle(WeixinMessage message) => message.IsEvent(WeixinEvents.Subscribe);
 
     /// <inheritdoc />
     public async Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)
@@ -27,7 +27,7 @@ public sealed class SubscribeHandler(WeixinUserDirectory users, IOptionsMonitor<
 public sealed class UnsubscribeHandler(WeixinUserDirectory users, ILogger<UnsubscribeHandler> logger) : IMessageHandler
 {
     /// <inheritdoc />
-    public bool Handles(WeixinMessage message) => message.IsEvent(WeixinEvents.Unsubscribe);
+    public bool CanHandle(WeixinMessage message) => message.IsEvent(WeixinEvents.Unsubscribe);
 
     /// <inheritdoc />
     public async Task<string?> HandleAsync(MessageContext context, CancellationToken cancellationToken)

@@ -42,7 +42,7 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
         Assert.Equal("找到 2 位客户：张三、张伟", fields["Content"]);
 
         var asked = Assert.Single(received);
-        Assert.Equal(new MessageHookRequest(openId, "text", "客户 张", null, null, asked.CreateTime, msgId.ToString()), asked);
+        Assert.Equal(new MessageHookRequest(openId, "text", "客户 张", null, null, asked.CreateTime, msgId.ToString(System.Globalization.CultureInfo.InvariantCulture)), asked);
 
         var row = await RowAsync("msg:" + msgId);
         Assert.Equal(reply.DedupKey, row.DedupKey);
