@@ -89,12 +89,12 @@ public static class SvgChart
         return new HtmlString(svg.ToString());
     }
 
+    private static readonly int[] NiceSteps = [1, 2, 5, 10];
+
     /// <summary>
     /// The grid step: 1, 2 or 5 times a power of ten, so that <see cref="GridLines"/> steps reach <paramref name="max"/>.
     /// Note: a count axis never steps by less than 1, else a quiet day labels its lines 0.8, 1.7, 2.5.
     /// </summary>
-    private static readonly int[] NiceSteps = [1, 2, 5, 10];
-
     public static double Step(double max, bool wholeNumbers)
     {
         var raw = max <= 0 ? 0.25 : max / GridLines;
