@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -84,27 +85,33 @@ public static class HealthCheckExtensions
     /// </summary>
     public static async Task WriteReadinessAsync(HttpContext http, HealthReport report)
     {
-        http.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(http.Response.Body);
-        json.WriteStartObject();
-        json.WriteString("status", report.Status switch
+        // Note: written to a buffer first: JsonSerializer flushes the writer synchronously, and Kestrel refuses
+        // synchronous writes to the response.
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            HealthStatus.Healthy => "ok",
-            HealthStatus.Degraded => "degraded",
-            _ => "unavailable",
-        });
-        foreach (var (name, entry) in report.Entries)
-        {
-            json.WriteString(name, entry.Data.TryGetValue(StateKey, out var state) && state is string s ? s : Word(entry.Status));
-            foreach (var (key, value) in entry.Data.Where(d => d.Key != StateKey))
+            json.WriteStartObject();
+            json.WriteString("status", report.Status switch
             {
-                json.WritePropertyName(name + key);
-                JsonSerializer.Serialize(json, value, value?.GetType() ?? typeof(object));
+                HealthStatus.Healthy => "ok",
+                HealthStatus.Degraded => "degraded",
+                _ => "unavailable",
+            });
+            foreach (var (name, entry) in report.Entries)
+            {
+                json.WriteString(name, entry.Data.TryGetValue(StateKey, out var state) && state is string s ? s : Word(entry.Status));
+                foreach (var (key, value) in entry.Data.Where(d => d.Key != StateKey))
+                {
+                    json.WritePropertyName(name + key);
+                    JsonSerializer.Serialize(json, value, value.GetType());
+                }
             }
+
+            json.WriteEndObject();
         }
 
-        json.WriteEndObject();
-        await json.FlushAsync(http.RequestAborted);
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
     }
 
     private static string Word(HealthStatus status) => status switch
