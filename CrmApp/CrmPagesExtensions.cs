@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
-using Microsoft.AspNetCore.DataProtection;
 
 namespace Weixin.Inbox.CrmApp;
 
@@ -44,7 +43,6 @@ public static class CrmPagesExtensions
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
         });
-        builder.Services.AddDataProtection().SetApplicationName("Weixin.Inbox.CrmApp");
         return builder;
     }
 

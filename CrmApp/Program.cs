@@ -12,9 +12,9 @@ ServiceDefaultsExtensions.CreateBootstrapLogger();
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    if (args is [CrmDataExtensions.MigrateVerb, ..])
+    if (MigrateCommand.IsRequested(args))
     {
-        return await CrmDataExtensions.MigrateAsync(builder.Configuration, Log.Logger);
+        return await MigrateCommand.RunAsync<CrmDbContext>(builder.Configuration, CrmDataExtensions.ConnectionName, CrmDbContext.Configure);
     }
 
     builder.AddServiceDefaults();
@@ -39,7 +39,6 @@ try
     app.UseCrmPages();
     app.MapMessageHook();
     app.MapServiceDefaults();
-    app.MapDatabaseReadiness<CrmDbContext>();
     await app.RunAsync();
     return 0;
 }

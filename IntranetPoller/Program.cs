@@ -27,13 +27,13 @@ try
         return await MenuCommand.RunAsync(args[1..], configuration, Console.Out, Console.Error);
     }
 
-    var migrate = args is [MigrateCommand.Verb, ..];
+    var migrate = MigrateCommand.IsRequested(args);
     var builder = WebApplication.CreateBuilder(migrate ? args[1..] : args);
 
     if (migrate)
     {
-        using var migrationLog = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);
-        return await MigrateCommand.RunAsync(builder.Configuration, migrationLog.CreateLogger("Migrate"));
+        return await MigrateCommand.RunAsync<GatewayDbContext>(builder.Configuration, GatewayDataExtensions.ConnectionName,
+            (options, connectionString) => GatewayDbContext.Configure(options, connectionString));
     }
 
     builder.AddServiceDefaults();
@@ -57,7 +57,6 @@ try
     app.MapGateway();
     app.MapMessagesApi();
     app.MapServiceDefaults();
-    app.MapDatabaseReadiness<GatewayDbContext>();
 
     await app.RunAsync();
     return 0;

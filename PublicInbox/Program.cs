@@ -21,15 +21,16 @@ try
     }
 
     var builder = WebApplication.CreateBuilder(args);
-    if (args is ["migrate", ..])
+    if (MigrateCommand.IsRequested(args))
     {
-        return await InboxDataExtensions.MigrateAsync(builder.Configuration);
+        return await MigrateCommand.RunAsync<InboxDbContext>(builder.Configuration, InboxDataExtensions.ConnectionName, InboxDbContext.Configure);
     }
 
     builder.AddServiceDefaults();
 
     builder.AddInbox();
     builder.AddInboxData();
+    builder.AddInboxHealth();
     builder.AddAdmin();
     builder.AddRetention();
 
@@ -41,7 +42,6 @@ try
     app.UseStatusCodePages();
     app.UseSignedRequests();
     app.UseAdmin();
-    app.MapReadiness();
     app.MapServiceDefaults();
     app.MapOAuthCallback();
     app.MapMessageCallback();

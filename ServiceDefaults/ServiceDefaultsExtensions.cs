@@ -1,7 +1,7 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,7 +16,8 @@ namespace Weixin.Inbox.ServiceDefaults;
 /// <summary>
 /// What every service (PublicInbox, IntranetPoller, CrmApp) sets up the same way: Serilog (console, and JSON lines
 /// to a file when <c>Logging:JsonFile</c> is set), the correlation id on every log line and outgoing call, request
-/// logging without query strings, and Prometheus <c>/metrics</c> with HTTP request metrics.
+/// logging without query strings, Prometheus <c>/metrics</c> with HTTP request metrics, and the <c>/healthz</c> and
+/// <c>/readyz</c> probes.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -26,7 +27,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>The bootstrap logger for start-up and commands, until the host's logger takes over.</summary>
     public static void CreateBootstrapLogger() =>
-        Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}").CreateBootstrapLogger();
+        Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
 
     /// <summary>
     /// Serilog for the host. Quiet defaults (framework request lines carry query strings with codes and tickets),
@@ -47,16 +48,20 @@ public static class ServiceDefaultsExtensions
                 .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
                 .MinimumLevel.Override("Polly", LogEventLevel.Fatal) // Note: every failed attempt would warn; callers log outages once.
                 .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                // Note: a degraded check (the inbox's silent poller) would warn at every probe; /readyz and /metrics tell it.
+                .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Error)
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With<CorrelationSuffixEnricher>()
-                .WriteTo.Console(outputTemplate: ConsoleTemplate);
+                .WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: CultureInfo.InvariantCulture);
             if (!string.IsNullOrWhiteSpace(jsonFile))
             {
                 logger.WriteTo.File(new CompactJsonFormatter(), jsonFile, shared: true);
             }
         }, preserveStaticLogger: true);
+        // Note: the probes are mapped for every service; each adds its readiness checks (AddDatabaseHealthCheck).
+        builder.Services.AddHealthChecks();
         return builder;
     }
 
@@ -120,44 +125,13 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Maps <c>/healthz</c> (200 "ok" while the process serves requests) and <c>/metrics</c> (Prometheus text format,
-    /// no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).
+    /// Maps <c>/healthz</c> and <c>/readyz</c> (see <see cref="HealthCheckExtensions"/>) and <c>/metrics</c> (Prometheus
+    /// text format, no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        app.MapHealthProbes();
         app.MapMetrics("/metrics");
         return app;
-    }
-
-    /// <summary><c>/readyz</c>: 200 "ok" when <c>SELECT 1</c> on <typeparamref name="TContext"/>'s database succeeds within 3 s, else 503.</summary>
-    public static IEndpointRouteBuilder MapDatabaseReadiness<TContext>(this IEndpointRouteBuilder app)
-        where TContext : DbContext
-    {
-        // Note: a plain RequestDelegate: the route-handler analyzer cannot read a handler generic in TContext.
-        app.MapGet("/readyz", (RequestDelegate)(http => ReadyAsync<TContext>(http))).AllowAnonymous();
-        return app;
-    }
-
-    private static async Task ReadyAsync<TContext>(HttpContext http)
-        where TContext : DbContext
-    {
-        var cancellationToken = http.RequestAborted;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        IResult result;
-        try
-        {
-            await http.RequestServices.GetRequiredService<TContext>().Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token);
-            result = TypedResults.Text("ok");
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weixin.Inbox.Readiness")
-                .LogWarning("Readiness check failed: {Reason}", ex.Message);
-            result = TypedResults.Problem(title: "Database unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        await result.ExecuteAsync(http);
     }
 }

@@ -1,10 +1,12 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.CrmApp.Data;
 
 /// <summary>The CRM database (<c>crm</c>).</summary>
-public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
+public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>MariaDB 10.11 is what we run; fixed so start-up and design time need no connection.</summary>
     public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
@@ -15,6 +17,9 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
     public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
     public DbSet<FollowUpReminder> Reminders => Set<FollowUpReminder>();
     public DbSet<WeixinNotification> Notifications => Set<WeixinNotification>();
+
+    /// <summary>The key ring of sign-in and antiforgery cookies (<c>data_protection_keys</c>), shared by every instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseMySql(connectionString, ServerVersion);
@@ -41,6 +46,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
             // Note: unique, so two accounts can never share a WeChat user, whatever races the pages lose (NULLs may repeat).
             e.HasIndex(a => a.WeixinOpenId).IsUnique().HasDatabaseName("ux_accounts_weixin_open_id");
         });
+
+        modelBuilder.MapDataProtectionKeys();
 
         modelBuilder.Entity<RequestIdRecord>(e =>
         {

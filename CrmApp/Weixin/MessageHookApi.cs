@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Hooks;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
@@ -20,7 +21,8 @@ public static class MessageHookApi
 
     public static WebApplicationBuilder AddMessageHook(this WebApplicationBuilder builder)
     {
-        builder.Services.AddScoped<IReplayGuard, CrmReplayGuard>();
+        // Note: the gateway's signed requests are refused when replayed, on any CRM instance (request_ids in crm).
+        builder.AddReplayGuard<CrmDbContext>();
         return builder;
     }
 
@@ -112,11 +114,4 @@ public static class MessageHookApi
     }
 
     private static MessageHookResponse Reply(string text) => new(text);
-}
-
-/// <summary>The CRM's replay store of signed hook requests (<c>request_ids</c> in <c>crm</c>).</summary>
-public sealed class CrmReplayGuard(CrmDbContext db, TimeProvider time, ILogger<CrmReplayGuard> logger) : SqlReplayGuard(time, logger)
-{
-    protected override Task<int> ExecuteAsync(FormattableString sql, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlInterpolatedAsync(sql, cancellationToken);
 }

@@ -1,5 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Data;
 
@@ -9,10 +8,10 @@ public static class GatewayDataExtensions
     /// <summary>The runtime connection (a least-privilege user: SELECT, INSERT, UPDATE, DELETE).</summary>
     public const string ConnectionName = "Gateway";
 
-    /// <summary>The admin connection used by <c>migrate</c>; falls back to <see cref="ConnectionName"/>.</summary>
-    public const string MigrationsConnectionName = "Migrations";
-
-    /// <summary>Adds <see cref="GatewayDbContext"/> over <c>ConnectionStrings:Gateway</c> and the MySQL replay store.</summary>
+    /// <summary>
+    /// Adds <see cref="GatewayDbContext"/> over <c>ConnectionStrings:Gateway</c>, its readiness check and the replay store
+    /// of signed requests.
+    /// </summary>
     public static IHostApplicationBuilder AddGatewayData(this IHostApplicationBuilder builder)
     {
         // Note: the connection string is read when the context is first built, not here, so tests can still
@@ -28,7 +27,8 @@ public static class GatewayDataExtensions
             GatewayDbContext.Configure(options, connectionString);
         });
 
-        builder.Services.AddScoped<IReplayGuard, MySqlReplayGuard>();
+        builder.AddDatabaseHealthCheck<GatewayDbContext>();
+        builder.AddReplayGuard<GatewayDbContext>();
         return builder;
     }
 }

@@ -3,9 +3,9 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.PublicInbox.Admin;
 
@@ -46,8 +46,7 @@ public static class AdminHostingExtensions
         services.AddScoped<AdminAudit>();
         services.AddScoped<AdminSignIn>();
 
-        services.AddDataProtection().SetApplicationName("Weixin.Inbox.PublicInbox");
-        services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory>((o, scopes) => o.XmlRepository = new MySqlXmlRepository(scopes));
+        builder.AddDataProtectionKeys<InboxDbContext>("Weixin.Inbox.PublicInbox");
 
         services.AddAuthentication(AdminAuth.Scheme).AddCookie(AdminAuth.Scheme, o =>
         {

@@ -55,11 +55,3 @@ public sealed class RetentionRun
     public int ItemsDeleted { get; set; }
     public int EventsDeleted { get; set; }
 }
-
-/// <summary>An ASP.NET Core data-protection key (admin cookies, antiforgery), shared by every inbox instance.</summary>
-public sealed class DataProtectionKeyRecord
-{
-    public int Id { get; set; }
-    public string? FriendlyName { get; set; }
-    public required string Xml { get; set; }
-}

@@ -1,10 +1,12 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.PublicInbox.Data;
 
 /// <summary>The inbox database (<c>weixin_inbox</c>).</summary>
-public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : DbContext(options)
+public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>MariaDB 10.11 is what we run; fixed so start-up and design time need no connection.</summary>
     public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
@@ -16,7 +18,13 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
     public DbSet<AdminAuditEntry> AdminAudit => Set<AdminAuditEntry>();
     public DbSet<AdminSignInLock> AdminSignInLocks => Set<AdminSignInLock>();
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
-    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+
+    /// <summary>The key ring of admin cookies and antiforgery tokens (<c>data_protection_keys</c>), shared by every instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>Configures the provider the way every part of the service does (runtime, migrate, design time).</summary>
+    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseMySql(connectionString, ServerVersion);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -129,13 +137,7 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.HasIndex(x => x.StartedAt).HasDatabaseName("ix_retention_runs_started_at");
         });
 
-        modelBuilder.Entity<DataProtectionKeyRecord>(e =>
-        {
-            e.ToTable("data_protection_keys");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.FriendlyName).HasColumnName("friendly_name").HasMaxLength(128);
-            e.Property(x => x.Xml).HasColumnName("xml").HasColumnType("text");
-        });
+        modelBuilder.MapDataProtectionKeys();
 
         modelBuilder.Entity<RequestIdRecord>(e =>
         {
@@ -150,8 +152,10 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
 /// <summary>Lets <c>dotnet ef</c> build the model without a database or the app's configuration.</summary>
 public sealed class InboxDbContextDesignTimeFactory : IDesignTimeDbContextFactory<InboxDbContext>
 {
-    public InboxDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<InboxDbContext>()
-            .UseMySql("Server=127.0.0.1;Port=3307;Database=weixin_inbox", InboxDbContext.ServerVersion)
-            .Options);
+    public InboxDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<InboxDbContext>();
+        InboxDbContext.Configure(options, "Server=127.0.0.1;Port=3307;Database=weixin_inbox");
+        return new InboxDbContext(options.Options);
+    }
 }

@@ -472,5 +472,39 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261201223006_DataProtectionKeys') THEN
+
+    CREATE TABLE `data_protection_keys` (
+        `id` int NOT NULL AUTO_INCREMENT,
+        `friendly_name` varchar(128) CHARACTER SET utf8mb4 NULL,
+        `xml` text CHARACTER SET utf8mb4 NOT NULL,
+        CONSTRAINT `PK_data_protection_keys` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261201223006_DataProtectionKeys') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261201223006_DataProtectionKeys', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 

@@ -9,12 +9,13 @@ namespace Weixin.Inbox.Testing;
 /// </summary>
 public sealed class CrmSystem : IAsyncDisposable
 {
-    private CrmSystem(LoginSystem login, ServiceProcess crm, string crmDatabase, string adminPassword)
+    private CrmSystem(LoginSystem login, ServiceProcess crm, string crmDatabase, string adminPassword, IReadOnlyDictionary<string, string> environment)
     {
         Login = login;
         Crm = crm;
         CrmDatabase = crmDatabase;
         AdminPassword = adminPassword;
+        Settings = environment;
     }
 
     public LoginSystem Login { get; }
@@ -25,6 +26,9 @@ public sealed class CrmSystem : IAsyncDisposable
     public string AdminPassword { get; }
 
     public Uri BaseAddress => Crm.BaseAddress;
+
+    /// <summary>The settings the CrmApp process runs with.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
 
     /// <param name="crmSettings">Extra CrmApp settings (environment names), applied over the defaults below.</param>
     public static async Task<CrmSystem> StartAsync(string? name = null, LoginSystemSettings? settings = null, IReadOnlyDictionary<string, string>? crmSettings = null)
@@ -51,7 +55,7 @@ public sealed class CrmSystem : IAsyncDisposable
                 ["Seed__AdminPassword"] = adminPassword,
             }, "seed");
 
-            var crmEnvironment = new Dictionary<string, string>
+            var environment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Crm"] = database.ServiceConnection(crmDatabase),
                 ["Gateway__BaseUrl"] = login.Poller.BaseAddress.ToString(),
@@ -65,12 +69,12 @@ public sealed class CrmSystem : IAsyncDisposable
             };
             foreach (var (key, value) in crmSettings ?? new Dictionary<string, string>())
             {
-                crmEnvironment[key] = value;
+                environment[key] = value;
             }
 
-            crm = new ServiceProcess("crm", "CrmApp", crmPort, crmEnvironment, logPrefix);
+            crm = new ServiceProcess("crm", "CrmApp", crmPort, environment, logPrefix);
             await crm.StartAsync();
-            return new CrmSystem(login, crm, crmDatabase, adminPassword);
+            return new CrmSystem(login, crm, crmDatabase, adminPassword, environment);
         }
         catch
         {
@@ -84,6 +88,32 @@ public sealed class CrmSystem : IAsyncDisposable
             await login.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts another CrmApp process on the same database (another instance behind the load balancer), with
+    /// <paramref name="changes"/> applied to the settings; dispose it at the end.
+    /// </summary>
+    public async Task<ServiceProcess> StartAnotherInstanceAsync(string name, IReadOnlyDictionary<string, string> changes)
+    {
+        var environment = new Dictionary<string, string>(Settings);
+        foreach (var (key, value) in changes)
+        {
+            environment[key] = value;
+        }
+
+        var process = new ServiceProcess(name, "CrmApp", TestEnvironment.FreePort(), environment, CrmDatabase);
+        try
+        {
+            await process.StartAsync();
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+
+        return process;
     }
 
     /// <summary>Adds a fresh WeChat user to the simulator; returns its openid.</summary>

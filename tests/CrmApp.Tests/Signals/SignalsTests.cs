@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.CrmApp.Tests.Signals;
@@ -17,7 +18,9 @@ public sealed class SignalsTests(CrmFixture fixture)
         Assert.Equal("ok", await http.GetStringAsync("/healthz"));
         using var ready = await http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("ok", await ready.Content.ReadAsStringAsync());
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("ok", body.GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("database").GetString());
     }
 
     [Fact]

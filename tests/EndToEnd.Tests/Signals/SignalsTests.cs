@@ -110,7 +110,9 @@ public sealed class SignalsTests(LoginPipelineFixture fixture) : IClassFixture<L
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("ok", body.GetProperty("database").GetString());
         Assert.Equal("ok", body.GetProperty("poller").GetString()); // the poller long-polls, so it is always recent
-        Assert.Equal("ok", await poller.GetStringAsync("/readyz"));
+        using var pollerReady = await poller.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, pollerReady.StatusCode);
+        Assert.Equal("ok", JsonDocument.Parse(await pollerReady.Content.ReadAsStringAsync()).RootElement.GetProperty("database").GetString());
     }
 
     [Fact]
