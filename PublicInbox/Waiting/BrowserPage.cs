@@ -51,7 +51,8 @@ public sealed class BrowserPage : IResult
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Note: hex, not base64: a '+' would reach the attribute as &#x2B; (harmless to browsers, confusing to read).
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         httpContext.Items[NonceKey] = nonce;
         var headers = httpContext.Response.Headers;
         headers.CacheControl = "no-store";
