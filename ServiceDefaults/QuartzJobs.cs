@@ -10,9 +10,8 @@ public static class QuartzJobs
 {
     /// <summary>
     /// Registers <typeparamref name="TJob"/> under <paramref name="key"/> with a trigger that fires at once (or after
-    /// <paramref name="firstRunDelay"/>) and then every
-    /// <paramref name="interval"/> of the bound <typeparamref name="TOptions"/>, and the scheduler's hosted service (once,
-    /// waiting for running jobs at shutdown).
+    /// <paramref name="firstRunDelay"/>) and then every <paramref name="interval"/> of the bound <typeparamref name="TOptions"/>,
+    /// and the scheduler's hosted service (once, waiting for running jobs at shutdown).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="key">The job's key (the trigger is named after it: <c>{name}-every-interval</c> in the same group).</param>
