@@ -9,14 +9,16 @@ namespace Weixin.Inbox.ServiceDefaults;
 public static class QuartzJobs
 {
     /// <summary>
-    /// Registers <typeparamref name="TJob"/> under <paramref name="key"/> with a trigger that fires at once and then every
-    /// <paramref name="interval"/> of the bound <typeparamref name="TOptions"/>, and the scheduler's hosted service (once,
-    /// waiting for running jobs at shutdown).
+    /// Registers <typeparamref name="TJob"/> under <paramref name="key"/> with a trigger that fires at once (or after
+    /// <paramref name="firstRunDelay"/>) and then every <paramref name="interval"/> of the bound <typeparamref name="TOptions"/>,
+    /// and the scheduler's hosted service (once, waiting for running jobs at shutdown).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="key">The job's key (the trigger is named after it: <c>{name}-every-interval</c> in the same group).</param>
     /// <param name="interval">Picks the interval from the options, read once when the scheduler starts.</param>
-    public static IServiceCollection AddIntervalJob<TJob, TOptions>(this IServiceCollection services, JobKey key, Func<TOptions, TimeSpan> interval)
+    /// <param name="firstRunDelay">How long after start-up the first run waits; default: none, the job runs at once.</param>
+    public static IServiceCollection AddIntervalJob<TJob, TOptions>(
+        this IServiceCollection services, JobKey key, Func<TOptions, TimeSpan> interval, TimeSpan firstRunDelay = default)
         where TJob : class, IJob
         where TOptions : class
     {
@@ -26,7 +28,7 @@ public static class QuartzJobs
             quartz.AddTrigger((provider, trigger) => trigger
                 .ForJob(key)
                 .WithIdentity(key.Name + "-every-interval", key.Group)
-                .StartNow()
+                .StartAt(DateTimeOffset.UtcNow + firstRunDelay)
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(interval(provider.GetRequiredService<IOptions<TOptions>>().Value))
                     .RepeatForever()

@@ -36,7 +36,7 @@ public static class OAuthCallbackApi
             || (code is not null && (code.Length > MaxCodeLength || !IsToken(code))))
         {
             logger.LogWarning("Refused OAuth callback with a missing or malformed state/code from {RemoteIp}", http.Connection.RemoteIpAddress);
-            return Pages.Message(StatusCodes.Status400BadRequest, "登录链接无效",
+            return BrowserPage.Message(StatusCodes.Status400BadRequest, "登录链接无效",
                 "这个登录链接缺少必要的参数或已被改动。请回到应用重新点击「微信登录」。", options.Value.RetryLoginUrl);
         }
 
@@ -62,7 +62,7 @@ public static class OAuthCallbackApi
             // Note: store first, answer second: without a committed row we must not pretend the login is under way.
             logger.LogError(ex, "Could not store an OAuth callback: database unavailable");
             http.Response.Headers.RetryAfter = "5";
-            return Pages.Message(StatusCodes.Status503ServiceUnavailable, "服务暂时不可用",
+            return BrowserPage.Message(StatusCodes.Status503ServiceUnavailable, "服务暂时不可用",
                 "登录服务暂时无法保存您的请求，请稍后重新点击「微信登录」。", options.Value.RetryLoginUrl);
         }
 

@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Options;
-using Quartz;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.PublicInbox.Retention;
 
@@ -16,20 +15,8 @@ public static class RetentionExtensions
             return builder;
         }
 
-        services.AddQuartz(quartz =>
-        {
-            quartz.AddJob<RetentionJob>(job => job.WithIdentity(RetentionJob.Key));
-            quartz.AddTrigger((provider, trigger) => trigger
-                .ForJob(RetentionJob.Key)
-                .WithIdentity("retention-every-interval", "inbox")
-                // Note: a minute after start, so a restart loop does not purge on every start.
-                .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
-                .WithSimpleSchedule(schedule => schedule
-                    .WithInterval(provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Interval)
-                    .RepeatForever()
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithExistingCount)));
-        });
-        services.AddQuartzHostedService(quartz => quartz.WaitForJobsToComplete = true);
+        // Note: the first purge waits a minute, so a restart loop does not purge on every start.
+        services.AddIntervalJob<RetentionJob, RetentionOptions>(RetentionJob.Key, retention => retention.Interval, firstRunDelay: TimeSpan.FromMinutes(1));
         return builder;
     }
 }

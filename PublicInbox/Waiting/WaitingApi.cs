@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
@@ -38,7 +36,7 @@ public static class WaitingApi
         return app;
     }
 
-    public static async Task<IResult> GetPageAsync(long id, HttpContext http, InboxDbContext db, IOptions<InboxOptions> options)
+    public static async Task<BrowserPage> GetPageAsync(long id, HttpContext http, InboxDbContext db, IOptions<InboxOptions> options)
     {
         var item = await db.Items.AsNoTracking().Where(i => i.Id == id).Select(i => new { i.CookieHash }).SingleOrDefaultAsync(http.RequestAborted);
         if (item is null || !WaitCookie.Matches(http, id, item.CookieHash))
@@ -46,10 +44,7 @@ public static class WaitingApi
             return ForeignBrowser(options.Value);
         }
 
-        var nonce = Pages.NewNonce();
-        var timeoutSeconds = ((int)options.Value.LoginTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        var html = WaitPage.Render(id, nonce, timeoutSeconds, WebUtility.HtmlEncode(options.Value.RetryLoginUrl));
-        return new Pages.HtmlResult(html, StatusCodes.Status200OK, nonce);
+        return BrowserPage.Waiting(id, options.Value.LoginTimeout, options.Value.RetryLoginUrl);
     }
 
     public static async Task<IResult> GetStatusAsync(
@@ -141,7 +136,7 @@ public static class WaitingApi
 
     private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private static IResult ForeignBrowser(InboxOptions options) => Pages.Message(
+    private static BrowserPage ForeignBrowser(InboxOptions options) => BrowserPage.Message(
         StatusCodes.Status403Forbidden,
         "请在原浏览器中继续",
         "这个登录进度只能在发起登录的浏览器中查看。如果您换了浏览器或清除了 Cookie，请重新登录。",
