@@ -25,7 +25,7 @@ public sealed class BackgroundRefreshTests : IAsyncLifetime
     {
         using var boss = await BoundEmployeeAsync(system, "钟后台");
         var customerId = await CustomerAsync(system, "后台刷新客户" + Guid.NewGuid().ToString("N")[..6]);
-        var note = "自己变成已提醒 " + Guid.NewGuid().ToString("N")[..6];
+        var note = "后台自己刷新 " + Guid.NewGuid().ToString("N")[..6];
         await AddReminderAsync(boss.Browser, customerId, ChinaNow(), boss.AccountId, note);
         await ReceivedAsync(system, boss.OpenId, note);
 
