@@ -119,7 +119,7 @@ public static class AdminHostingExtensions
         }));
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin"), branch => branch.Use(async (http, next) =>
         {
-            AdminHeaders.Apply(http);
+            PageHeaders.Apply(http);
             if (!admin.IsAllowed(http.Connection.RemoteIpAddress, networks))
             {
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminAuth))

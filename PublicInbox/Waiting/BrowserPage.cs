@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Mvc;
@@ -24,8 +23,6 @@ public sealed record WaitingPageModel(long Id, int TimeoutSeconds, string RetryU
 /// </summary>
 public sealed class BrowserPage : IResult
 {
-    private static readonly object NonceKey = new();
-
     private readonly string _view;
     private readonly object _model;
     private readonly int _statusCode;
@@ -45,22 +42,9 @@ public sealed class BrowserPage : IResult
     public static BrowserPage Waiting(long id, TimeSpan timeout, string retryUrl) =>
         new("/Pages/Wait/Waiting.cshtml", new WaitingPageModel(id, (int)timeout.TotalSeconds, retryUrl), StatusCodes.Status200OK);
 
-    /// <summary>The nonce of this response's CSP, carried by the page's <c>&lt;style&gt;</c> and <c>&lt;script&gt;</c> elements.</summary>
-    public static string Nonce(HttpContext http) =>
-        http.Items[NonceKey] as string ?? throw new InvalidOperationException("This response is not a browser page.");
-
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        // Note: hex, not base64: a '+' would reach the attribute as &#x2B; (harmless to browsers, confusing to read).
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        httpContext.Items[NonceKey] = nonce;
-        var headers = httpContext.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.XContentTypeOptions = "nosniff";
-        // Note: inline style and script run only with this response's nonce: an encoding slip that lets markup in still cannot run anything.
-        headers.ContentSecurityPolicy =
-            $"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        PageHeaders.Apply(httpContext);
 
         var view = new ViewResult
         {
