@@ -87,31 +87,36 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
         await log.WriteLineAsync($"===== {DateTime.UtcNow:O} start {Name} on {BaseAddress}");
-        // Note: Exited can be raised before the last output lines are delivered; a line arriving after the log was
-        // closed is dropped instead of throwing on a thread-pool thread (which would crash the whole test host).
+        // Note: Exited can be raised before the last output lines are delivered, so the log is closed when both streams
+        // have ended (a null line each), not at Exited: a start-up failure's last words (the reason) must reach the log.
         var closed = false;
+        var openStreams = 2;
         void Write(string? line)
         {
             lock (log)
             {
-                if (line is not null && !closed)
+                if (closed)
+                {
+                    return;
+                }
+
+                if (line is not null)
                 {
                     log.WriteLine(line);
+                    return;
+                }
+
+                if (--openStreams == 0)
+                {
+                    log.WriteLine($"===== {DateTime.UtcNow:O} exited");
+                    closed = true;
+                    log.Dispose();
                 }
             }
         }
 
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.Exited += (_, _) =>
-        {
-            lock (log)
-            {
-                log.WriteLine($"===== {DateTime.UtcNow:O} exited");
-                closed = true;
-                log.Dispose();
-            }
-        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -150,6 +155,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process!.HasExited)
             {
+                // Note: waits for the redirected output to be read to its end, so Tail() shows the process's last lines.
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} during start; see {_logPath}:\n{Tail()}");
             }
 

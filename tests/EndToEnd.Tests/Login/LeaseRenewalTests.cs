@@ -42,8 +42,10 @@ public sealed class LeaseRenewalTests
         var settings = new LoginSystemSettings { LoginTimeout = TimeSpan.FromSeconds(40), LeaseDuration = TimeSpan.FromSeconds(9), PollInterval = TimeSpan.FromMilliseconds(300) };
         await using var system = await LoginSystem.StartAsync(settings, "lease-taken-over");
         var openId = await system.AddWeixinUserAsync("被接管");
-        // The code exchange takes 5 s; the lease (9 s) is renewed every 3 s, so the poller asks again while it waits.
-        await system.InjectCodeExchangeFaultAsync(errcode: 0, count: 1, delay: TimeSpan.FromSeconds(5));
+        // The code exchange takes 15 s; the lease (9 s) is renewed every 3 s, so the poller asks again while it waits.
+        // Note: 15 s, not less: on a loaded CI machine the test process may be starved for seconds between seeing
+        // "leased" and taking the item over, and the poller must still be waiting on WeChat when it does.
+        await system.InjectCodeExchangeFaultAsync(errcode: 0, count: 1, delay: TimeSpan.FromSeconds(15));
         using var browser = system.NewBrowser();
 
         var attempt = await browser.StartLoginAsync(openId);
@@ -51,9 +53,9 @@ public sealed class LeaseRenewalTests
         // Another poller takes the item over (as after a lapse): the lease id the poller holds is no longer the item's.
         await system.Database.ExecuteAsync(system.Database.InboxDatabase, $"""
             UPDATE inbox_items SET lease_id = 'taken-over-by-test', leased_by = 'another-poller', lease_until = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR
-            WHERE id = {attempt.ItemId}
+            WHERE id = {attempt.ItemId} AND status = 'leased'
             """);
-        await Task.Delay(TimeSpan.FromSeconds(9)); // past the exchange and the first lease
+        await Task.Delay(TimeSpan.FromSeconds(9)); // past the poller's next renewals and its first lease
 
         // The poller stopped at its renewal (3 s): no user recorded, no ticket, the item left to its new holder.
         var item = (await system.Database.QueryAsync(system.Database.InboxDatabase,
