@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.IntranetPoller.Messages;
 
@@ -164,6 +165,4 @@ public sealed class MessageStore(GatewayDbContext db, TimeProvider time)
                 .SetProperty(m => m.Attempts, m => m.Attempts + 1)
                 .SetProperty(m => m.NextAttemptAt, nextAttemptAt)
                 .SetProperty(m => m.LastError, Clip(error, 512)), cancellationToken);
-
-    private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IntranetPoller.Data;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.IntranetPoller.Push;
 
@@ -213,7 +214,7 @@ public sealed class OutboxStore(GatewayDbContext db, TimeProvider time)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, status)
                 .SetProperty(m => m.LastErrCode, errCode)
-                .SetProperty(m => m.LastError, Clip(error))
+                .SetProperty(m => m.LastError, Clip(error, 512)!)
                 .SetProperty(m => m.NextAttemptAt, (DateTimeOffset?)null)
                 .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
                 .SetProperty(m => m.InFlightAs, (string?)null)
@@ -231,7 +232,7 @@ public sealed class OutboxStore(GatewayDbContext db, TimeProvider time)
                 .SetProperty(m => m.UncertainSince, uncertainSince)
                 .SetProperty(m => m.NextAttemptAt, nextAttemptAt)
                 .SetProperty(m => m.LastErrCode, errCode)
-                .SetProperty(m => m.LastError, Clip(error))
+                .SetProperty(m => m.LastError, Clip(error, 512)!)
                 .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
                 .SetProperty(m => m.InFlightAs, (string?)null)
                 .SetProperty(m => m.InFlightSince, (DateTimeOffset?)null), cancellationToken) == 1;
@@ -265,6 +266,4 @@ public sealed class OutboxStore(GatewayDbContext db, TimeProvider time)
         command.CommandText = "SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.outbox_claim'))";
         await command.ExecuteScalarAsync(CancellationToken.None);
     }
-
-    private static string Clip(string value) => value.Length <= 512 ? value : value[..512];
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.IntranetPoller.Users;
 
@@ -70,8 +71,6 @@ public sealed class WeixinUserDirectory(GatewayDbContext db, TimeProvider time)
                 unsubscribed_at = IF(unsubscribed_at IS NULL OR unsubscribed_at < {at}, {at}, unsubscribed_at)
             """, cancellationToken);
     }
-
-    private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 }
 
 /// <summary>Registration of the user directory.</summary>

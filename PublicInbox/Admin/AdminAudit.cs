@@ -1,4 +1,5 @@
 using Weixin.Inbox.PublicInbox.Data;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.PublicInbox.Admin;
 
@@ -22,6 +23,4 @@ public sealed class AdminAudit(InboxDbContext db, TimeProvider time)
     /// <summary>Writes a row for the request's signed-in admin and address.</summary>
     public Task WriteAsync(HttpContext http, string action, long? itemId, string? detail) =>
         WriteAsync(AdminAuth.UserName(http.User) ?? "?", action, AdminAuth.RemoteIp(http), itemId, detail, http.RequestAborted);
-
-    private static string? Clip(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
 }

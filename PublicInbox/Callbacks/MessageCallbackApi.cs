@@ -8,6 +8,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
 
@@ -97,10 +98,10 @@ public static class MessageCallbackApi
             RemoteIp = remote?.ToString(),
             Body = body,
             Timestamp = query.Timestamp,
-            Nonce = Clip(query.Nonce, 64),
-            EncryptType = Clip(query.EncryptType, 16),
-            MsgSignature = Clip(query.MsgSignature, 64),
-            OpenId = Clip(query.OpenId, 64),
+            Nonce = Clip(query.Nonce, 64, emptyAsNull: true),
+            EncryptType = Clip(query.EncryptType, 16, emptyAsNull: true),
+            MsgSignature = Clip(query.MsgSignature, 64, emptyAsNull: true),
+            OpenId = Clip(query.OpenId, 64, emptyAsNull: true),
         };
 
         try
@@ -220,6 +221,4 @@ public static class MessageCallbackApi
 
         return Encoding.UTF8.GetString(buffer, 0, total);
     }
-
-    private static string? Clip(string? value, int max) => string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
 }

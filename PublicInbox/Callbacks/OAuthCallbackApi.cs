@@ -5,6 +5,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.Waiting;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
 
@@ -49,7 +50,7 @@ public static class OAuthCallbackApi
             OAuthCode = string.IsNullOrEmpty(code) ? null : code,
             OAuthState = state,
             RemoteIp = http.Connection.RemoteIpAddress?.ToString(),
-            UserAgent = Truncate(http.Request.Headers.UserAgent.ToString(), 512),
+            UserAgent = Clip(http.Request.Headers.UserAgent.ToString(), 512, emptyAsNull: true),
             CookieHash = WaitCookie.Hash(cookieValue),
         };
 
@@ -74,8 +75,6 @@ public static class OAuthCallbackApi
     private static bool IsToken(string value) =>
         value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~');
 
-    private static string? Truncate(string value, int max) =>
-        string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
 
     /// <summary>303 See Other: the browser follows with a GET whatever the original method.</summary>
     private sealed class SeeOtherResult(string location) : IResult

@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Diagnostics;
+using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.PublicInbox.Items;
 
@@ -657,6 +658,4 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
     /// </summary>
     private static IDisposable? About(string correlationId) =>
         Correlation.Current == correlationId ? null : Correlation.Begin(correlationId);
-
-    private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }
