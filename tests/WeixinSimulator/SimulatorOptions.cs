@@ -83,19 +83,31 @@ public sealed class SimulatorOptions
     public int TemplateQuotaPerMinute { get; set; }
 
     /// <summary>
+    /// What message/template/send answers for a repeat of an openid and client_msg_id it accepted within 10 minutes
+    /// (never delivered twice). WeChat's doc only says "只发送一条消息"
+    /// (https://developers.weixin.qq.com/doc/service/api/notify/template/api_sendtemplatemessage), so both readings are
+    /// offered. Default <see cref="DuplicateClientMsgIdAnswer.EarlierMsgId"/>.
+    /// </summary>
+    public DuplicateClientMsgIdAnswer DuplicateClientMsgId { get; set; } = DuplicateClientMsgIdAnswer.EarlierMsgId;
+
+    /// <summary>
     /// The account's template messages (公众平台 → 模板消息). Default: none configured, in which case
     /// <see cref="DefaultTemplates"/> (<c>TPL_FOLLOW_UP</c> 「客户跟进提醒」) is seeded.
     /// </summary>
     public List<MessageTemplate> Templates { get; set; } = [];
 
-    /// <summary>The templates seeded when <see cref="Templates"/> is empty.</summary>
+    /// <summary>
+    /// The templates seeded when <see cref="Templates"/> is empty: a category template (类目模板) with typed keywords, as
+    /// every template added since 2023 is.
+    /// </summary>
     public static IReadOnlyList<MessageTemplate> DefaultTemplates { get; } =
     [
         new()
         {
             Id = "TPL_FOLLOW_UP",
             Title = "客户跟进提醒",
-            Content = "{{first.DATA}}\n客户：{{keyword1.DATA}}\n跟进时间：{{keyword2.DATA}}\n{{remark.DATA}}",
+            Content = "客户名称：{{thing1.DATA}}\n跟进时间：{{time2.DATA}}\n跟进内容：{{thing3.DATA}}\n提醒人：{{thing4.DATA}}",
+            Example = "客户名称：张伟（华南贸易）\n跟进时间：2026-11-25 10:00\n跟进内容：回访报价，确认签约时间\n提醒人：李娜",
         },
     ];
 
@@ -113,6 +125,16 @@ public sealed class SimulatorOptions
     ];
 }
 
+/// <summary>What message/template/send answers for a repeated client_msg_id (see <see cref="SimulatorOptions.DuplicateClientMsgId"/>).</summary>
+public enum DuplicateClientMsgIdAnswer
+{
+    /// <summary><c>{"errcode":0,"errmsg":"ok","msgid":&lt;the first send's msgid&gt;}</c>.</summary>
+    EarlierMsgId,
+
+    /// <summary><c>{"errcode":47003,"errmsg":"argument invalid! client_msg_id duplicated rid: …"}</c>.</summary>
+    Error,
+}
+
 /// <summary>One template message definition: its <c>Content</c> names the data keys as <c>{{key.DATA}}</c>.</summary>
 public sealed record MessageTemplate
 {
@@ -122,6 +144,18 @@ public sealed record MessageTemplate
     /// <summary>The template's title, e.g. 「客户跟进提醒」.</summary>
     public string Title { get; init; } = "";
 
-    /// <summary>The text with <c>{{key.DATA}}</c> placeholders; every key must be present in a send's data.</summary>
+    /// <summary>
+    /// The text with <c>{{key.DATA}}</c> placeholders, one keyword a line (<c>客户名称：{{thing1.DATA}}</c>); every key
+    /// must be present in a send's data (except <c>first</c>/<c>remark</c>), and a typed key's value must fit its type.
+    /// </summary>
     public string Content { get; init; } = "";
+
+    /// <summary>The template's first-level industry, as get_all_private_template lists it. Default 「IT科技」.</summary>
+    public string PrimaryIndustry { get; init; } = "IT科技";
+
+    /// <summary>The template's second-level industry. Default 「IT软件与服务」.</summary>
+    public string DeputyIndustry { get; init; } = "IT软件与服务";
+
+    /// <summary>An example of the filled-in template, as get_all_private_template lists it. Default empty.</summary>
+    public string Example { get; init; } = "";
 }

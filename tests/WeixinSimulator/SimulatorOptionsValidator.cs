@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Weixin;
+using Weixin.Inbox.WeixinSimulator.Api;
 using Weixin.Inbox.WeixinSimulator.Users;
 
 namespace Weixin.Inbox.WeixinSimulator;
@@ -97,6 +98,12 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             if (string.IsNullOrWhiteSpace(template.Content))
             {
                 failures.Add($"Simulator:Templates:{i}:Content is required (with {{{{key.DATA}}}} placeholders).");
+            }
+            else
+            {
+                // Note: only keyword types whose rules the simulator knows, so no value passes here unchecked.
+                failures.AddRange(TemplateMessages.Keys(template).Select(TemplateKeywords.Problem).OfType<string>()
+                    .Select(problem => $"Simulator:Templates:{i}:Content: {problem}."));
             }
         }
 

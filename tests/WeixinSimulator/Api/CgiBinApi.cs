@@ -24,6 +24,7 @@ internal static partial class CgiBinApi
         cgi.MapPost("/stable_token", StableTokenAsync);
         cgi.MapPost("/message/custom/send", SendCustomMessageAsync);
         cgi.MapPost("/message/template/send", SendTemplateMessageAsync);
+        cgi.MapGet("/template/get_all_private_template", GetAllPrivateTemplates);
         cgi.MapPost("/menu/create", CreateMenuAsync);
         cgi.MapGet("/menu/get", GetMenu);
         cgi.MapGet("/menu/delete", DeleteMenu);

@@ -35,9 +35,60 @@ internal sealed partial class TemplateMessages(IOptions<SimulatorOptions> option
     public static IReadOnlyList<string> Keys(MessageTemplate template) =>
         [.. Placeholder().Matches(template.Content).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
 
-    /// <summary>The content with every placeholder replaced by its value.</summary>
-    public static string Render(MessageTemplate template, IReadOnlyDictionary<string, string> values) =>
-        Placeholder().Replace(template.Content, m => values.TryGetValue(m.Groups[1].Value, out var v) ? v : "");
+    /// <summary>
+    /// What the phone shows: the title, then each line of the content with its keywords filled in, except the lines
+    /// of <c>first</c> and <c>remark</c>, which WeChat no longer displays (the 2023-05-04 change,
+    /// https://developers.weixin.qq.com/community/develop/doc/000a2ae286cdc0f41a8face4c51801).
+    /// </summary>
+    public static string Render(MessageTemplate template, IReadOnlyDictionary<string, string> values)
+    {
+        var lines = new List<string> { template.Title };
+        foreach (var line in template.Content.Split('\n'))
+        {
+            var keys = Placeholder().Matches(line).Select(m => m.Groups[1].Value).ToList();
+            if (keys.Count > 0 && keys.All(TemplateKeywords.IsHidden))
+            {
+                continue;
+            }
+
+            var shown = Placeholder().Replace(line, m =>
+                TemplateKeywords.IsHidden(m.Groups[1].Value) || !values.TryGetValue(m.Groups[1].Value, out var v) ? "" : TemplateKeywords.Shown(m.Groups[1].Value, v));
+            if (shown.Trim().Length > 0)
+            {
+                lines.Add(shown.TrimEnd('\r'));
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>
+    /// The first key whose value WeChat refuses (47003): missing, or breaking its keyword type; null when all are
+    /// acceptable. Rules: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html#类目模板消息
+    /// </summary>
+    public static string? InvalidKey(MessageTemplate template, IReadOnlyDictionary<string, string?> values)
+    {
+        foreach (var key in Keys(template))
+        {
+            if (!values.TryGetValue(key, out var value) || value is null)
+            {
+                // Note: first/remark of a history template are no longer shown, so WeChat no longer needs them.
+                if (TemplateKeywords.IsHidden(key))
+                {
+                    continue;
+                }
+
+                return key;
+            }
+
+            if (TemplateKeywords.TypeOf(key) is { } type && !TemplateKeywords.IsValid(type, value))
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Counts one call against the per-minute quota; false when the quota is used up (the call is not counted).</summary>
     public bool TryConsumeQuota()
@@ -67,7 +118,8 @@ internal sealed partial class TemplateMessages(IOptions<SimulatorOptions> option
 
     /// <summary>
     /// Delivers through <paramref name="deliver"/> with a new msgid, unless the same openid and client_msg_id were
-    /// accepted within <see cref="DedupWindow"/>: then the earlier msgid and no delivery.
+    /// accepted within <see cref="DedupWindow"/>: then the earlier msgid and no delivery (what the caller answers for
+    /// such a repeat is <see cref="SimulatorOptions.DuplicateClientMsgId"/>).
     /// </summary>
     public (long MsgId, bool Duplicate) Send(string openId, string? clientMsgId, Action<long> deliver)
     {

@@ -65,6 +65,7 @@ internal static class HomeApi
             body.Append("</ul><p class=\"muted\">在<a href=\"").Append(ChatPage.Path).Append("\">聊天页面</a>中点击菜单</p>");
         }
 
+        var duplicateAnswer = options.Value.DuplicateClientMsgId == DuplicateClientMsgIdAnswer.Error ? "返回 47003" : "返回第一次的 msgid";
         body.Append("</div><div class=\"card\"><p><strong>模板消息</strong></p><ul>");
         foreach (var template in templates.Templates)
         {
@@ -84,8 +85,11 @@ internal static class HomeApi
             .Append("<li><code>GET /sns/auth</code> 检验 access_token 是否有效</li>")
             .Append("<li><code>GET /cgi-bin/token</code>、<code>POST /cgi-bin/stable_token</code> 获取接口调用凭据（新 token 生成后旧 token 最多再用 5 分钟）</li>")
             .Append("<li><code>POST /cgi-bin/message/custom/send</code> 客服消息（用户 48 小时内互动过才能收到，否则 45015）</li>")
-            .Append("<li><code>POST /cgi-bin/message/template/send</code> 模板消息（未关注 43004，模板不存在 40037，缺少字段 47003，超出限额 45009；")
-            .Append("同一用户同一 <code>client_msg_id</code> 10 分钟内只发送一次）</li>")
+            .Append("<li><code>POST /cgi-bin/message/template/send</code> 模板消息（未关注 43004，模板不存在 40037，超出限额 45009；")
+            .Append("关键词缺失或不符合类型 47003：thing ≤20 字、character_string ≤32 位字母数字符号、phrase ≤5 个汉字、time/date 格式等，不能换行；")
+            .Append("first、remark、颜色不再显示；同一用户同一 <code>client_msg_id</code> 10 分钟内只发送一次，重复时")
+            .Append(duplicateAnswer).Append("）</li>")
+            .Append("<li><code>GET /cgi-bin/template/get_all_private_template</code> 模板列表（模板 ID、标题、内容中的关键词）</li>")
             .Append("<li><code>POST /cgi-bin/menu/create</code>、<code>GET /cgi-bin/menu/get</code>、<code>GET /cgi-bin/menu/delete</code>、")
             .Append("<code>GET /cgi-bin/get_current_selfmenu_info</code> 自定义菜单（view、click 按钮）</li>")
             .Append("<li>消息推送：按微信的方式签名（明文、兼容、安全模式）POST 到消息推送地址，5 秒超时，共尝试 3 次</li></ul></div>")

@@ -35,12 +35,12 @@ internal static class WeixinAnswers
 {
     public static WeixinError Ok { get; } = new(0, "ok");
 
-    public static WeixinError Error(int errcode, TimeProvider time)
-    {
-        var rid = string.Create(CultureInfo.InvariantCulture,
-            $"{time.GetUtcNow().ToUnixTimeSeconds():x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}");
-        return new WeixinError(errcode, $"{WeixinErrors.MessageFor(errcode)}, rid: {rid}");
-    }
+    public static WeixinError Error(int errcode, TimeProvider time) =>
+        new(errcode, $"{WeixinErrors.MessageFor(errcode)}, rid: {Rid(time)}");
+
+    /// <summary>A request id as WeChat appends to every errmsg (<c>66ac5b50-0e6d76ba-2a578c0a</c>).</summary>
+    public static string Rid(TimeProvider time) => string.Create(CultureInfo.InvariantCulture,
+        $"{time.GetUtcNow().ToUnixTimeSeconds():x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}-{RandomNumberGenerator.GetInt32(int.MaxValue):x8}");
 }
 
 /// <summary>The errcodes the simulator answers, with WeChat's errmsg for each.</summary>
