@@ -50,7 +50,7 @@ public sealed class NotificationSender(
             .Select(r => new
             {
                 r.Id, r.CustomerId, CustomerName = r.Customer!.Name, r.Customer.Company, r.AssigneeId,
-                r.Assignee!.WeixinOpenId, r.DueAt, r.Note, r.CreatedAt,
+                r.Assignee!.WeixinOpenId, r.DueAt, r.Note, r.CreatedAt, CreatedBy = r.CreatedBy!.DisplayName,
             })
             .ToListAsync(cancellationToken);
 
@@ -59,7 +59,7 @@ public sealed class NotificationSender(
         {
             var key = NotificationMessages.ReminderKey(r.Id, r.CreatedAt);
             var url = NotificationMessages.CustomerUrl(gatewayOptions.Value.PublicBaseUrl, r.CustomerId);
-            var request = NotificationMessages.Reminder(key, r.WeixinOpenId ?? "", options.Value.FollowUpTemplateId, url, r.CustomerName, r.Company, r.DueAt, r.Note);
+            var request = NotificationMessages.Reminder(key, r.WeixinOpenId ?? "", options.Value.GetFollowUpTemplate(), url, r.CustomerName, r.Company, r.DueAt, r.Note, r.CreatedBy);
             var notification = new WeixinNotification
             {
                 Kind = NotificationKinds.Reminder,
@@ -114,7 +114,7 @@ public sealed class NotificationSender(
 
         var now = time.GetUtcNow().UtcDateTime;
         var url = NotificationMessages.CustomerUrl(gatewayOptions.Value.PublicBaseUrl, message.CustomerId);
-        var request = NotificationMessages.Manual(key, message.OpenId, options.Value.FollowUpTemplateId, url,
+        var request = NotificationMessages.Manual(key, message.OpenId, options.Value.GetFollowUpTemplate(), url,
             message.SenderName, message.CustomerName, message.Company, now, message.Text);
         var notification = new WeixinNotification
         {

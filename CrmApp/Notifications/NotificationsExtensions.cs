@@ -12,6 +12,10 @@ public static class NotificationsExtensions
                 "Notifications:ReminderPollInterval must be between 00:00:00.1 and 01:00:00.")
             .Validate(o => o.StatusRefreshTimeout > TimeSpan.Zero && o.StatusRefreshTimeout <= TimeSpan.FromSeconds(30),
                 "Notifications:StatusRefreshTimeout must be positive and at most 00:00:30 (a page waits for it).")
+            .Validate(o => new[] { o.FollowUpCustomerKey, o.FollowUpTimeKey, o.FollowUpContentKey, o.FollowUpFromKey }
+                    .Where(k => !string.IsNullOrEmpty(k)).Distinct(StringComparer.Ordinal).Count()
+                    == new[] { o.FollowUpCustomerKey, o.FollowUpTimeKey, o.FollowUpContentKey, o.FollowUpFromKey }.Count(k => !string.IsNullOrEmpty(k)),
+                "Notifications:FollowUpCustomerKey, FollowUpTimeKey, FollowUpContentKey and FollowUpFromKey must name different keywords of the template.")
             .ValidateOnStart();
         builder.Services.AddScoped<NotificationSender>();
 

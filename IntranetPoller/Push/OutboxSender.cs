@@ -207,6 +207,15 @@ public sealed class OutboxSender(
             return RetryAsync(attempt, errCode, $"微信两次拒绝了 access_token（{errCode}），稍后重试。", cancellationToken);
         }
 
+        if (attempt.UncertainSince is not null)
+        {
+            // Note: this was a repeat (same client_msg_id) of an attempt WeChat may have carried out. The doc does not
+            // say what a repeat of a delivered message answers (the earlier msgid, or an error): a refusal here may be
+            // exactly that, with the message already on the user's phone. A plain failure would invite a resend or a
+            // fallback that delivers it twice, so it ends as 「发送结果未知」 and a person decides.
+            return FailAsync(attempt, 0, $"发送结果未知：之前的一次发送微信可能已送达，重发时微信拒绝了（errcode {errCode}：{errMsg}），可能正因为已送达；为避免重复未自动重发，请向对方确认后再手动重发。", cancellationToken);
+        }
+
         return FailAsync(attempt, errCode, PermanentReason(errCode, errMsg), cancellationToken);
     }
 

@@ -2,7 +2,10 @@ using Weixin.Inbox.Contracts.Gateway;
 
 namespace Weixin.Inbox.IntranetPoller.Push;
 
-/// <summary>Checks a <see cref="SendMessageRequest"/> field by field, with WeChat's limits, before anything is queued.</summary>
+/// <summary>
+/// Checks a <see cref="SendMessageRequest"/> field by field, with WeChat's limits (a typed template keyword by
+/// <see cref="TemplateKeywordRules"/>), before anything is queued.
+/// </summary>
 public static class SendMessageValidator
 {
     /// <summary>Longest template field value WeChat takes (characters).</summary>
@@ -59,7 +62,7 @@ public static class SendMessageValidator
 
         if (template.Data is null || template.Data.Count == 0)
         {
-            problems[$"{path}.data"] = "data must name at least one field (first, keyword1, remark, …).";
+            problems[$"{path}.data"] = "data must name at least one field (thing1, time2, …: the template's keywords).";
         }
         else
         {
@@ -77,6 +80,11 @@ public static class SendMessageValidator
                 else if (field.Value.Length > MaxFieldLength)
                 {
                     problems[fieldPath + ".value"] = $"value is longer than {MaxFieldLength} characters ({field.Value.Length}).";
+                }
+                else if (TemplateKeywordRules.Problem(name, field.Value) is { } typed)
+                {
+                    // Note: a category template's keyword is typed by its name; WeChat refuses a value that breaks the type.
+                    problems[fieldPath + ".value"] = typed;
                 }
                 else if (field.Color is { } color && !IsColor(color))
                 {

@@ -86,10 +86,10 @@ internal static class OutboxBench
             await gateway.SendMessageAsync(new SendMessageRequest($"bench-{i}", openId, new TemplateMessage("TPL_FOLLOW_UP",
                 new Dictionary<string, TemplateField>
                 {
-                    ["first"] = new("您有一个客户需要跟进"),
-                    ["keyword1"] = new($"客户{i}"),
-                    ["keyword2"] = new("2026-11-25 10:00"),
-                    ["remark"] = new("点击查看"),
+                    ["thing1"] = new($"客户{i}"),
+                    ["time2"] = new("2026-11-25 10:00"),
+                    ["thing3"] = new("回访报价"),
+                    ["thing4"] = new("压测"),
                 }, $"http://127.0.0.1:5300/customers/{i}")), token));
         var queuedIn = watch.Elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Queued {count} in {queuedIn.TotalSeconds:F1} s ({count / queuedIn.TotalSeconds:F0}/s)"));

@@ -17,11 +17,15 @@ namespace Weixin.Inbox.CrmApp.Pages.Customers;
 public sealed class DetailsModel(CrmDbContext db, NotificationSender notifications, TimeProvider time, ILogger<DetailsModel> logger) : PageModel
 {
     private const int MaxReminders = 20;
+    private const int MaxSent = 10;
 
     public Card Customer { get; private set; } = null!;
 
     /// <summary>The customer's reminders, latest due first, with their state as last recorded.</summary>
     public List<ReminderRow> Reminders { get; private set; } = [];
+
+    /// <summary>The latest 「发送微信通知」 about this customer, newest first, with their whole text.</summary>
+    public List<SentRow> Sent { get; private set; } = [];
 
     /// <summary>Everyone a reminder or a notification can be for (the current user first).</summary>
     public List<Employee> Employees { get; private set; } = [];
@@ -163,7 +167,7 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
             return NotFound();
         }
 
-        (Customer, Reminders, Employees) = view;
+        (Customer, Reminders, Employees, Sent) = view;
         Note = note ?? new NoteCommand();
         Reminder = reminder ?? ReminderCommand.Suggested(me, time.GetUtcNow().UtcDateTime);
         Notify = notify ?? new NotifyCommand { SubmissionId = NotificationMessages.NewSubmissionId() };
@@ -181,7 +185,7 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     }
 
     /// <summary>Everything the page shows, from the database alone.</summary>
-    public sealed record Query(int Id, int CurrentAccountId, int MaxReminders)
+    public sealed record Query(int Id, int CurrentAccountId, int MaxReminders, int SentLimit = MaxSent)
     {
         public async Task<View?> RunAsync(CrmDbContext db, CancellationToken cancellationToken)
         {
@@ -206,15 +210,24 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
                     Reason = r.Notification == null ? null : r.Notification.LastError,
                 })
                 .ToListAsync(cancellationToken);
+            // Note: the template fallback of 「发送微信通知」 shows the text shortened; its link leads here, so the whole text is shown.
+            var sent = await db.Notifications.AsNoTracking()
+                .Where(n => n.CustomerId == Id && n.Kind == NotificationKinds.Manual)
+                .OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Take(SentLimit)
+                .Select(n => new SentRow(n.Id, n.Sender == null ? "—" : n.Sender.DisplayName, n.Recipient!.DisplayName, n.Summary, n.CreatedAt))
+                .ToListAsync(cancellationToken);
             var employees = await db.Accounts.AsNoTracking()
                 .OrderByDescending(a => a.Id == CurrentAccountId).ThenBy(a => a.DisplayName).ThenBy(a => a.Id)
                 .Select(a => new Employee(a.Id, a.DisplayName, a.WeixinOpenId != null))
                 .ToListAsync(cancellationToken);
-            return new View(card, reminders.Select(r => new ReminderRow(r.Id, r.DueAt, r.Assignee, r.Note, ReminderState.Of(r.Status), r.Reason)).ToList(), employees);
+            return new View(card, reminders.Select(r => new ReminderRow(r.Id, r.DueAt, r.Assignee, r.Note, ReminderState.Of(r.Status), r.Reason)).ToList(), employees, sent);
         }
     }
 
-    public sealed record View(Card Customer, List<ReminderRow> Reminders, List<Employee> Employees);
+    public sealed record View(Card Customer, List<ReminderRow> Reminders, List<Employee> Employees, List<SentRow> Sent);
+
+    /// <summary>One 「发送微信通知」 about the customer, with its whole text.</summary>
+    public sealed record SentRow(long Id, string Sender, string Recipient, string Text, DateTime CreatedAt);
 
     public sealed record Card(int Id, string Name, string? Company, string? Phone, string? Owner, DateTime CreatedAt, List<NoteRow> Notes);
 

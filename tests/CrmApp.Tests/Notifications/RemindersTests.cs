@@ -32,7 +32,7 @@ public sealed class RemindersTests(CrmFixture fixture)
         Assert.Equal("TPL_FOLLOW_UP", message.GetProperty("templateId").GetString());
         Assert.Equal(new Uri(System.BaseAddress, $"/customers/{customerId}").ToString(), message.GetProperty("url").GetString());
         var text = message.GetProperty("text").GetString()!;
-        Assert.Contains($"客户：{customerName}（远景贸易有限公司）", text);
+        Assert.Contains($"客户名称：{customerName}（远景贸易有限公司）", text);
         Assert.Contains("跟进时间：", text);
 
         var row = await WaitForRowAsync(boss.Browser, note, "已送达");

@@ -83,7 +83,7 @@ public sealed class SignalsTests(LoginPipelineFixture fixture) : IClassFixture<L
         var before = await ScrapeAsync(System.Poller);
 
         var queued = await System.Gateway.SendMessageAsync(new SendMessageRequest("metrics-" + openId, openId, new TemplateMessage("TPL_FOLLOW_UP",
-            new Dictionary<string, TemplateField> { ["first"] = new("指标测试"), ["keyword1"] = new("客户"), ["keyword2"] = new("今天"), ["remark"] = new("") })));
+            new Dictionary<string, TemplateField> { ["thing1"] = new("客户"), ["time2"] = new("2026-11-25 10:00"), ["thing3"] = new("指标测试"), ["thing4"] = new("测试") })));
         var status = queued;
         for (var i = 0; i < 100 && !MessageStatuses.IsFinal(status.Status); i++)
         {

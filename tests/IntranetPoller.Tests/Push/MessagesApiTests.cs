@@ -115,6 +115,68 @@ public class MessagesApiTests(DefaultSimulatorFixture fixture) : IClassFixture<D
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors should name {field}: {problem}");
     }
 
+    public static TheoryData<string, string> ValuesWeChatRefuses => new()
+    {
+        { "thing3", "请在周五前回电确认报价单第三版的交货期和付款方式" },
+        { "thing3", "第一行\n第二行" },
+        { "character_string5", "订单12345" },
+        { "character_string5", new string('9', 33) },
+        { "phrase6", "六个汉字太长" },
+        { "phrase6", "OK" },
+        { "name7", "欧阳一二三四五六七八九" },
+        { "name7", "Li4" },
+        { "time2", "明天上午" },
+        { "date8", "25th Nov" },
+        { "amount9", "¥12345678901" },
+        { "phone_number10", "+86-0755-1234567890" },
+        { "car_number11", "粤A8Z8888挂" },
+        { "number12", "12a" },
+    };
+
+    // Note: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html#类目模板消息
+    [Theory]
+    [MemberData(nameof(ValuesWeChatRefuses))]
+    public async Task Send_TemplateValueWeChatWouldRefuse_Answers400NamingTheKeyword_AndQueuesNothing(string keyword, string value)
+    {
+        await using var host = await PushTestHost.StartAsync(fixture);
+        var openId = await fixture.AddUserAsync();
+        using var http = host.SignedClient();
+        var template = PushTestHost.FollowUp("张伟");
+        var data = new Dictionary<string, TemplateField>(template.Data) { [keyword] = new(value) };
+
+        using var response = await http.PostAsJsonAsync("gateway/v1/messages",
+            new SendMessageRequest(PushTestHost.NewKey(), openId, CustomerService: new CustomerServiceMessage(Text: "x", FallbackTemplate: template with { Data = data })), Web);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, MessageErrors.Invalid);
+        Assert.True(problem.GetProperty("errors").TryGetProperty($"customerService.fallbackTemplate.data.{keyword}.value", out var why), $"errors should name {keyword}: {problem}");
+        Assert.Contains(keyword, why.ToString());
+        Assert.DoesNotContain((await host.Gateway.ListMessagesAsync(limit: 200)).Items, m => m.OpenId == openId);
+    }
+
+    [Fact]
+    public async Task Send_TemplateValuesThatFitTheirTypes_AreQueued()
+    {
+        await using var host = await PushTestHost.StartAsync(fixture);
+        var openId = await fixture.AddUserAsync();
+        var data = new Dictionary<string, TemplateField>(PushTestHost.FollowUp("张伟").Data)
+        {
+            ["thing3"] = new("回访报价，确认签约时间，带上样品和合同书"), // 20 characters
+            ["character_string5"] = new("SO-2026-000123"),
+            ["phrase6"] = new("待跟进"),
+            ["name7"] = new("欧阳娜娜"),
+            ["date8"] = new("2026年11月25日"),
+            ["amount9"] = new("¥1234.50"),
+            ["phone_number10"] = new("+86-0755-12345678"),
+            ["car_number11"] = new("粤A8Z888挂"),
+            ["number12"] = new("3.5"),
+            ["first"] = new("旧模板的首行\n（不再显示，不按类型检查）"),
+        };
+
+        var status = await host.Gateway.SendMessageAsync(new SendMessageRequest(PushTestHost.NewKey(), openId, new TemplateMessage("TPL_FOLLOW_UP", data)));
+
+        Assert.Equal(MessageStatuses.Queued, status.Status);
+    }
+
     [Fact]
     public async Task Send_Unsigned_IsRefused()
     {

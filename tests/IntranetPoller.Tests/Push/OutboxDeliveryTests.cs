@@ -25,7 +25,7 @@ public class OutboxDeliveryTests(DefaultSimulatorFixture fixture) : IClassFixtur
         var received = Assert.Single(await fixture.ReceivedAsync(openId));
         Assert.Equal("template", received.GetProperty("via").GetString());
         Assert.Equal("http://127.0.0.1:5300/customers/42", received.GetProperty("url").GetString());
-        Assert.Contains("客户：张伟", received.GetProperty("text").GetString());
+        Assert.Contains("客户名称：张伟", received.GetProperty("text").GetString());
         Assert.Equal(status.WeixinMsgId, received.GetProperty("msgId").GetInt64());
     }
 
@@ -110,7 +110,7 @@ public class OutboxDeliveryTests(DefaultSimulatorFixture fixture) : IClassFixtur
         Assert.Equal((MessageStatuses.Sent, OutboxKinds.FallbackTemplate), (status.Status, status.SentAs));
         var received = Assert.Single(await fixture.ReceivedAsync(openId));
         Assert.Equal("template", received.GetProperty("via").GetString());
-        Assert.Contains("客户：张敏", received.GetProperty("text").GetString());
+        Assert.Contains("客户名称：张敏", received.GetProperty("text").GetString());
     }
 
     [Fact]

@@ -102,17 +102,17 @@ public sealed class PushTestHost : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<OutboxDelivery>().RunAsync(CancellationToken.None);
     }
 
-    /// <summary>Queues a template message (TPL_FOLLOW_UP, the simulator's default template) to <paramref name="openId"/>.</summary>
+    /// <summary>Queues a template message (TPL_FOLLOW_UP, the simulator's default template, typed keywords) to <paramref name="openId"/>.</summary>
     public Task<MessageStatus> SendTemplateAsync(string openId, string? key = null, string customer = "张伟", string? url = "http://127.0.0.1:5300/customers/7") =>
         Gateway.SendMessageAsync(new SendMessageRequest(key ?? NewKey(), openId, Template: FollowUp(customer, url)));
 
     public static TemplateMessage FollowUp(string customer, string? url = "http://127.0.0.1:5300/customers/7", string templateId = "TPL_FOLLOW_UP") =>
         new(templateId, new Dictionary<string, TemplateField>
         {
-            ["first"] = new("您有一个客户需要跟进"),
-            ["keyword1"] = new(customer),
-            ["keyword2"] = new("2026-11-25 10:00"),
-            ["remark"] = new("点击查看客户详情"),
+            ["thing1"] = new(customer),
+            ["time2"] = new("2026-11-25 10:00"),
+            ["thing3"] = new("回访报价，确认签约时间"),
+            ["thing4"] = new("李娜"),
         }, url);
 
     public static string NewKey() => "k-" + Guid.NewGuid().ToString("N");
