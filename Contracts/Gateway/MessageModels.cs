@@ -20,7 +20,7 @@ public sealed record SendMessageRequest(
 
 /// <summary>A template message.</summary>
 /// <param name="TemplateId">The template's id in the official account's backend.</param>
-/// <param name="Data">The template's fields by name (<c>first</c>, <c>keyword1</c>, <c>remark</c>, …).</param>
+/// <param name="Data">The template's keywords by name (<c>thing1</c>, <c>time2</c>, …: typed by their prefix, see WeChat's 类目模板消息 rules; <c>first</c>/<c>remark</c> are no longer shown).</param>
 /// <param name="Url">Where a tap on the message opens (optional; an absolute http(s) URL).</param>
 public sealed record TemplateMessage(string TemplateId, IReadOnlyDictionary<string, TemplateField> Data, string? Url = null);
 

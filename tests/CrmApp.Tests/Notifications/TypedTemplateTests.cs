@@ -22,7 +22,7 @@ public sealed class TypedTemplateTests(CrmFixture fixture)
         var customerName = "长备注客户" + Guid.NewGuid().ToString("N")[..4];
         var customerId = await CustomerAsync(System, customerName, "星河");
         var marker = "长" + Guid.NewGuid().ToString("N")[..6];
-        var note = marker + "请在周五前回电确认报价单第三版的交货期和付款方式并约定参观时间";
+        var note = marker + "请在周五前回电确认报价单第三版的交货期和付款方式并约定下周参观时间";
         Assert.Equal(40, note.Length);
 
         await AddReminderAsync(boss.Browser, customerId, ChinaNow(TimeSpan.FromSeconds(2)), assignee.AccountId, note);
