@@ -40,6 +40,25 @@ public sealed class TypedTemplateTests(CrmFixture fixture)
     }
 
     [Fact]
+    public async Task DueReminder_NoteOfEmoji_IsCutBetweenCharacters_NeverInsideOne()
+    {
+        using var boss = await BoundEmployeeAsync(System, "蒋表情");
+        using var assignee = await BoundEmployeeAsync(System, "蓝收到");
+        var customerId = await CustomerAsync(System, "表情客户" + Guid.NewGuid().ToString("N")[..4], "笑脸");
+        var marker = "情" + Guid.NewGuid().ToString("N")[..7];
+        // Note: 8 + 11 emoji is 19 characters but 30 UTF-16 units; a cut by UTF-16 units would split an emoji in half,
+        // and the family emoji (five code points joined) must go whole or not at all.
+        var note = marker + string.Concat(Enumerable.Repeat("😀", 11)) + "👨‍👩‍👧" + "之后的文字";
+
+        await AddReminderAsync(boss.Browser, customerId, ChinaNow(TimeSpan.FromSeconds(2)), assignee.AccountId, note);
+
+        var message = await ReceivedAsync(System, assignee.OpenId, marker);
+        // Note: WeChat shows emoji as □ since 2023-05-04; what matters is that it took the value (no 47003).
+        Assert.Contains($"跟进内容：{marker}{new string('□', 11)}…", message.GetProperty("text").GetString()!.Split('\n'));
+        await WaitForRowAsync(boss.Browser, marker, "已送达");
+    }
+
+    [Fact]
     public async Task Notify_OutsideTheWindow_LongTextWithLineBreaks_FallbackTemplateIsOneShortenedLine_AndTheCustomerPageKeepsItWhole()
     {
         using var sender = await BoundEmployeeAsync(System, "邵发件");
