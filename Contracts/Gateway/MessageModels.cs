@@ -49,11 +49,12 @@ public sealed record NewsArticle(string Title, string? Description, string Url, 
 /// <param name="CreatedAt">When the gateway queued it.</param>
 /// <param name="NextAttemptAt">When the next send is due (queued or retrying messages).</param>
 /// <param name="SentAt">When WeChat accepted it.</param>
-/// <param name="LastErrCode">WeChat's errcode of the last failed attempt (0 for network errors).</param>
+/// <param name="LastErrCode">WeChat's errcode of the last failed attempt (0 for network errors); for a message sent as
+/// <c>fallback_template</c>, the customer-service refusal that caused it (45015 or 45047).</param>
 /// <param name="LastError">Why the last attempt failed, in plain words (no secrets).</param>
 /// <param name="WeixinMsgId">WeChat's msgid for an accepted template message.</param>
 /// <param name="SentAs">What WeChat accepted: <c>template</c>, <c>customer_service</c>, or <c>fallback_template</c>
-/// (the customer-service message was outside the 48 h window).</param>
+/// (WeChat refused the customer-service message: no window open, 45015, or its quota spent, 45047).</param>
 public sealed record MessageStatus(
     long Id,
     string IdempotencyKey,

@@ -36,6 +36,7 @@ public static class GatewayReasons
     {
         43004 => "对方未关注公众号，微信拒绝推送（43004）。",
         45015 => "对方超过 48 小时未与公众号互动，客服消息无法送达（45015）。",
+        45047 => $"{CountLimit}，客服消息无法送达（45047）。",
         40003 => "微信不认识这个 openid（40003）。",
         40037 => "模板消息的模板编号无效（40037），请检查 Notifications:FollowUpTemplateId。",
         45009 => "微信接口调用次数超过限额（45009），稍后自动重试。",
@@ -43,6 +44,17 @@ public static class GatewayReasons
         _ when string.IsNullOrWhiteSpace(lastError) => null,
         _ => lastError,
     };
+
+    /// <summary>Why a 「发送微信通知」 arrived as the template instead of the text, from the gateway's errcode of the text.</summary>
+    public static string Fallback(int? errCode) => errCode switch
+    {
+        45047 => $"{CountLimit}，已改用模板消息送达。",
+        45015 => "对方超过 48 小时未与公众号互动，客服消息无法送达，已改用模板消息送达。",
+        _ => "客服消息未能送达，已改用模板消息送达。",
+    };
+
+    // Note: WeChat's quota per interaction (https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html).
+    private const string CountLimit = "超出客服消息条数限制（用户发消息后 48 小时内最多 5 条，点击菜单、关注或扫码后 1 分钟内最多 3 条）";
 
     private static (string? Code, string? Detail) Problem(string? content)
     {

@@ -361,7 +361,10 @@ public sealed class NotificationSender(
         notification.GatewayMessageId = status.Id;
         notification.Status = status.Status;
         notification.Attempts = status.Attempts;
-        notification.LastError = status.Status == NotificationStatuses.Sent ? null : GatewayReasons.Delivery(status.LastErrCode, status.LastError);
+        // Note: a sent fallback keeps why the text could not go (45015, 45047): the list says why a template arrived.
+        notification.LastError = status.Status != NotificationStatuses.Sent ? GatewayReasons.Delivery(status.LastErrCode, status.LastError)
+            : status.SentAs == "fallback_template" ? GatewayReasons.Fallback(status.LastErrCode)
+            : null;
         notification.SentAt = status.SentAt?.UtcDateTime;
         notification.SentAs = status.SentAs;
         notification.UpdatedAt = time.GetUtcNow().UtcDateTime;

@@ -8,8 +8,14 @@ namespace Weixin.Inbox.IntranetPoller.Messages;
 
 /// <summary>
 /// Sends a reply through <c>cgi-bin/message/custom/send</c> when WeChat's callback request is gone, and records the
-/// result: delivered, refused for good (45015, 43004, 40003, …), or due again later (network, 5xx, busy).
+/// result: delivered, refused for good (45015, 45047, 43004, 40003, …), or due again later (network, 5xx, busy).
 /// </summary>
+/// <remarks>
+/// Each reply is one text, sent once per message: WeChat allows 5 customer-service messages within 48 h after a user
+/// message and 3 within 1 minute after a menu click, follow or scan, so one reply never needs more than its
+/// message allows. A refusal for the quota (45015 outside every window, 45047 when spent) is final: only the user's
+/// next message, click or scan opens a new one.
+/// </remarks>
 public sealed class CustomerServiceSender(
     MessageStore store,
     AccessTokenProvider tokens,
@@ -50,8 +56,17 @@ public sealed class CustomerServiceSender(
                 break;
 
             case WeixinOutcome.Error:
-                // Note: 45015 (outside the 48 h window), 43004 (not following), 40003 (unknown openid) and other
-                // errcodes do not change by retrying; the reply is recorded as undelivered with WeChat's words.
+                // Note: 45015 (no customer-service window open), 45047 (the window's messages are used up), 43004 (not
+                // following), 40003 (unknown openid) and other errcodes do not change by retrying; the reply is
+                // recorded as undelivered with WeChat's words.
+                if (WeixinErrorCodes.IsCustomerServiceClosed(result.ErrCode))
+                {
+                    logger.LogWarning("Message item {ItemId}: WeChat allows no more customer-service messages to {OpenId} for now ({ErrCode}: {Why}); the late reply is dropped",
+                        row.ItemId, row.OpenId, result.ErrCode, result.ErrCode == WeixinErrorCodes.ResponseCountLimit
+                            ? "5 per user message within 48 h, 3 per click, follow or scan within 1 minute are used up"
+                            : "more than 48 h since the user's last message and more than 1 minute since a click, follow or scan");
+                }
+
                 await GiveUpAsync(row, $"errcode {result.ErrCode} {result.ErrMsg}", cancellationToken);
                 break;
 

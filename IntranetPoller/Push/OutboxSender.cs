@@ -123,9 +123,17 @@ public sealed class OutboxSender(
         {
             case WeixinOutcome.Ok:
                 return await SentAsync(attempt, OutboxKinds.CustomerService, null, cancellationToken);
-            case WeixinOutcome.Error when result.ErrCode == WeixinErrorCodes.OutsideResponseWindow && message.FallbackTemplate is { } fallback:
-                logger.LogInformation("Push message {MessageId} (key {IdempotencyKey}): {OpenId} is outside the 48 h window (45015); sending the fallback template",
-                    attempt.Message.Id, attempt.Message.IdempotencyKey, openId);
+            case WeixinOutcome.Error when WeixinErrorCodes.IsCustomerServiceClosed(result.ErrCode) && message.FallbackTemplate is { } fallback:
+                // Note: 45015 (no interaction recent enough) and 45047 (the interaction's 5 or 3 messages are used)
+                // both last until the user writes, clicks or scans again; a template is not bound by either.
+                logger.LogInformation("Push message {MessageId} (key {IdempotencyKey}): WeChat refused the customer-service message to {OpenId} ({ErrCode}: {Why}); sending the fallback template",
+                    attempt.Message.Id, attempt.Message.IdempotencyKey, openId, result.ErrCode,
+                    result.ErrCode == WeixinErrorCodes.ResponseCountLimit ? "the user's customer-service quota is spent" : "outside every customer-service window");
+                if (!await store.RecordFallbackReasonAsync(attempt.Message.Id, attempt.Claim, result.ErrCode, FallbackReason(result.ErrCode), cancellationToken))
+                {
+                    return PushOutcomes.Lost;
+                }
+
                 return await SendTemplateAsync(attempt, fallback, OutboxKinds.FallbackTemplate, cancellationToken);
             case WeixinOutcome.Error:
                 return await ErrorAsync(attempt, result.ErrCode, result.ErrMsg, cancellationToken);
@@ -289,10 +297,17 @@ public sealed class OutboxSender(
         WeixinErrorCodes.NotFollowing => "用户未关注公众号（43004），无法接收消息。",
         WeixinErrorCodes.InvalidOpenId => "openid 无效，不是本公众号的用户（40003）。",
         WeixinErrorCodes.OutsideResponseWindow => "用户 48 小时内未与公众号互动，客服消息无法送达（45015），且未设置备用模板消息。",
+        WeixinErrorCodes.ResponseCountLimit => $"{CountLimitText}，客服消息无法送达（45047），且未设置备用模板消息。",
         WeixinErrorCodes.InvalidTemplateId => "模板 ID 无效（40037），请检查公众平台中的模板。",
         WeixinErrorCodes.ArgumentInvalid => "模板数据与模板不符（47003），请检查字段名称与内容。",
         _ => $"微信拒绝了该消息：errcode {errCode} {errMsg}",
     };
+
+    private const string CountLimitText = "超出客服消息条数限制（用户发消息后 48 小时内最多 5 条，点击菜单、关注或扫码后 1 分钟内最多 3 条）";
+
+    private static string FallbackReason(int errCode) => errCode == WeixinErrorCodes.ResponseCountLimit
+        ? $"{CountLimitText}（45047），已改用模板消息。"
+        : "用户 48 小时内未给公众号发消息，客服消息无法送达（45015），已改用模板消息。";
 
     private static string UnknownOutcomeReason(string inFlightAs) => inFlightAs == OutboxKinds.CustomerService
         ? "发送结果未知：发送过程中网关进程中断，微信可能已送达；客服消息无法去重，为避免重复未自动重发，请确认后手动重发。"

@@ -246,6 +246,16 @@ public sealed class OutboxStore(GatewayDbContext db, TimeProvider time)
                 .SetProperty(m => m.Attempts, m => m.Attempts - 1)
                 .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
+    /// <summary>
+    /// Records why a customer-service message goes out as its fallback template (45015 or 45047), so the sent message
+    /// still says why it arrived as a template; a later failure of the template overwrites it.
+    /// </summary>
+    public async Task<bool> RecordFallbackReasonAsync(long id, string instance, int errCode, string reason, CancellationToken cancellationToken) =>
+        await Claimed(id, instance)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.LastErrCode, errCode)
+                .SetProperty(m => m.LastError, Clip(reason, 512)!), cancellationToken) == 1;
+
     private IQueryable<OutboxMessage> Claimed(long id, string instance) =>
         db.Outbox.Where(m => m.Id == id && m.Status == MessageStatuses.Sending && m.ClaimedBy == instance);
 

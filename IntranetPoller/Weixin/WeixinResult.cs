@@ -93,8 +93,20 @@ public static class WeixinErrorCodes
     /// <summary>The user does not follow the account (customer-service message refused).</summary>
     public const int NotFollowing = 43004;
 
-    /// <summary>Outside the 48-hour window after the user's last interaction (customer-service message refused).</summary>
+    /// <summary>
+    /// No customer-service quota open for the user: none within 48 h of their last message nor within 1 minute of a
+    /// menu click, follow or scan (customer-service message refused).
+    /// </summary>
     public const int OutsideResponseWindow = 45015;
+
+    /// <summary>
+    /// The user's customer-service quota is spent: 5 messages per user message, 3 per menu click, follow or scan
+    /// (customer-service message refused until the user interacts again).
+    /// </summary>
+    public const int ResponseCountLimit = 45047;
+
+    /// <summary>True when custom/send is refused for this user until they interact again (45015, 45047); a template still goes.</summary>
+    public static bool IsCustomerServiceClosed(int errCode) => errCode is OutsideResponseWindow or ResponseCountLimit;
 
     /// <summary>True for the codes that mean "fetch a new access_token and try once more".</summary>
     public static bool IsTokenRejected(int errCode) => errCode is InvalidCredential or InvalidAccessToken or AccessTokenExpired;

@@ -93,6 +93,18 @@ public class SimulatorProcess(IReadOnlyDictionary<string, string>? settings = nu
         var list = await http.GetFromJsonAsync<JsonElement>($"/sim/users/{openId}/received");
         return [.. list.EnumerateArray()];
     }
+
+    /// <summary>
+    /// Plays a user interaction now through <c>POST /sim/users/{openid}/conversation</c> (<paramref name="kind"/>:
+    /// message, click, follow or scan) and returns the answer (following, lastInteraction, grants).
+    /// </summary>
+    public async Task<JsonElement> InteractAsync(string openId, string kind = "message")
+    {
+        using var http = Client();
+        using var response = await http.PostAsJsonAsync($"/sim/users/{openId}/conversation", new { interacted = true, kind });
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
 }
 
 /// <summary>The simulator with its defaults.</summary>

@@ -70,10 +70,23 @@ public sealed class SimulatorOptions
     public TimeSpan CustomerServiceWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// How long after the user's last message, click or subscribe message/custom/send still reaches them
-    /// (later: 45015). Default <c>2.00:00:00</c> (48 h). Note: write days as days: .NET reads "48:00:00" as 48 days.
+    /// How long after a user's message its 5 customer-service messages may be sent (later: 45015). Default
+    /// <c>2.00:00:00</c> (48 h, WeChat's value). Note: write days as days: .NET reads "48:00:00" as 48 days.
     /// </summary>
     public TimeSpan ServiceWindow { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>
+    /// How long after a menu click, a follow or a QR scan its 3 customer-service messages may be sent (later: 45015).
+    /// Default <c>00:01:00</c> (WeChat's value); tests shorten it to see the window close.
+    /// </summary>
+    public TimeSpan EventServiceWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How a message's 48 h quota and a click/follow/scan's 1-minute quota of the same user combine; WeChat's doc does
+    /// not say. <c>Separate</c> (default): counted apart, a send uses the quota closing first. <c>LatestReplaces</c>:
+    /// only the latest interaction's quota counts (a click during a message's 48 h leaves 3 sends within 1 minute).
+    /// </summary>
+    public GrantOverlap CustomerServiceGrantOverlap { get; set; } = GrantOverlap.Separate;
 
     /// <summary>
     /// How many message/template/send calls (with a valid access_token) are accepted in any 60 seconds; more answer
@@ -158,4 +171,14 @@ public sealed record MessageTemplate
 
     /// <summary>An example of the filled-in template, as get_all_private_template lists it. Default empty.</summary>
     public string Example { get; init; } = "";
+}
+
+/// <summary>How two open customer-service quotas of one user combine; WeChat's doc does not say.</summary>
+public enum GrantOverlap
+{
+    /// <summary>A message's 48 h quota and an event's 1-minute quota are counted apart; a send uses the one closing first.</summary>
+    Separate,
+
+    /// <summary>Only the latest interaction's quota counts: a click during a message's 48 h replaces it with 3 in 1 minute.</summary>
+    LatestReplaces,
 }

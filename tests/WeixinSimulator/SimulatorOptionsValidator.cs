@@ -58,6 +58,11 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add("Simulator:ServiceWindow must be positive.");
         }
 
+        if (options.EventServiceWindow <= TimeSpan.Zero)
+        {
+            failures.Add("Simulator:EventServiceWindow must be positive.");
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Users.Count; i++)
         {

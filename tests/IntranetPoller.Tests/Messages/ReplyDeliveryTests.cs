@@ -104,6 +104,7 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData(45015, "response out of time limit or subscription is canceled")]
+    [InlineData(45047, "out of response count limit")]
     [InlineData(43004, "require subscribe")]
     [InlineData(40003, "invalid openid")]
     public async Task Send_RefusedForGood_RecordsNoneAndNeverRetries(int errCode, string errMsg)

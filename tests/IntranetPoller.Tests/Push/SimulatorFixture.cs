@@ -87,11 +87,14 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
         return openId;
     }
 
-    /// <summary>Sets the user's side in the simulator: following or not, and/or a fresh interaction (opens the 48 h window).</summary>
-    public async Task SetConversationAsync(string openId, bool? following = null, bool interacted = false)
+    /// <summary>
+    /// Sets the user's side in the simulator: following or not, and/or a fresh interaction of <paramref name="kind"/>
+    /// (<c>message</c>: 5 customer-service messages within 48 h; <c>click</c>, <c>follow</c>, <c>scan</c>: 3 within 1 minute).
+    /// </summary>
+    public async Task SetConversationAsync(string openId, bool? following = null, bool interacted = false, string kind = "message")
     {
         using var http = Simulator();
-        using var response = await http.PostAsJsonAsync($"/sim/users/{openId}/conversation", new { following, interacted });
+        using var response = await http.PostAsJsonAsync($"/sim/users/{openId}/conversation", new { following, interacted, kind });
         response.EnsureSuccessStatusCode();
     }
 

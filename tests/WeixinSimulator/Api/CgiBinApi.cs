@@ -81,7 +81,7 @@ internal static partial class CgiBinApi
         return TypedResults.Ok(ApiTokenResponse.From(s.Tokens.IssueStable(force)));
     }
 
-    /// <summary>Delivers a customer-service message when the user follows and wrote within the service window.</summary>
+    /// <summary>Delivers a customer-service message when the user follows and an interaction's quota allows one more.</summary>
     private static async Task<Ok<WeixinError>> SendCustomMessageAsync(
         [FromQuery(Name = "access_token")] string? accessToken, HttpRequest request, [AsParameters] ApiServices s)
     {
@@ -128,10 +128,11 @@ internal static partial class CgiBinApi
             return s.Fail(endpoint, WeixinErrors.RequireSubscribe);
         }
 
+        // Rule: 5 sends within 48 h after a message, 3 within 1 minute after a click/follow/scan; else 45015 or 45047 (https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html).
         var now = s.Time.GetUtcNow();
-        if (conversation.LastInteraction is not { } last || now - last > s.Settings.ServiceWindow)
+        if (conversation.TrySpendCustomerService(now) is not 0 and var refused)
         {
-            return s.Fail(endpoint, WeixinErrors.OutOfTimeLimit);
+            return s.Fail(endpoint, refused);
         }
 
         conversation.Receive(new ReceivedMessage(Via.CustomerService, msgType, shown, now, raw));

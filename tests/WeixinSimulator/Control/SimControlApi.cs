@@ -123,11 +123,25 @@ internal static class SimControlApi
 
     /// <summary>
     /// Sets a user's side of the chat without a callback (messaging may be off): <c>following</c> follows or
-    /// unfollows the account, <c>interacted: true</c> opens the 48 h customer-service window now.
+    /// unfollows the account; <c>interacted: true</c> plays an interaction now, of <c>kind</c> <c>message</c>
+    /// (default: 5 customer-service messages within 48 h), <c>click</c>, <c>follow</c> or <c>scan</c> (3 within 1 minute).
     /// </summary>
-    private static Results<Ok<ConversationResponse>, ProblemHttpResult> SetConversation(
+    private static Results<Ok<ConversationResponse>, ValidationProblem, ProblemHttpResult> SetConversation(
         string openId, SetConversationRequest body, UserDirectory users, Messaging.Conversations conversations, TimeProvider time)
     {
+        Messaging.Interaction? kind = body.Kind switch
+        {
+            null or "" or "message" => Messaging.Interaction.Message,
+            "click" => Messaging.Interaction.Click,
+            "follow" => Messaging.Interaction.Follow,
+            "scan" => Messaging.Interaction.Scan,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = ["kind must be message, click, follow or scan."] });
+        }
+
         if (users.Find(openId) is null)
         {
             return TypedResults.Problem($"No test user '{openId}'; add one with POST /sim/users.", statusCode: StatusCodes.Status404NotFound, title: "Unknown user");
@@ -141,10 +155,10 @@ internal static class SimControlApi
 
         if (body.Interacted == true)
         {
-            conversation.Interacted(time.GetUtcNow());
+            conversation.Interacted(kind.Value, time.GetUtcNow(), kind == Messaging.Interaction.Follow ? true : null);
         }
 
-        return TypedResults.Ok(new ConversationResponse(conversation.Following, conversation.LastInteraction));
+        return TypedResults.Ok(new ConversationResponse(conversation.Following, conversation.LastInteraction, conversation.Grants()));
     }
 
     private static TestUser WithAbsoluteAvatar(TestUser user, HttpRequest request) =>
@@ -169,11 +183,11 @@ internal sealed record UpsertUserRequest(
 /// </summary>
 internal sealed record SetFaultRequest(int? AccessTokenErrcode, int? Count, int? DelayMs, int? TemplateErrcode = null, int? ApiTokenErrcode = null);
 
-/// <summary>Body of <c>POST /sim/users/{openid}/conversation</c>; each field optional.</summary>
-internal sealed record SetConversationRequest(bool? Following, bool? Interacted);
+/// <summary>Body of <c>POST /sim/users/{openid}/conversation</c>; each field optional (<c>kind</c>: message, click, follow, scan).</summary>
+internal sealed record SetConversationRequest(bool? Following, bool? Interacted, string? Kind = null);
 
-/// <summary>A user's follow state and last interaction.</summary>
-internal sealed record ConversationResponse(bool Following, DateTimeOffset? LastInteraction);
+/// <summary>A user's follow state, last interaction and customer-service quotas (<c>grants</c>: kind, openedAt, until, allowed, used).</summary>
+internal sealed record ConversationResponse(bool Following, DateTimeOffset? LastInteraction, IReadOnlyList<Messaging.ServiceGrant> Grants);
 
 /// <summary>
 /// The pending faults: the access_token fault's fields as before (<c>accessTokenErrcode</c>, <c>count</c>, <c>delayMs</c>),

@@ -95,6 +95,7 @@ internal static class ChatPage
         body.Append("</select></label></p><p class=\"muted\">")
             .Append(conversation.Following ? "已关注" : "未关注（发送「关注」后才能聊天）")
             .Append("；最近互动：").Append(conversation.LastInteraction is { } at ? E(Local(at)) : "无")
+            .Append("；客服消息额度：").Append(E(Quotas(conversation.Grants())))
             .Append("；公众号 <code>").Append(E(settings.OriginalId)).Append("</code></p></div>")
             .Append("<div class=\"card\"><p><input name=\"content\" placeholder=\"输入消息，如：客户 张\" class=\"field\"></p>")
             .Append("<div class=\"buttons\"><button class=\"allow\" type=\"submit\" name=\"type\" value=\"text\">发送</button></div>")
@@ -215,6 +216,20 @@ internal static class ChatPage
             .Append("<input type=\"hidden\" name=\"eventKey\" value=\"").Append(E(button.Key)).Append("\">")
             .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"click\">").Append(E(button.Name)).Append("</button></p></form>");
     }
+
+    /// <summary>The open quotas as the page shows them, e.g. 「用户消息 已用 1/5 条，至 …」.</summary>
+    private static string Quotas(IReadOnlyList<ServiceGrant> grants) => grants.Count == 0
+        ? "无"
+        : string.Join("，", grants.Select(g => string.Create(CultureInfo.InvariantCulture,
+            $"{QuotaNames.GetValueOrDefault(g.Kind, g.Kind)} 已用 {g.Used}/{g.Allowed} 条，至 {Local(g.Until)}")));
+
+    private static readonly Dictionary<string, string> QuotaNames = new(StringComparer.Ordinal)
+    {
+        ["message"] = "用户消息",
+        ["click"] = "点击菜单",
+        ["follow"] = "关注",
+        ["scan"] = "扫码",
+    };
 
     private static string Local(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

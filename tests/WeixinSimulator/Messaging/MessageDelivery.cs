@@ -45,13 +45,16 @@ internal sealed class MessageDelivery(
         switch (action)
         {
             case UserAction.Subscribe:
-                conversation.Interacted(now, following: true);
+                conversation.Interacted(Interaction.Follow, now, following: true);
                 break;
             case UserAction.Unsubscribe:
                 conversation.Unfollow();
                 break;
+            case UserAction.Click:
+                conversation.Interacted(Interaction.Click, now);
+                break;
             default:
-                conversation.Interacted(now);
+                conversation.Interacted(Interaction.Message, now);
                 break;
         }
 

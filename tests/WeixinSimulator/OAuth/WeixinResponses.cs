@@ -67,6 +67,7 @@ internal static class WeixinErrors
     public const int RequireSubscribe = 43004;
     public const int EmptyContent = 44004;
     public const int OutOfTimeLimit = 45015;
+    public const int OutOfResponseCountLimit = 45047;
     public const int DataFormatError = 47001;
     public const int ApiUnauthorized = 48001;
     public const int ApiQuotaLimit = 45009;
@@ -107,6 +108,7 @@ internal static class WeixinErrors
         RequireSubscribe => "require subscribe",
         EmptyContent => "empty content",
         OutOfTimeLimit => "response out of time limit or subscription is canceled",
+        OutOfResponseCountLimit => "out of response count limit",
         DataFormatError => "data format error",
         ApiUnauthorized => "api unauthorized",
         ApiQuotaLimit => "reach max api daily quota limit",
