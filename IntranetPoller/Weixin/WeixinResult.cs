@@ -96,6 +96,9 @@ public static class WeixinErrorCodes
     /// <summary>Outside the 48-hour window after the user's last interaction (customer-service message refused).</summary>
     public const int OutsideResponseWindow = 45015;
 
+    /// <summary>The account may not call this API (its type or verification does not allow it): final.</summary>
+    public const int ApiUnauthorized = 48001;
+
     /// <summary>True for the codes that mean "fetch a new access_token and try once more".</summary>
     public static bool IsTokenRejected(int errCode) => errCode is InvalidCredential or InvalidAccessToken or AccessTokenExpired;
 
