@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.WeixinSimulator.Control;
 using Weixin.Inbox.WeixinSimulator.Html;
@@ -69,7 +70,7 @@ internal static class AccountCapabilities
         builder.AddEndpointFilter(async (context, next) =>
         {
             var services = context.HttpContext.RequestServices;
-            var type = services.GetRequiredService<IOptions<SimulatorOptions>>().Value.AccountType;
+            var type = services.GetRequiredService<AccountTypeSetting>().Current;
             if (Allows(type, capability))
             {
                 return await next(context);
@@ -90,7 +91,7 @@ internal static class AccountCapabilities
         builder.AddEndpointFilter(async (context, next) =>
         {
             var services = context.HttpContext.RequestServices;
-            var type = services.GetRequiredService<IOptions<SimulatorOptions>>().Value.AccountType;
+            var type = services.GetRequiredService<AccountTypeSetting>().Current;
             if (Allows(type, Capability.WebAuthorization))
             {
                 return await next(context);
@@ -103,3 +104,44 @@ internal static class AccountCapabilities
             return HtmlPage.Error("Scope 参数错误或没有 Scope 权限", "公众号没有网页授权权限（需要已认证的服务号）");
         });
 }
+
+/// <summary>
+/// The account type in force: <c>Simulator:AccountType</c> at start, changed by <c>PUT /sim/account-type</c> (as when the
+/// 公众号 is verified, or its verification lapses, while the services run).
+/// </summary>
+internal sealed class AccountTypeSetting(IOptions<SimulatorOptions> options)
+{
+    private volatile Box _current = new(options.Value.AccountType);
+
+    public AccountType Current
+    {
+        get => _current.Type;
+        set => _current = new Box(value);
+    }
+
+    private sealed record Box(AccountType Type);
+}
+
+/// <summary>The control endpoint of the account type (test plumbing, not part of WeChat).</summary>
+internal static class AccountTypeControl
+{
+    public static IEndpointRouteBuilder MapAccountTypeControl(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/sim/account-type", (AccountTypeSetting setting) => TypedResults.Ok(new AccountTypeBody(setting.Current.ToString())));
+        app.MapPut("/sim/account-type", Results<Ok<AccountTypeBody>, ProblemHttpResult> (AccountTypeBody body, AccountTypeSetting setting, ILogger<AccountTypeSetting> logger) =>
+        {
+            if (!Enum.TryParse<AccountType>(body.AccountType, ignoreCase: false, out var type) || !Enum.IsDefined(type))
+            {
+                return TypedResults.Problem($"accountType must be one of {string.Join(", ", Enum.GetNames<AccountType>())}.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            setting.Current = type;
+            logger.LogInformation("The account type is now {AccountType}", type);
+            return TypedResults.Ok(new AccountTypeBody(type.ToString()));
+        });
+        return app;
+    }
+}
+
+/// <summary>Body of <c>/sim/account-type</c>: <c>{"accountType":"VerifiedSubscription"}</c>.</summary>
+internal sealed record AccountTypeBody(string AccountType);
