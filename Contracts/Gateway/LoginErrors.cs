@@ -27,6 +27,9 @@ public static class LoginErrors
     /// <summary>WeChat's API answered with an error we cannot recover from.</summary>
     public const string WeixinError = "weixin_error";
 
+    /// <summary>The 公众号 may not use web authorization (WeChat 48001: it needs a verified 服务号).</summary>
+    public const string ApiUnauthorized = "api_unauthorized";
+
     /// <summary>WeChat's API could not be reached after retries.</summary>
     public const string WeixinUnavailable = "weixin_unavailable";
 
@@ -51,6 +54,7 @@ public static class LoginErrors
         [StateExpired] = "登录请求已超过 15 分钟有效期，请重新点击「微信登录」。",
         [StateUsed] = "该登录链接已使用过，请重新点击「微信登录」。",
         [WeixinError] = "微信服务返回错误，暂时无法完成登录，请稍后重试或联系管理员。",
+        [ApiUnauthorized] = "公众号未获得网页授权接口权限（48001）：微信登录需要已认证的服务号。请联系管理员，或使用账号密码登录。",
         [WeixinUnavailable] = "暂时无法连接微信服务器，请稍后重试。",
         [TicketInvalid] = "登录凭据无效（可能已在其他浏览器中打开），请在同一浏览器中重新点击「微信登录」。",
         [TicketExpired] = "登录凭据已超过 60 秒有效期，请重新点击「微信登录」。",

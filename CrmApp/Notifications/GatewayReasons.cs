@@ -40,6 +40,8 @@ public static class GatewayReasons
         40003 => "微信不认识这个 openid（40003）。",
         40037 => "模板消息的模板编号无效（40037），请检查 Notifications:FollowUpTemplateId。",
         45009 => "微信接口调用次数超过限额（45009），稍后自动重试。",
+        // Note: the gateway's reason already names the account the API needs; without it, say what 48001 means.
+        48001 => string.IsNullOrWhiteSpace(lastError) ? "公众号未获得该接口权限（48001），请管理员确认公众号类型与认证状态。" : lastError,
         40164 => "网关出口 IP 不在公众号的 IP 白名单中（40164），请联系管理员。" + (string.IsNullOrWhiteSpace(lastError) ? "" : $"（{lastError}）"),
         _ when string.IsNullOrWhiteSpace(lastError) => null,
         _ => lastError,

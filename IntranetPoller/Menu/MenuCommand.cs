@@ -167,7 +167,7 @@ public static class MenuCommand
             var result = await call(token.Value!);
             if (round == 0 && result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
             {
-                await tokens.InvalidateAsync(token.Value!, cancellationToken);
+                await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
                 continue;
             }
 
@@ -176,7 +176,9 @@ public static class MenuCommand
     }
 
     private static string Describe<T>(WeixinResult<T> result) where T : class =>
-        result.ErrCode == WeixinErrorCodes.IpNotWhitelisted
+        result.ErrCode == WeixinErrorCodes.ApiUnauthorized
+            ? $"errcode 48001 ({result.ErrMsg}): {WeixinPermissions.Reason("cgi-bin/menu/create")}"
+            : result.ErrCode == WeixinErrorCodes.IpNotWhitelisted
             ? $"errcode 40164: this host's egress IP {WeixinErrorCodes.IpFrom(result.ErrMsg) ?? "(unknown)"} is not on the account's IP whitelist ({result.ErrMsg})"
             : result.Outcome == WeixinOutcome.Error ? $"errcode {result.ErrCode} {result.ErrMsg}" : result.ErrMsg ?? "unreachable";
 

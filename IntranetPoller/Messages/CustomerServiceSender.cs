@@ -55,6 +55,11 @@ public sealed class CustomerServiceSender(
                     row.ItemId, row.OpenId, attempt);
                 break;
 
+            case WeixinOutcome.Error when result.ErrCode == WeixinErrorCodes.ApiUnauthorized:
+                WeixinPermissions.Log(logger, "cgi-bin/message/custom/send", result.ErrMsg);
+                await GiveUpAsync(row, WeixinPermissions.Reason("cgi-bin/message/custom/send"), cancellationToken);
+                break;
+
             case WeixinOutcome.Error:
                 // Note: 45015 (no customer-service window open), 45047 (the window's messages are used up), 43004 (not
                 // following), 40003 (unknown openid) and other errcodes do not change by retrying; the reply is
@@ -100,7 +105,7 @@ public sealed class CustomerServiceSender(
         if (result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
         {
             // Note: the token was replaced or expired early: refresh once and try once more.
-            await tokens.InvalidateAsync(token.Value!, cancellationToken);
+            await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
             token = await tokens.GetAsync(cancellationToken);
             if (token.Outcome != WeixinOutcome.Ok)
             {

@@ -144,8 +144,14 @@ public sealed class OAuthItemHandler(
         {
             WeixinErrorCodes.InvalidCode => LoginErrors.CodeInvalid,
             WeixinErrorCodes.CodeUsed => LoginErrors.CodeUsed,
+            WeixinErrorCodes.ApiUnauthorized => LoginErrors.ApiUnauthorized,
             _ => LoginErrors.WeixinError,
         };
+        if (errCode == WeixinErrorCodes.ApiUnauthorized)
+        {
+            WeixinPermissions.Log(logger, api, errMsg);
+        }
+
         logger.LogWarning("OAuth item {ItemId} (login {LoginId}): {Api} answered errcode {ErrCode} {ErrMsg}",
             item.Id, login.Id, api, errCode, errMsg);
         return await FailLoginAsync(item, login, error, cancellationToken);

@@ -26,6 +26,9 @@ public sealed class OutboxSender(
     /// </summary>
     public static readonly TimeSpan TemplateRepeatWindow = TimeSpan.FromMinutes(9);
 
+    private const string TemplatePath = "cgi-bin/message/template/send";
+    private const string CustomPath = "cgi-bin/message/custom/send";
+
     /// <summary>Runs one attempt for <paramref name="message"/>, claimed as <paramref name="claim"/> (as it was before the claim).</summary>
     public async Task<string> DeliverAsync(OutboxMessage message, string claim, CancellationToken cancellationToken)
     {
@@ -87,7 +90,7 @@ public sealed class OutboxSender(
             case WeixinOutcome.Ok:
                 return await SentAsync(attempt, sentAs, result.Value!.MsgId, cancellationToken);
             case WeixinOutcome.Error:
-                return await ErrorAsync(attempt, result.ErrCode, result.ErrMsg, cancellationToken);
+                return await ErrorAsync(attempt, result.ErrCode, result.ErrMsg, cancellationToken, TemplatePath);
             default:
                 if (result.MayHaveArrived)
                 {
@@ -136,7 +139,7 @@ public sealed class OutboxSender(
 
                 return await SendTemplateAsync(attempt, fallback, OutboxKinds.FallbackTemplate, cancellationToken);
             case WeixinOutcome.Error:
-                return await ErrorAsync(attempt, result.ErrCode, result.ErrMsg, cancellationToken);
+                return await ErrorAsync(attempt, result.ErrCode, result.ErrMsg, cancellationToken, CustomPath);
             default:
                 // Note: custom/send has no idempotency key: a request WeChat may have carried out is never repeated.
                 return result.MayHaveArrived
@@ -175,7 +178,7 @@ public sealed class OutboxSender(
             if (round == 0 && result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
             {
                 // Note: the token was replaced or expired early; WeChat refused the call, so repeating it is safe.
-                await tokens.InvalidateAsync(token.Value!, cancellationToken);
+                await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
                 continue;
             }
 
@@ -198,8 +201,15 @@ public sealed class OutboxSender(
         return PushOutcomes.Sent;
     }
 
-    private Task<string> ErrorAsync(Attempt attempt, int errCode, string? errMsg, CancellationToken cancellationToken)
+    private Task<string> ErrorAsync(Attempt attempt, int errCode, string? errMsg, CancellationToken cancellationToken, string api = "")
     {
+        if (errCode == WeixinErrorCodes.ApiUnauthorized)
+        {
+            // Note: the account's type or verification forbids the API; no retry or fallback can change that.
+            WeixinPermissions.Log(logger, api, errMsg);
+            return FailAsync(attempt, errCode, WeixinPermissions.Reason(api), cancellationToken);
+        }
+
         if (errCode == WeixinErrorCodes.IpNotWhitelisted)
         {
             return IpBlockedAsync(attempt, errMsg, cancellationToken);

@@ -19,7 +19,13 @@ public sealed class AccessTokenProvider(
     /// <summary>A token is replaced this long before it expires (at most half its lifetime).</summary>
     public static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
+    /// <summary>At least this long between two forced refreshes of stable_token, across all instances (WeChat: 30 s).</summary>
+    public static readonly TimeSpan ForceRefreshInterval = TimeSpan.FromSeconds(30);
+
+    // Note: markers in expires_at: Rejected (40001/40014) asks for a forced refresh, Expired (42001) for a normal
+    // fetch; both lie in the past, so the token is never fresh.
     private static readonly DateTime Rejected = DateTime.UnixEpoch;
+    private static readonly DateTime Expired = DateTime.UnixEpoch.AddSeconds(1);
 
     /// <summary>A valid access_token, fetched first if needed. The result's ErrMsg explains a failure (no secrets).</summary>
     public async Task<WeixinResult<string>> GetAsync(CancellationToken cancellationToken)
@@ -30,19 +36,24 @@ public sealed class AccessTokenProvider(
     }
 
     /// <summary>
-    /// Marks <paramref name="token"/> as rejected by WeChat (40001, 40014, 42001), so the next <see cref="GetAsync"/>
-    /// fetches a new one. A token already replaced by another instance is left alone.
+    /// Marks <paramref name="token"/> as refused by WeChat with <paramref name="errCode"/>, so the next
+    /// <see cref="GetAsync"/> fetches a new one: after 42001 (expired) a normal fetch, after 40001/40014 (replaced or
+    /// revoked) a forced refresh of stable_token. A token already replaced by another instance is left alone.
     /// </summary>
-    public async Task InvalidateAsync(string token, CancellationToken cancellationToken)
+    public async Task InvalidateAsync(string token, int errCode, CancellationToken cancellationToken)
     {
         var appId = options.CurrentValue.AppId;
-        var rejected = new DateTimeOffset(Rejected);
+        // Note: an expired stable_token is renewed by a normal call ("普通模式下平台会提前 5 分钟更新"); forcing one
+        // would spend one of the 20 forced refreshes a day and cut off every other holder of the token at once.
+        var expired = errCode == WeixinErrorCodes.AccessTokenExpired;
+        var marker = new DateTimeOffset(expired ? Expired : Rejected);
         var updated = await db.AccessTokens
-            .Where(t => t.AppId == appId && t.Token == token)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, rejected), cancellationToken);
+            .Where(t => t.AppId == appId && t.Token == token && t.ExpiresAt > marker)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, marker), cancellationToken);
         if (updated == 1)
         {
-            logger.LogWarning("WeChat rejected the stored access_token of {AppId}; the next call fetches a new one", appId);
+            logger.LogWarning("WeChat refused the stored access_token of {AppId} (errcode {ErrCode}); the next call fetches a new one{How}",
+                appId, errCode, expired ? "" : " (a forced refresh)");
         }
     }
 
@@ -67,16 +78,44 @@ public sealed class AccessTokenProvider(
             return WeixinResult.Ok(locked.Token);
         }
 
-        // Note: stable_token keeps answering the same token until it nears expiry; after WeChat rejected it only a
-        // forced refresh gets a new one (WeChat allows 20 a day).
-        var forceRefresh = locked.Token.Length > 0 && locked.ExpiresAt.UtcDateTime == Rejected;
+        // Note: stable_token keeps answering the same token until it nears expiry; after WeChat rejected it (40001,
+        // 40014) only a forced refresh gets a new one. WeChat allows 20 a day, at least 30 s apart
+        // (https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken), so the time of the last
+        // one is kept in this row, which every instance reads under the lock: never two within 30 s between them.
+        var stable = options.CurrentValue.TokenEndpoint == WeixinOptions.StableTokenEndpoint;
+        var forceRefresh = stable && locked.Token.Length > 0 && locked.ExpiresAt.UtcDateTime == Rejected;
+        var started = time.GetUtcNow();
+        if (forceRefresh && locked.ForcedAt is { } forcedAt && started - forcedAt < ForceRefreshInterval)
+        {
+            logger.LogWarning("The access_token of {AppId} was rejected, but a forced refresh ran {Seconds:F0} s ago; fetching without forcing",
+                appId, (started - forcedAt).TotalSeconds);
+            forceRefresh = false;
+        }
+
+        if (forceRefresh)
+        {
+            // Note: recorded before the call and kept whatever WeChat answers: a refused or unanswered forced call still counts.
+            await db.AccessTokens.Where(t => t.AppId == appId)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ForcedAt, started), cancellationToken);
+        }
+
         var fetched = await weixin.FetchAccessTokenAsync(forceRefresh, cancellationToken);
         PollerMetrics.AccessTokenFetches.WithLabels(fetched.Outcome == WeixinOutcome.Ok ? "ok" : "error").Inc();
         if (fetched.Outcome != WeixinOutcome.Ok)
         {
-            await transaction.RollbackAsync(cancellationToken);
-            LogFetchFailure(appId, fetched);
+            await transaction.CommitAsync(cancellationToken);
+            LogFetchFailure(appId, fetched, forceRefresh);
             return WeixinResult.Unreachable<string>($"no access_token: {Describe(fetched)}", fetched.ErrCode);
+        }
+
+        if (!forceRefresh && locked.ExpiresAt.UtcDateTime == Rejected && fetched.Value!.AccessToken == locked.Token)
+        {
+            // Note: the rejected token again (no forced refresh allowed yet): not stored, so the next call past the
+            // 30 s forces one; the caller retries later.
+            await transaction.CommitAsync(cancellationToken);
+            logger.LogWarning("WeChat answered the rejected access_token of {AppId} again; a forced refresh is possible {Seconds:F0} s after the last one",
+                appId, ForceRefreshInterval.TotalSeconds);
+            return WeixinResult.Unreachable<string>("no access_token: WeChat rejected the token and the last forced refresh was less than 30 s ago");
         }
 
         var now = time.GetUtcNow();
@@ -96,7 +135,7 @@ public sealed class AccessTokenProvider(
 
     private bool IsFresh(AccessTokenEntry entry)
     {
-        if (entry.Token.Length == 0)
+        if (entry.Token.Length == 0 || entry.ExpiresAt <= time.GetUtcNow())
         {
             return false;
         }
@@ -107,8 +146,16 @@ public sealed class AccessTokenProvider(
         return entry.ExpiresAt - margin > time.GetUtcNow();
     }
 
-    private void LogFetchFailure(string appId, WeixinResult<WeixinAccessToken> fetched)
+    private void LogFetchFailure(string appId, WeixinResult<WeixinAccessToken> fetched, bool forced)
     {
+        if (forced && WeixinErrorCodes.IsQuota(fetched.ErrCode))
+        {
+            // Note: WeChat allows 20 forced refreshes a day; past them the rejected token cannot be replaced until tomorrow.
+            logger.LogError("WeChat refused a forced refresh of the access_token of {AppId} (errcode {ErrCode}: the 20 forced refreshes a day are used up): {ErrMsg}",
+                appId, fetched.ErrCode, fetched.ErrMsg);
+            return;
+        }
+
         if (fetched.ErrCode == WeixinErrorCodes.IpNotWhitelisted)
         {
             // Note: errmsg names the egress IP WeChat saw; that IP must be added to the account's IP whitelist.

@@ -108,6 +108,9 @@ public static class WeixinErrorCodes
     /// <summary>True when custom/send is refused for this user until they interact again (45015, 45047); a template still goes.</summary>
     public static bool IsCustomerServiceClosed(int errCode) => errCode is OutsideResponseWindow or ResponseCountLimit;
 
+    /// <summary>The account may not call this API (its type or verification does not allow it): final.</summary>
+    public const int ApiUnauthorized = 48001;
+
     /// <summary>True for the codes that mean "fetch a new access_token and try once more".</summary>
     public static bool IsTokenRejected(int errCode) => errCode is InvalidCredential or InvalidAccessToken or AccessTokenExpired;
 

@@ -74,6 +74,7 @@ public static partial class AdminFormat
         "replied" => "已回复用户",
         "no_reply" => "无需回复",
         "duplicate" => "重复消息，已处理过",
+        "api_unauthorized" => "公众号未获得网页授权接口权限（48001），需要已认证的服务号",
         _ => null,
     };
 }

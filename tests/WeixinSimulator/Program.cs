@@ -25,6 +25,7 @@ app.MapAvatars();
 app.MapCgiBin();
 app.MapMessaging();
 app.MapSimControl();
+app.MapAccountTypeControl();
 
 app.Run();
 

@@ -28,6 +28,34 @@ public sealed class SimulatorOptions
     /// </summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// The kind of 公众号 simulated, which decides the APIs it may call (others answer 48001 "api unauthorized").
+    /// Default <see cref="Api.AccountType.VerifiedService"/> (已认证服务号, which has every API the product uses).
+    /// </summary>
+    public Api.AccountType AccountType { get; set; } = Api.AccountType.VerifiedService;
+
+    /// <summary>cgi-bin/token calls accepted per day (Beijing time); more answer 45009. Default <c>2000</c> (WeChat's).</summary>
+    [Range(0, int.MaxValue)]
+    public int TokenDailyLimit { get; set; } = 2000;
+
+    /// <summary>cgi-bin/stable_token calls accepted per day (Beijing time); more answer 45009. Default <c>500000</c> (WeChat's).</summary>
+    [Range(0, int.MaxValue)]
+    public int StableTokenDailyLimit { get; set; } = 500_000;
+
+    /// <summary>cgi-bin/stable_token calls accepted per minute; more answer 45011. Default <c>10000</c> (WeChat's).</summary>
+    [Range(0, int.MaxValue)]
+    public int StableTokenMinuteLimit { get; set; } = 10_000;
+
+    /// <summary>stable_token calls with <c>force_refresh=true</c> accepted per day; more answer 45009. Default <c>20</c> (WeChat's).</summary>
+    [Range(0, int.MaxValue)]
+    public int ForceRefreshDailyLimit { get; set; } = 20;
+
+    /// <summary>
+    /// How long after a forced refresh another one does not refresh (it answers the current token). Default
+    /// <c>00:00:30</c> (WeChat's).
+    /// </summary>
+    public TimeSpan ForceRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Lifetime of a refresh_token. Default <c>30.00:00:00</c> (WeChat's value).</summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
 

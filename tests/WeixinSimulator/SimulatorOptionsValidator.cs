@@ -22,6 +22,11 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add("Simulator:AccessTokenLifetime must be at least one second (expires_in is whole seconds).");
         }
 
+        if (options.ForceRefreshInterval < TimeSpan.Zero)
+        {
+            failures.Add("Simulator:ForceRefreshInterval must not be negative (WeChat's is 00:00:30).");
+        }
+
         if (options.RefreshTokenLifetime <= TimeSpan.Zero)
         {
             failures.Add("Simulator:RefreshTokenLifetime must be positive.");

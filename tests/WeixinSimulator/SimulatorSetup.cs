@@ -40,6 +40,7 @@ internal static class SimulatorSetup
         services.AddSingleton<SimulatorStats>();
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<ApiTokenStore>();
+        services.AddSingleton<AccountTypeSetting>();
         services.AddSingleton<TemplateMessages>();
         services.AddSingleton<MenuStore>();
         services.AddSingleton<Conversations>();

@@ -42,6 +42,10 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("fetched_at");
 
+                    b.Property<DateTime?>("ForcedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("forced_at");
+
                     b.Property<string>("Token")
                         .IsRequired()
                         .HasMaxLength(512)

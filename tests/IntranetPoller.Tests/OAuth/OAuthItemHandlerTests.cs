@@ -92,6 +92,7 @@ public class OAuthItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFixtu
     [Theory]
     [InlineData(40029, LoginErrors.CodeInvalid)]
     [InlineData(40163, LoginErrors.CodeUsed)]
+    [InlineData(48001, LoginErrors.ApiUnauthorized)]
     [InlineData(40013, LoginErrors.WeixinError)]
     [InlineData(41008, LoginErrors.WeixinError)]
     public async Task HandleAsync_MapsWeChatErrcodesToLoginErrors(int errCode, string expected)

@@ -128,8 +128,12 @@ public class TokenExpiryTests(ShortTokenSimulatorFixture fixture) : IClassFixtur
         await Task.Delay(TimeSpan.FromSeconds(4.5));
         // Note: the gateway still believes its token good for an hour; WeChat answers 42001.
         await database.Database.ExecuteAsync("UPDATE access_tokens SET expires_at = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR, fetched_at = UTC_TIMESTAMP(6)");
+        var forcedBefore = await fixture.ForcedRefreshesAsync();
         var later = await host.SendTemplateAsync(openId);
         await host.DeliverAsync();
+
+        // Note: an expired token is renewed by a normal stable_token call; a forced refresh (20 a day) is not spent on it.
+        Assert.Equal(0, await fixture.ForcedRefreshesAsync() - forcedBefore);
 
         var status = await host.Gateway.GetMessageAsync(later.Id);
         Assert.Equal((MessageStatuses.Sent, 1), (status.Status, status.Attempts));
@@ -137,5 +141,58 @@ public class TokenExpiryTests(ShortTokenSimulatorFixture fixture) : IClassFixtur
         Assert.Equal(2, (await fixture.ReceivedAsync(openId)).Count);
         await using var db = database.CreateContext();
         Assert.True((await db.AccessTokens.SingleAsync()).ExpiresAt < DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+}
+
+/// <summary>A token WeChat rejects (40001): one forced refresh, never two within 30 s across pollers on one database.</summary>
+public class ForcedRefreshTests(ForceRefreshSimulatorFixture fixture) : IClassFixture<ForceRefreshSimulatorFixture>
+{
+    [Fact]
+    public async Task RejectedToken_ForcesOneRefresh_ASecondRejectionWithin30SecondsOnAnotherPollerDoesNotForceAgain()
+    {
+        await using var database = await SimulatorFixture.NewDatabaseAsync();
+        var connection = database.Database.ServiceConnectionString;
+        await using var first = await PushTestHost.StartAsync(fixture, database: connection);
+        await using var second = await PushTestHost.StartAsync(fixture, database: connection);
+        var openId = await fixture.AddUserAsync(database: database);
+        await first.SendTemplateAsync(openId);
+        await first.DeliverAsync();
+        var forcedBefore = await fixture.ForcedRefreshesAsync();
+
+        // Note: the gateway holds a token WeChat no longer accepts (as after a leak and a refresh elsewhere): 40001.
+        await database.Database.ExecuteAsync("UPDATE access_tokens SET token = 'revoked-token-1', expires_at = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR");
+        var afterFirst = await first.SendTemplateAsync(openId);
+        await first.DeliverAsync();
+        await database.Database.ExecuteAsync("UPDATE access_tokens SET token = 'revoked-token-2', expires_at = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR");
+        var afterSecond = await second.SendTemplateAsync(openId);
+        await second.DeliverAsync();
+
+        Assert.Equal(1, await fixture.ForcedRefreshesAsync() - forcedBefore);
+        Assert.Equal(MessageStatuses.Sent, (await first.Gateway.GetMessageAsync(afterFirst.Id)).Status);
+        Assert.Equal(MessageStatuses.Sent, (await second.Gateway.GetMessageAsync(afterSecond.Id)).Status);
+        Assert.Equal(3, (await fixture.ReceivedAsync(openId)).Count);
+        await using var db = database.CreateContext();
+        Assert.NotNull((await db.AccessTokens.SingleAsync()).ForcedAt);
+    }
+}
+
+/// <summary>An account that may not send templates (an unverified 订阅号): 48001 is final, with the requirement named.</summary>
+public class AccountPermissionTests(UnverifiedSubscriptionSimulatorFixture fixture) : IClassFixture<UnverifiedSubscriptionSimulatorFixture>
+{
+    [Fact]
+    public async Task Template_On48001_FailsOnceWithTheAccountRequirement_AndIsNotRetried()
+    {
+        await using var database = await SimulatorFixture.NewDatabaseAsync();
+        await using var host = await PushTestHost.StartAsync(fixture, database: database.Database.ServiceConnectionString);
+        var openId = await fixture.AddUserAsync(database: database);
+        var message = await host.SendTemplateAsync(openId);
+        await host.DeliverAsync();
+        await host.DeliverAsync();
+
+        var status = await host.Gateway.GetMessageAsync(message.Id);
+        Assert.Equal((MessageStatuses.Failed, 48001, 1), (status.Status, status.LastErrCode, status.Attempts));
+        Assert.Contains("模板消息需要已认证的服务号", status.LastError);
+        Assert.Equal(1, (await fixture.StatsAsync()).GetProperty("errors").GetProperty("48001").GetInt64()); // asked once, not again
+        Assert.Empty(await fixture.ReceivedAsync(openId));
     }
 }

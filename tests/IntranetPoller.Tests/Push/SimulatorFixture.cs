@@ -116,6 +116,9 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// <summary>Token fetches (cgi-bin/token + stable_token) so far.</summary>
     public async Task<long> TokenFetchesAsync() => (await StatsAsync()).GetProperty("tokenFetches").GetInt64();
 
+    /// <summary>stable_token calls with force_refresh=true so far.</summary>
+    public async Task<long> ForcedRefreshesAsync() => (await StatsAsync()).GetProperty("forcedRefreshes").GetInt64();
+
     /// <summary>message/template/send calls so far.</summary>
     public async Task<long> TemplateSendsAsync() => (await StatsAsync()).GetProperty("templateSends").GetInt64();
 
@@ -153,3 +156,9 @@ public sealed class DefaultSimulatorFixture() : SimulatorFixture();
 
 /// <summary>The simulator with access_tokens that live 4 seconds.</summary>
 public sealed class ShortTokenSimulatorFixture() : SimulatorFixture(new Dictionary<string, string> { ["Simulator__AccessTokenLifetime"] = "00:00:04" });
+
+/// <summary>The simulator as an unverified 订阅号 (a personal account): templates, customer service and OAuth answer 48001.</summary>
+public sealed class UnverifiedSubscriptionSimulatorFixture() : SimulatorFixture(new Dictionary<string, string> { ["Simulator__AccountType"] = "UnverifiedSubscription" });
+
+/// <summary>The simulator with its defaults, for tests that force refreshes (state the other classes must not see).</summary>
+public sealed class ForceRefreshSimulatorFixture() : SimulatorFixture();

@@ -50,6 +50,20 @@ public class ItemHistoryTests(AdminInboxFixture fixture) : IClassFixture<AdminIn
     }
 
     [Fact]
+    public async Task ItemPage_LoginRefusedWith48001_NamesTheAccountTheLoginNeeds()
+    {
+        var (id, browser) = await Inbox.OAuthCallbackAsync(Unique("CODE"), Unique("ST"));
+        var claimed = Assert.Single((await Inbox.ClaimAsync(Unique("poller-"), [InboxItemKinds.OAuth])).Items, i => i.Id == id);
+        await Inbox.CompleteAsync(id, new CompleteRequest(claimed.LeaseId, AdminInbox.AppPrefix + "login?err=api_unauthorized", "api_unauthorized"));
+        browser.Dispose();
+        using var admin = await Inbox.SignedInAsync();
+
+        var html = await admin.GetPageAsync($"/admin/items/{id}");
+
+        Assert.Contains("结果：公众号未获得网页授权接口权限（48001），需要已认证的服务号", html);
+    }
+
+    [Fact]
     public async Task ItemPage_ShowsTheLeaseAndEveryOtherTimeInChinaTime_AndTheTimelineInChinese()
     {
         var (id, browser) = await Inbox.OAuthCallbackAsync(Unique("CODE"), Unique("ST"));

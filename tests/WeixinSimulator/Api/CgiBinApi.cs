@@ -22,13 +22,14 @@ internal static partial class CgiBinApi
         var cgi = app.MapGroup("/cgi-bin");
         cgi.MapGet("/token", Token);
         cgi.MapPost("/stable_token", StableTokenAsync);
-        cgi.MapPost("/message/custom/send", SendCustomMessageAsync);
-        cgi.MapPost("/message/template/send", SendTemplateMessageAsync);
-        cgi.MapGet("/template/get_all_private_template", GetAllPrivateTemplates);
-        cgi.MapPost("/menu/create", CreateMenuAsync);
-        cgi.MapGet("/menu/get", GetMenu);
-        cgi.MapGet("/menu/delete", DeleteMenu);
-        cgi.MapGet("/get_current_selfmenu_info", GetCurrentSelfMenuInfo);
+        cgi.MapPost("/message/custom/send", SendCustomMessageAsync).RequireCapability(Capability.CustomerService);
+        cgi.MapPost("/message/template/send", SendTemplateMessageAsync).RequireCapability(Capability.TemplateMessage);
+        // Note: the template list belongs to the template-message permission (接口权限说明, as message/template/send).
+        cgi.MapGet("/template/get_all_private_template", GetAllPrivateTemplates).RequireCapability(Capability.TemplateMessage);
+        cgi.MapPost("/menu/create", CreateMenuAsync).RequireCapability(Capability.Menu);
+        cgi.MapGet("/menu/get", GetMenu).RequireCapability(Capability.Menu);
+        cgi.MapGet("/menu/delete", DeleteMenu).RequireCapability(Capability.Menu);
+        cgi.MapGet("/get_current_selfmenu_info", GetCurrentSelfMenuInfo).RequireCapability(Capability.Menu);
         return app;
     }
 
@@ -51,7 +52,12 @@ internal static partial class CgiBinApi
             return failure;
         }
 
-        var issued = s.Tokens.IssuePlain();
+        var answer = s.Tokens.IssuePlain();
+        if (answer.Token is not { } issued)
+        {
+            return s.Fail("cgi-bin/token", answer.Errcode);
+        }
+
         s.Logger.LogInformation("cgi-bin/token issued a new access_token; the previous one lives {Overlap} more at most", ApiTokenStore.Overlap);
         return TypedResults.Ok(ApiTokenResponse.From(issued));
     }
@@ -78,7 +84,13 @@ internal static partial class CgiBinApi
         }
 
         var force = body.TryGetProperty("force_refresh", out var f) && f.ValueKind == JsonValueKind.True;
-        return TypedResults.Ok(ApiTokenResponse.From(s.Tokens.IssueStable(force)));
+        if (force)
+        {
+            s.Stats.ForcedRefresh();
+        }
+
+        var answer = s.Tokens.IssueStable(force);
+        return answer.Token is { } issued ? TypedResults.Ok(ApiTokenResponse.From(issued)) : s.Fail(endpoint, answer.Errcode);
     }
 
     /// <summary>Delivers a customer-service message when the user follows and an interaction's quota allows one more.</summary>

@@ -15,6 +15,7 @@ internal sealed class SimulatorStats
     private long _customSends;
     private long _templateSends;
     private long _menuCreates;
+    private long _forcedRefreshes;
     private long _messagesSent;
     private long _callbackAttempts;
     private readonly ConcurrentDictionary<int, long> _errors = new();
@@ -27,6 +28,7 @@ internal sealed class SimulatorStats
     public void CustomSend() => Interlocked.Increment(ref _customSends);
     public void TemplateSend() => Interlocked.Increment(ref _templateSends);
     public void MenuCreate() => Interlocked.Increment(ref _menuCreates);
+    public void ForcedRefresh() => Interlocked.Increment(ref _forcedRefreshes);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
     public void CallbackAttempt() => Interlocked.Increment(ref _callbackAttempts);
 
@@ -54,7 +56,10 @@ internal sealed class SimulatorStats
         Interlocked.Read(ref _callbackAttempts),
         Interlocked.Read(ref _templateSends),
         Interlocked.Read(ref _menuCreates),
-        new SortedDictionary<int, long>(_errors));
+        new SortedDictionary<int, long>(_errors))
+    {
+        ForcedRefreshes = Interlocked.Read(ref _forcedRefreshes),
+    };
 }
 
 /// <param name="CodesIssued">Codes handed out by the authorize endpoints.</param>
@@ -83,4 +88,8 @@ internal sealed record StatsResponse(
     long CallbackAttempts,
     long TemplateSends,
     long MenuCreates,
-    IDictionary<int, long> Errors);
+    IDictionary<int, long> Errors)
+{
+    /// <summary>Calls to cgi-bin/stable_token with force_refresh=true and the right credentials (refused ones included).</summary>
+    public long ForcedRefreshes { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Weixin.Inbox.WeixinSimulator.Api;
 using Weixin.Inbox.WeixinSimulator.Users;
 using static Weixin.Inbox.WeixinSimulator.Html.HtmlPage;
 
@@ -16,9 +17,9 @@ internal static class AuthorizeApi
 
     public static IEndpointRouteBuilder MapAuthorize(this IEndpointRouteBuilder app)
     {
-        app.MapGet(AuthorizePath, Authorize);
+        app.MapGet(AuthorizePath, Authorize).RequireWebAuthorizationPage();
         // Note: the form is read by hand, so no antiforgery metadata applies; WeChat's page has none either.
-        app.MapPost(DecidePath, DecideAsync);
+        app.MapPost(DecidePath, DecideAsync).RequireWebAuthorizationPage();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Weixin.Inbox.WeixinSimulator.Api;
 
 namespace Weixin.Inbox.WeixinSimulator.OAuth;
 
@@ -8,7 +9,7 @@ internal static class SnsApi
 {
     public static IEndpointRouteBuilder MapSns(this IEndpointRouteBuilder app)
     {
-        var sns = app.MapGroup("/sns");
+        var sns = app.MapGroup("/sns").RequireCapability(Capability.WebAuthorization);
         sns.MapGet("/oauth2/access_token", ExchangeCodeAsync);
         sns.MapGet("/oauth2/refresh_token", RefreshToken);
         sns.MapGet("/userinfo", UserInfo);

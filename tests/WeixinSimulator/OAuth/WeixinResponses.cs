@@ -71,6 +71,7 @@ internal static class WeixinErrors
     public const int DataFormatError = 47001;
     public const int ApiUnauthorized = 48001;
     public const int ApiQuotaLimit = 45009;
+    public const int ApiMinuteQuotaLimit = 45011;
     public const int InvalidTemplateId = 40037;
     public const int ArgumentInvalid = 47003;
     public const int MenuNotExist = 46003;
@@ -125,7 +126,7 @@ internal static class WeixinErrors
         InvalidSubButtonNameSize => "invalid sub button name size",
         InvalidSubButtonKeySize => "invalid sub button key size",
         InvalidSubButtonUrlSize => "invalid sub button url size",
-        45011 => "api minute-quota reach limit  mustslower  retry next minute",
+        ApiMinuteQuotaLimit => "api minute-quota reach limit  mustslower  retry next minute",
         40164 => "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
         _ => "simulated error",
     };
