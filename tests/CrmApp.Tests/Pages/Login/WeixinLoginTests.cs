@@ -251,11 +251,11 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
         var page = await browser.OpenAsync(back.PathAndQuery);
 
         Assert.Contains("请点击页面底部的『使用完整服务』后重新登录", page.Text);
-        var home = await browser.OpenAsync("/");
-        Assert.EndsWith("/login", home.Url.AbsolutePath); // not signed in, although the real user's account is bound
-        var bindPage = await browser.OpenAsync("/login/weixin/bind");
-        Assert.Contains("/login", bindPage.Url.AbsolutePath); // no WeChat identity waiting to be bound either
-        Assert.DoesNotContain("快照用户甲", bindPage.Text);
+        using var home = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, home.StatusCode); // not signed in, although the real user's account is bound
+        Assert.StartsWith("/login", CrmBrowser.LocationOf(home));
+        using var bind = await browser.GetAsync("/login/weixin/bind");
+        Assert.Equal("/login?err=bind_expired", CrmBrowser.LocationOf(bind)); // no WeChat identity waiting to be bound either
     }
 
     [Fact]
