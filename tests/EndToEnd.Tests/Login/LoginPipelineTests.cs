@@ -137,7 +137,7 @@ public sealed class LoginPipelineTests(LoginPipelineFixture fixture) : IClassFix
         using var browser = System.NewBrowser();
         var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
         var callback = await browser.AuthorizeAsync(login.AuthorizeUrl, openId, allow: true);
-        var forged = new Uri(callback.ToString().Replace("state=" + StateOf(login), "state=forged_state_value_1234567890", StringComparison.Ordinal));
+        var forged = new Uri(callback.ToString().Replace("state=" + StateOf(login), "state=forgedStateValue1234567890", StringComparison.Ordinal));
 
         var itemId = await browser.OpenCallbackAsync(forged);
         var outcome = await browser.WaitForResultAsync(itemId);
