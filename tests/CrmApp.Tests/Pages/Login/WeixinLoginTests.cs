@@ -176,8 +176,9 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
         Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
         Assert.Contains($"账号「{userName}」已绑定其他微信，不能再绑定当前微信", page);
         Assert.Equal(owner, await BoundOpenIdAsync(userName));
-        var me = await browser.OpenAsync("/account");
-        Assert.EndsWith("/login", me.Url.AbsolutePath); // not signed in
+        using var me = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, me.StatusCode); // not signed in: WeChat's browser is sent to /login/weixin
+        Assert.StartsWith("/login", CrmBrowser.LocationOf(me));
     }
 
     [Fact]
