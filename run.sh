@@ -4,6 +4,7 @@
 #   ./run.sh test     install what is missing, start MariaDB, build, run every tests/*.Tests project
 #   ./run.sh db       only start the private MariaDB (127.0.0.1:3307) and create databases/users
 #   ./run.sh stop     stop services a previous demo left behind, and the database
+#   ./run.sh phone    open the demo CRM in Chromium as WeChat's phone browser (the only place 微信登录 works)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 # shellcheck source=db/common.sh
@@ -22,7 +23,7 @@ cs() { # connection string: $1 database (may be empty), $2 user, $3 password
 }
 
 usage() {
-  sed -n '2,6s/^# \{0,1\}//p' "$(basename "${BASH_SOURCE[0]}")"
+  sed -n '2,7s/^# \{0,1\}//p' "$(basename "${BASH_SOURCE[0]}")"
 }
 
 build() {
@@ -189,7 +190,8 @@ cmd_demo() {
   start_service WeixinSimulator 5080 "$(dll tests/WeixinSimulator)" \
     Simulator__AppId="$app_id" Simulator__AppSecret="$app_secret" \
     Simulator__Token="$WEIXIN_TOKEN" Simulator__EncodingAESKey="$WEIXIN_AES_KEY" \
-    Simulator__CallbackUrl=http://127.0.0.1:5000/wx/callback
+    Simulator__CallbackUrl=http://127.0.0.1:5000/wx/callback \
+    Simulator__OAuthDomains__0=127.0.0.1
   start_service PublicInbox 5000 "$(dll PublicInbox)" \
     ConnectionStrings__Inbox="$(cs weixin_inbox inbox_svc "$INBOX_DB_PASSWORD")" \
     Inbox__PublicBaseUrl=http://127.0.0.1:5000 \
@@ -249,7 +251,8 @@ cmd_demo() {
   if [ "$crm" = 1 ]; then
     say "  CrmApp                       http://127.0.0.1:5300"
     say ""
-    say "打开 http://127.0.0.1:5300 并点击「微信登录」（模拟器里选一个测试用户，按「同意」）"
+    say "微信登录只在微信的浏览器里有效（如同真实微信）：./run.sh phone 以微信手机浏览器打开 http://127.0.0.1:5300，"
+    say "点击「微信登录」（模拟器里选一个测试用户，按「同意」）；或在浏览器中把 User-Agent 设为: $WEIXIN_PHONE_UA"
     say "或用账号密码登录：admin / ${CRM_ADMIN_PASSWORD}（保存在 .data/crm-admin.env）"
   else
     say "  CrmApp                       (not built yet: no $(dll CrmApp))"
@@ -361,8 +364,24 @@ cmd_db() {
   say "  stop:   db/stop.sh"
 }
 
+# WeChat 8 on an iPhone: WeChat's authorize page (and the CRM's 「微信登录」) only work in a browser that says MicroMessenger.
+WEIXIN_PHONE_UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN'
+
+cmd_phone() {
+  local browser url="${1:-http://127.0.0.1:5300}"
+  browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+  if [ -z "$browser" ]; then
+    say "!! no Chromium or Chrome found. Open $url in a browser whose User-Agent contains MicroMessenger" >&2
+    say "   (Chrome DevTools → ⋮ → More tools → Network conditions → User agent): $WEIXIN_PHONE_UA" >&2
+    exit 1
+  fi
+  # Note: its own profile (.data/phone-profile), so the phone's cookies stay apart from the desktop browser's.
+  exec "$browser" --user-data-dir="$WX_DATA/phone-profile" --user-agent="$WEIXIN_PHONE_UA" --window-size=390,844 --app="$url"
+}
+
 case "${1:-demo}" in
   demo) cmd_demo ;;
+  phone) cmd_phone "${2:-}" ;;
   test) cmd_test ;;
   stop) cmd_stop ;;
   db) cmd_db ;;

@@ -6,8 +6,17 @@ namespace Weixin.Inbox.Contracts.Gateway;
 /// </summary>
 public static class LoginErrors
 {
-    /// <summary>The user pressed 「拒绝」 on WeChat's authorize page.</summary>
+    /// <summary>
+    /// The user pressed 「拒绝」 on WeChat's authorize page. Only seen when WeChat redirects after a refusal (the old
+    /// documented behaviour); today's WeChat keeps the user on its page and nothing comes back.
+    /// </summary>
     public const string Denied = "denied";
+
+    /// <summary>
+    /// WeChat opened the page in 快照页模式 (snapshot mode) and answered a virtual user (<c>is_snapshotuser: 1</c>):
+    /// nobody is signed in; the user taps 「使用完整服务」 and logs in again.
+    /// </summary>
+    public const string SnapshotUser = "snapshot_user";
 
     /// <summary>The OAuth code was already used (WeChat 40163).</summary>
     public const string CodeUsed = "code_used";
@@ -48,6 +57,7 @@ public static class LoginErrors
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
         [Denied] = "您已拒绝微信授权，未能登录。如需登录，请重新点击「微信登录」并选择「允许」。",
+        [SnapshotUser] = "微信当前以「快照页」模式打开本页，无法确认您的身份。请点击页面底部的『使用完整服务』后重新登录。",
         [CodeUsed] = "该微信授权已被使用过，请重新点击「微信登录」。",
         [CodeInvalid] = "微信授权已失效（授权码无效或已超过 5 分钟），请重新点击「微信登录」。",
         [StateUnknown] = "登录请求无法识别（可能来自过期或伪造的链接），请重新点击「微信登录」。",

@@ -64,7 +64,7 @@ public static class GatewayApi
         var login = new WeixinLogin
         {
             Id = LoginSecrets.NewToken(),
-            State = LoginSecrets.NewToken(),
+            State = LoginSecrets.NewState(),
             ReturnUrl = request.ReturnUrl,
             ErrorUrl = errorUrl,
             CreatedAt = now,

@@ -97,6 +97,15 @@ public sealed class OAuthItemHandler(
             return await WeixinFailureAsync(item, login, "sns/oauth2/access_token", token.Outcome, token.ErrCode, token.ErrMsg, cancellationToken);
         }
 
+        // 7b. 快照页模式: the openid is a virtual account's. Never recorded, bound or signed in: the user must tap
+        // 「使用完整服务」 and log in again.
+        if (token.Value!.IsSnapshot)
+        {
+            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat answered a snapshot-mode (virtual) user; login refused",
+                item.Id, login.Id);
+            return await FailLoginAsync(item, login, LoginErrors.SnapshotUser, cancellationToken);
+        }
+
         // 8. Profile. Note: the code is spent now, so a later attempt could only get 40163; a busy userinfo is
         // retried here, within this attempt, and then given up as WeChat being unavailable.
         var profile = await weixin.GetUserInfoAsync(token.Value!.AccessToken, token.Value.OpenId, cancellationToken);

@@ -10,10 +10,17 @@ public sealed record WeixinOAuthToken(
     [property: JsonPropertyName("refresh_token")] string? RefreshToken,
     [property: JsonPropertyName("openid")] string OpenId,
     [property: JsonPropertyName("scope")] string? Scope,
-    [property: JsonPropertyName("unionid")] string? UnionId)
+    [property: JsonPropertyName("unionid")] string? UnionId,
+    [property: JsonPropertyName("is_snapshotuser")] int? IsSnapshotUser = null)
 {
+    /// <summary>
+    /// True when WeChat opened the page in 快照页模式: openid and unionid are a virtual account's, never the real user
+    /// (https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html).
+    /// </summary>
+    public bool IsSnapshot => IsSnapshotUser == 1;
+
     /// <summary>Keeps the token out of logs and exception messages.</summary>
-    public override string ToString() => $"WeixinOAuthToken {{ OpenId = {OpenId}, Scope = {Scope} }}";
+    public override string ToString() => $"WeixinOAuthToken {{ OpenId = {OpenId}, Scope = {Scope}, IsSnapshot = {IsSnapshot} }}";
 }
 
 /// <summary>Answer of <c>sns/userinfo</c>.</summary>

@@ -33,7 +33,7 @@ public static class OAuthCallbackApi
         string? state)
     {
         var logger = loggers.CreateLogger(typeof(OAuthCallbackApi));
-        if (string.IsNullOrEmpty(state) || state.Length > MaxStateLength || !IsToken(state)
+        if (string.IsNullOrEmpty(state) || state.Length > MaxStateLength || !state.All(char.IsAsciiLetterOrDigit)
             || (code is not null && (code.Length > MaxCodeLength || !IsToken(code))))
         {
             logger.LogWarning("Refused OAuth callback with a missing or malformed state/code from {RemoteIp}", http.Connection.RemoteIpAddress);
@@ -71,7 +71,9 @@ public static class OAuthCallbackApi
         return new SeeOtherResult($"/wx/wait/{item.Id}");
     }
 
-    // Note: WeChat codes and our states are URL-safe tokens; anything else is tampering and is not stored.
+    // Note: WeChat only carries a state of a-zA-Z0-9 (at most 128 bytes), which is all the gateway issues
+    // (https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html); codes are
+    // URL-safe tokens. Anything else is tampering and is not stored.
     private static bool IsToken(string value) =>
         value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~');
 

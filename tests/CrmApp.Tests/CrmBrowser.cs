@@ -15,9 +15,10 @@ public sealed record CrmPage(Uri Url, HttpStatusCode Status, string Html)
 /// A browser without JavaScript against the CRM: its own cookie jar, redirects followed by hand so each hop can be
 /// checked, forms posted with the antiforgery token read from the page like a browser would.
 /// </summary>
-public sealed partial class CrmBrowser(CrmSystem system) : IDisposable
+public sealed partial class CrmBrowser(CrmSystem system, string userAgent = UserAgents.WeixinPhone) : IDisposable
 {
-    private readonly ScriptedBrowser _browser = system.Login.NewBrowser();
+    // Note: by default WeChat's in-app browser on a phone, the only place WeChat's authorize page works.
+    private readonly ScriptedBrowser _browser = system.Login.NewBrowser(userAgent);
 
     public HttpClient Http => _browser.Http;
     public CookieContainer Cookies => _browser.Cookies;
@@ -99,6 +100,9 @@ public sealed partial class CrmBrowser(CrmSystem system) : IDisposable
         Assert.Equal("done", outcome.State);
         return new Uri(outcome.RedirectUrl!);
     }
+
+    /// <summary>Presses 「拒绝」 on WeChat's authorize page; returns the page WeChat keeps the user on.</summary>
+    public Task<string> RefuseAsync(string authorizeUrl, string openId) => _browser.RefuseAsync(authorizeUrl, openId);
 
     /// <summary>The whole WeChat login up to the CRM's answer to <c>/login/weixin/done?ticket=</c> (not followed).</summary>
     public async Task<HttpResponseMessage> WeixinLoginAsync(string openId, string? returnUrl = null)

@@ -26,7 +26,7 @@ public sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncD
             IsMobile = true,
             HasTouch = true,
             Locale = "zh-CN",
-            UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN",
+            UserAgent = UserAgents.WeixinPhone,
         });
         return await context.NewPageAsync();
     }

@@ -29,6 +29,12 @@ public sealed record LoginSystemSettings
     /// default null: the in-process <see cref="LandingApp"/>.
     /// </summary>
     public Uri? AppBaseAddress { get; init; }
+
+    /// <summary>
+    /// The simulator's <c>DenyRedirects</c>: false (default) as today's WeChat, a refusal never comes back; true, the old
+    /// documented redirect with only <c>state</c>.
+    /// </summary>
+    public bool WeixinDenyRedirects { get; init; }
 }
 
 /// <summary>
@@ -118,6 +124,9 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Simulator__EncodingAESKey"] = aesKey,
             ["Simulator__CallbackUrl"] = $"http://127.0.0.1:{inboxPort}/wx/callback",
             ["Simulator__CallbackTimeout"] = settings.WeixinCallbackTimeout.ToString("c"),
+            // Note: the 网页授权域名 is a host name (WeChat ignores the port), so 127.0.0.1 admits the inbox's random port.
+            ["Simulator__OAuthDomains__0"] = "127.0.0.1",
+            ["Simulator__DenyRedirects"] = settings.WeixinDenyRedirects ? "true" : "false",
         }, logPrefix);
 
         var inbox = new ServiceProcess("inbox", "PublicInbox", inboxPort, new Dictionary<string, string>
@@ -190,6 +199,16 @@ public sealed class LoginSystem : IAsyncDisposable
         return openId;
     }
 
+    /// <summary>Adds a fresh test user whose every web authorization happens in 快照页模式 (a virtual user).</summary>
+    public async Task<string> AddSnapshotWeixinUserAsync(string nickname)
+    {
+        var openId = "o_t_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        using var http = new HttpClient { BaseAddress = Simulator.BaseAddress };
+        using var response = await http.PostAsJsonAsync("/sim/users", new { openId, nickname, unionId = "u_" + openId, snapshot = true });
+        response.EnsureSuccessStatusCode();
+        return openId;
+    }
+
     /// <summary>Makes the simulator's next <paramref name="count"/> code exchanges answer <paramref name="errcode"/> after <paramref name="delay"/>.</summary>
     public async Task InjectCodeExchangeFaultAsync(int errcode, int count, TimeSpan delay)
     {
@@ -228,7 +247,8 @@ public sealed class LoginSystem : IAsyncDisposable
     }
 
     /// <summary>A new browser (its own cookie jar, redirects not followed so each hop can be checked).</summary>
-    public ScriptedBrowser NewBrowser() => new(this);
+    /// <summary>A new scripted browser, by default WeChat's in-app browser on a phone.</summary>
+    public ScriptedBrowser NewBrowser(string userAgent = UserAgents.WeixinPhone) => new(this, userAgent);
 
     public async ValueTask DisposeAsync()
     {

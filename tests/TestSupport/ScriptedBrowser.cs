@@ -29,11 +29,13 @@ public sealed class ScriptedBrowser : IDisposable
 {
     private readonly LoginSystem _system;
 
-    internal ScriptedBrowser(LoginSystem system)
+    internal ScriptedBrowser(LoginSystem system, string userAgent)
     {
         _system = system;
         Cookies = new CookieContainer();
         Http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        // Note: WeChat's authorize page only answers inside WeChat's browser, so by default this is a WeChat phone.
+        Http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", userAgent);
     }
 
     public CookieContainer Cookies { get; }
@@ -48,10 +50,15 @@ public sealed class ScriptedBrowser : IDisposable
         return new LoginAttempt(login, callback, itemId);
     }
 
-    /// <summary>The simulator's authorize page decides at once (sim_auto); returns where WeChat sends the browser.</summary>
-    public async Task<Uri> AuthorizeAsync(string authorizeUrl, string openId, bool allow)
+    /// <summary>
+    /// The simulator's authorize page decides at once (sim_auto; sim_snapshot=1 opens it in 快照页模式); returns where
+    /// WeChat sends the browser. A refusal only comes back when the simulator runs with <c>DenyRedirects</c>; otherwise
+    /// see <see cref="RefuseAsync"/>.
+    /// </summary>
+    public async Task<Uri> AuthorizeAsync(string authorizeUrl, string openId, bool allow, bool snapshot = false)
     {
-        var url = authorizeUrl.Split('#')[0] + $"&sim_user={Uri.EscapeDataString(openId)}&sim_auto={(allow ? "allow" : "deny")}";
+        var url = authorizeUrl.Split('#')[0] + $"&sim_user={Uri.EscapeDataString(openId)}&sim_auto={(allow ? "allow" : "deny")}"
+            + (snapshot ? "&sim_snapshot=1" : "");
         using var response = await Http.GetAsync(new Uri(url));
         if (response.StatusCode != HttpStatusCode.Found || response.Headers.Location is null)
         {
@@ -59,6 +66,23 @@ public sealed class ScriptedBrowser : IDisposable
         }
 
         return response.Headers.Location;
+    }
+
+    /// <summary>
+    /// Presses 「拒绝」 on WeChat's authorize page as today's WeChat handles it: the user stays on WeChat's page, nothing
+    /// is redirected. Returns that page's HTML (and fails if WeChat redirected after all).
+    /// </summary>
+    public async Task<string> RefuseAsync(string authorizeUrl, string openId)
+    {
+        var url = authorizeUrl.Split('#')[0] + $"&sim_user={Uri.EscapeDataString(openId)}&sim_auto=deny";
+        using var response = await Http.GetAsync(new Uri(url));
+        var html = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"Refusing answered {(int)response.StatusCode} {response.Headers.Location}: {html}");
+        }
+
+        return html;
     }
 
     /// <summary>Opens the inbox callback URL; returns the waiting item's id (after checking the 303 and the page).</summary>

@@ -60,6 +60,33 @@ public sealed class SimulatorOptions
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// The account's 网页授权域名 (公众号设置 → 功能设置): host names only, no scheme, port or path. An authorize
+    /// request whose redirect_uri host is not one of them gets 「redirect_uri 参数错误」. Default: none configured,
+    /// in which case <see cref="DefaultOAuthDomains"/> (<c>127.0.0.1</c>, where the demo and the tests run) is used.
+    /// </summary>
+    public List<string> OAuthDomains { get; set; } = [];
+
+    /// <summary>The domains used when <see cref="OAuthDomains"/> is empty.</summary>
+    public static IReadOnlyList<string> DefaultOAuthDomains { get; } = ["127.0.0.1"];
+
+    /// <summary>The configured <see cref="OAuthDomains"/>, or the defaults when none are.</summary>
+    public IReadOnlyList<string> EffectiveOAuthDomains => OAuthDomains.Count > 0 ? OAuthDomains : DefaultOAuthDomains;
+
+    /// <summary>
+    /// What 「拒绝」 on the authorize page does. Default <c>false</c>: the user stays on WeChat's page and nothing
+    /// comes back, as today's WeChat behaves. <c>true</c>: the old documented redirect to redirect_uri with only
+    /// <c>state</c> (no <c>code</c>).
+    /// </summary>
+    public bool DenyRedirects { get; set; }
+
+    /// <summary>
+    /// What a <c>state</c> with characters outside [A-Za-z0-9] (but at most 128 bytes) gets. The doc allows only those
+    /// characters but does not say what happens otherwise. Default <c>false</c>: the error page; <c>true</c>: the
+    /// state is carried back unchanged (what clients observe in practice for '-' and '_').
+    /// </summary>
+    public bool LenientStateCharacters { get; set; }
+
+    /// <summary>
     /// Where "WeChat" posts user messages and events: the inbox's <c>/wx/callback</c>, e.g.
     /// <c>http://127.0.0.1:5000/wx/callback</c>. Default empty: messaging is off and
     /// <c>POST /sim/users/{openid}/messages</c> answers 409 saying so.

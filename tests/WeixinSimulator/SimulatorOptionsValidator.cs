@@ -68,6 +68,15 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add("Simulator:EventServiceWindow must be positive.");
         }
 
+        foreach (var domain in options.OAuthDomains)
+        {
+            // Note: WeChat's 网页授权域名 is a bare host name: no scheme, port or path.
+            if (string.IsNullOrWhiteSpace(domain) || Uri.CheckHostName(domain.Trim()) == UriHostNameType.Unknown)
+            {
+                failures.Add($"Simulator:OAuthDomains entry '{domain}' must be a host name only (e.g. 127.0.0.1 or crm.example.com), without scheme, port or path.");
+            }
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Users.Count; i++)
         {

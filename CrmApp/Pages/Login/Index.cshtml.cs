@@ -18,6 +18,12 @@ public sealed class IndexModel(PasswordCheck passwords, AccountSignIn signIn, Ti
 
     public string? Error { get; private set; }
 
+    /// <summary>
+    /// True in WeChat's browser: only there can 「微信登录」 work (elsewhere WeChat's authorize page only says
+    /// 「请在微信客户端打开链接」), so only there is the button offered.
+    /// </summary>
+    public bool InWeixin => WeixinBrowser.IsWeixin(Request);
+
     /// <summary>The 「微信登录」 link, carrying the return URL along when there is a local one.</summary>
     public string WeixinLoginUrl
     {

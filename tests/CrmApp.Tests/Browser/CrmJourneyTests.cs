@@ -134,7 +134,7 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
     }
 
     [Fact]
-    public async Task DeniedConsent_LoginPageShowsChineseMessage_OnPhone()
+    public async Task RefusedConsent_StaysOnWeixin_ThenWeixinLoginAgainWorks_OnPhone()
     {
         var openId = await System.AddWeixinUserAsync("点了拒绝");
         await using var chromium = await Chromium.LaunchAsync();
@@ -148,9 +148,18 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
         await page.ClickAsync("button.deny");
 
-        await page.WaitForURLAsync(At("/login?err=denied"), Slow);
-        Assert.Contains("您已拒绝微信授权", await page.InnerTextAsync("#login-error"));
-        await Chromium.ScreenshotAsync(page, "crm-08-login-denied");
+        // Today's WeChat keeps the user on its page after 「拒绝」: nothing comes back to the CRM.
+        await page.WaitForSelectorAsync("#consent-refused");
+        await Chromium.ScreenshotAsync(page, "crm-08-consent-refused");
+
+        // The user opens the CRM again and taps 「微信登录」: a fresh login, which goes through.
+        await page.GotoAsync(At("/login"));
+        await page.ClickAsync("#weixin-login");
+        await page.WaitForURLAsync("**/connect/oauth2/authorize?**", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await page.CheckAsync($"input[name=sim_user][value='{openId}']");
+        await page.ClickAsync("button.allow");
+        await page.WaitForURLAsync(At("/login/weixin/bind"), Slow);
+        Assert.Contains("点了拒绝", await page.InnerTextAsync("#wx-nickname"));
     }
 
     /// <summary>Nothing wider than the phone: no sideways scrolling.</summary>

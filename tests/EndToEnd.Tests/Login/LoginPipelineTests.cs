@@ -72,19 +72,62 @@ public sealed class LoginPipelineTests(LoginPipelineFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task Login_ConsentDenied_RedirectsToLoginPageWithDenied()
+    public async Task Login_ConsentRefused_NothingComesBackAndTheNextLoginWorks()
     {
         var openId = await System.AddWeixinUserAsync("拒绝者");
         using var browser = System.NewBrowser();
 
-        var attempt = await browser.StartLoginAsync(openId, allow: false);
-        var outcome = await browser.WaitForResultAsync(attempt.ItemId);
+        // Today's WeChat keeps a refusing user on its page: no redirect, so no callback, no item, no ticket.
+        var refused = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
+        var page = await browser.RefuseAsync(refused.AuthorizeUrl, openId);
+        Assert.Contains("你已拒绝授权", page);
+        var items = await System.Database.QueryAsync(System.Database.InboxDatabase,
+            "SELECT COUNT(*) AS n FROM inbox_items WHERE oauth_state = @s", ("@s", StateOf(refused)));
+        Assert.Equal(0L, Convert.ToInt64(items.Single()["n"], CultureInfo.InvariantCulture));
+        var pending = await System.Database.QueryAsync(System.Database.GatewayDatabase,
+            "SELECT status, expires_at FROM weixin_logins WHERE state = @s", ("@s", StateOf(refused)));
+        Assert.Equal("pending", pending.Single()["status"]);
 
-        Assert.DoesNotContain("code=", attempt.CallbackUrl.Query);
-        Assert.Equal("done", outcome.State);
-        Assert.Equal(LoginErrors.Denied, outcome.Error);
-        Assert.StartsWith(new Uri(System.Landing.BaseAddress, "/login").ToString(), outcome.RedirectUrl);
+        // Tapping 「微信登录」 again starts a fresh login that does not depend on the refused one.
+        var attempt = await browser.StartLoginAsync(openId);
+        var outcome = await browser.WaitForResultAsync(attempt.ItemId);
+        Assert.NotNull(outcome.Ticket);
+        var redeemed = await System.Gateway.RedeemAsync(attempt.Login.LoginId, new RedeemTicketRequest(outcome.Ticket!));
+        Assert.Equal(openId, redeemed.User.OpenId);
+    }
+
+    [Fact]
+    public async Task Login_StatesAreLettersAndDigitsOnly_AsWeixinRequires()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
+            var state = StateOf(login);
+            Assert.Matches("^[A-Za-z0-9]{43}$", state);
+        }
+    }
+
+    [Fact]
+    public async Task Login_SnapshotModeUser_IsNeverRecordedNorGivenATicket()
+    {
+        var openId = await System.AddWeixinUserAsync("快照用户");
+        using var browser = System.NewBrowser();
+
+        var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
+        var callback = await browser.AuthorizeAsync(login.AuthorizeUrl, openId, allow: true, snapshot: true);
+        var itemId = await browser.OpenCallbackAsync(callback);
+        var outcome = await browser.WaitForResultAsync(itemId);
+
+        Assert.Equal(LoginErrors.SnapshotUser, outcome.Error);
         Assert.Null(outcome.Ticket);
+        var users = await System.Database.QueryAsync(System.Database.GatewayDatabase,
+            "SELECT COUNT(*) AS n FROM weixin_users WHERE open_id = @o OR open_id LIKE 'o_snap_%'", ("@o", openId));
+        Assert.Equal(0L, Convert.ToInt64(users.Single()["n"], CultureInfo.InvariantCulture));
+        var row = await System.Database.QueryAsync(System.Database.GatewayDatabase,
+            "SELECT status, error_code, open_id FROM weixin_logins WHERE id = @i", ("@i", login.LoginId));
+        Assert.Equal("failed", row.Single()["status"]);
+        Assert.Equal(LoginErrors.SnapshotUser, row.Single()["error_code"]);
+        Assert.Null(row.Single()["open_id"]);
     }
 
     [Fact]
@@ -94,7 +137,7 @@ public sealed class LoginPipelineTests(LoginPipelineFixture fixture) : IClassFix
         using var browser = System.NewBrowser();
         var login = await System.Gateway.CreateLoginAsync(new CreateLoginRequest(System.ReturnUrl));
         var callback = await browser.AuthorizeAsync(login.AuthorizeUrl, openId, allow: true);
-        var forged = new Uri(callback.ToString().Replace("state=" + StateOf(login), "state=forged_state_value_1234567890", StringComparison.Ordinal));
+        var forged = new Uri(callback.ToString().Replace("state=" + StateOf(login), "state=forgedStateValue1234567890", StringComparison.Ordinal));
 
         var itemId = await browser.OpenCallbackAsync(forged);
         var outcome = await browser.WaitForResultAsync(itemId);

@@ -25,6 +25,18 @@ public class LoginSecretsTests
     }
 
     [Fact]
+    public void NewState_IsLettersAndDigitsOnly_AsWeixinAllows()
+    {
+        // WeChat's authorize page: "state … a-zA-Z0-9的参数值，最多128字节"; base64url's '-' and '_' are refused.
+        var states = Enumerable.Range(0, 2_000).Select(_ => LoginSecrets.NewState()).ToList();
+
+        Assert.All(states, s => Assert.Matches("^[A-Za-z0-9]{43}$", s)); // 43 of 62 characters: 256 bits, fits varchar(43)
+        Assert.Equal(states.Count, states.ToHashSet(StringComparer.Ordinal).Count);
+        Assert.Contains(states, s => s.Any(char.IsAsciiLetterUpper));
+        Assert.Contains(states, s => s.Any(char.IsAsciiDigit));
+    }
+
+    [Fact]
     public void HashTicket_IsLowerCaseHexSha256()
     {
         // Note: the FIPS 180-2 test vector for "abc".

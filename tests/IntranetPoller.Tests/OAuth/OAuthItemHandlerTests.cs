@@ -304,6 +304,30 @@ public class OAuthItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFixtu
         Assert.Empty(weixin.Requests);
     }
 
+    [Fact]
+    public async Task HandleAsync_SnapshotUser_FailsWithoutRecordingTheVirtualUser()
+    {
+        var login = await StartLoginAsync();
+        var virtualOpenId = NewOpenId();
+        // Note: WeChat's answer in 快照页模式: a virtual openid/unionid and is_snapshotuser 1.
+        var weixin = FakeWeixinServer.ByPath(
+            () => $$"""{"access_token":"AT","expires_in":7200,"refresh_token":"R","openid":"{{virtualOpenId}}","scope":"snsapi_userinfo","is_snapshotuser":1,"unionid":"u_virtual"}""",
+            () => FakeWeixinServer.UserInfoJson(virtualOpenId, "微信用户"));
+
+        var decision = await HandleAsync(weixin, NewItem(login.State, "CODE_SNAPSHOT"));
+
+        var complete = Assert.IsType<ItemDecision.Complete>(decision);
+        Assert.Equal(LoginErrors.SnapshotUser, complete.Outcome);
+        Assert.Equal($"{ErrorUrl}?err={LoginErrors.SnapshotUser}", complete.RedirectUrl);
+        var stored = await ReadLoginAsync(login.Id);
+        Assert.Equal(LoginStatuses.Failed, stored.Status);
+        Assert.Null(stored.OpenId);
+        Assert.Null(stored.TicketHash);
+        await using var db = fixture.CreateContext();
+        Assert.False(await db.Users.AnyAsync(u => u.OpenId == virtualOpenId));
+        Assert.DoesNotContain(weixin.Requests, r => r.AbsolutePath.EndsWith("/sns/userinfo", StringComparison.Ordinal));
+    }
+
     private static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> FailWith(string failure) => failure switch
     {
         "busy" => (_, _) => Task.FromResult(FakeWeixinServer.Json("""{"errcode":-1,"errmsg":"system error"}""")),
@@ -339,7 +363,7 @@ public class OAuthItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFixtu
         var login = new WeixinLogin
         {
             Id = LoginSecrets.NewToken(),
-            State = LoginSecrets.NewToken(),
+            State = LoginSecrets.NewState(),
             ReturnUrl = ReturnUrl,
             ErrorUrl = ErrorUrl,
             CreatedAt = now,

@@ -13,19 +13,19 @@ public class AuthorizeUrlBuilderTests
     [Fact]
     public void Build_ProducesWeChatsDocumentedAuthorizeUrl()
     {
-        var url = Builder("https://wx.example.com/wx/oauth/callback").Build("Ab-_09xyz");
+        var url = Builder("https://wx.example.com/wx/oauth/callback").Build("Ab09xyz");
 
         Assert.Equal(
             "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1234567890abcdef"
             + "&redirect_uri=https%3A%2F%2Fwx.example.com%2Fwx%2Foauth%2Fcallback"
-            + "&response_type=code&scope=snsapi_userinfo&state=Ab-_09xyz&connect_redirect=1#wechat_redirect",
+            + "&response_type=code&scope=snsapi_userinfo&state=Ab09xyz&connect_redirect=1#wechat_redirect",
             url);
     }
 
     [Fact]
     public void Build_CarriesTheStateAndCallbackThroughUnchanged()
     {
-        var state = LoginSecrets.NewToken();
+        var state = LoginSecrets.NewState();
         const string callback = "https://wx.example.com/wx/oauth/callback?tenant=a&x=1";
 
         var url = new Uri(Builder(callback).Build(state));

@@ -15,7 +15,7 @@ public class AdminBrowserTests
     {
         await using var inbox = await AdminInbox.StartAsync("inbox-browser");
         await SeedHistoryAsync(inbox);
-        var (loginId, browser) = await inbox.OAuthCallbackAsync("0a1b2c3d4e5f6g7h8i9j", "st_demo_login_1002");
+        var (loginId, browser) = await inbox.OAuthCallbackAsync("0a1b2c3d4e5f6g7h8i9j", "stDemoLogin1002");
         var claimed = Assert.Single((await inbox.ClaimAsync("poller-lan-01", [InboxItemKinds.OAuth])).Items, i => i.Id == loginId);
         await inbox.CompleteAsync(loginId, new CompleteRequest(claimed.LeaseId, AdminInbox.AppPrefix + "login/weixin/done?ticket=abcdefabcdef", "ticket_issued"));
         (await browser.GetAsync($"/wx/wait/{loginId}/status")).Dispose();
@@ -36,7 +36,7 @@ public class AdminBrowserTests
         await page.WaitForURLAsync("**/admin/items", DomReady);
 
         await page.SelectOptionAsync("select[name=kind]", "oauth");
-        await page.FillAsync("input[name=who]", "st_demo_login_1002");
+        await page.FillAsync("input[name=who]", "stDemoLogin1002");
         await page.ClickAsync("form.filters button[type=submit]");
         await page.WaitForURLAsync("**/admin/items?kind=oauth*", DomReady);
         var rows = page.Locator("tbody tr");
@@ -45,7 +45,7 @@ public class AdminBrowserTests
         await page.GotoAsync(new Uri(inbox.BaseAddress, "/admin/items").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Chromium.ScreenshotAsync(page, "admin-01-list");
 
-        await page.GotoAsync(new Uri(inbox.BaseAddress, "/admin/items?kind=oauth&who=st_demo_login_1002").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await page.GotoAsync(new Uri(inbox.BaseAddress, "/admin/items?kind=oauth&who=stDemoLogin1002").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.ClickAsync($"a[href='/admin/items/{loginId}'] >> nth=0");
         await page.WaitForURLAsync($"**/admin/items/{loginId}", DomReady);
         var timeline = await page.Locator("ol.timeline").InnerTextAsync();

@@ -86,6 +86,22 @@ public sealed class BrowserPageTests(BrowserPageTests.Inbox fixture) : IClassFix
         Assert.StartsWith("default-src 'none';", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a-b")]
+    [InlineData("a_b")]
+    [InlineData("a.b")]
+    public async Task OAuthCallback_StateOutsideLettersAndDigits_IsRefusedAndNotStored(string state)
+    {
+        // WeChat only carries a state of a-zA-Z0-9 (and the gateway issues nothing else), so any other is tampering.
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Value.BaseAddress };
+
+        using var response = await browser.GetAsync($"/wx/oauth/callback?code={Token()}&state={state}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("<title>登录链接无效</title>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
     private static string Token() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     /// <summary>An inbox whose 「重新登录」 URL carries markup.</summary>

@@ -58,6 +58,7 @@ internal static class SimControlApi
             Province = body.Province ?? "",
             City = body.City ?? "",
             Country = body.Country ?? "",
+            Snapshot = body.Snapshot ?? false,
         };
         users.Upsert(user);
         loggers.CreateLogger("WeixinSimulator.Control").LogInformation("Test user {OpenId} added or replaced", user.OpenId);
@@ -174,7 +175,8 @@ internal sealed record UpsertUserRequest(
     int? Sex,
     string? Province,
     string? City,
-    string? Country);
+    string? Country,
+    bool? Snapshot = null);
 
 /// <summary>
 /// Body of <c>POST /sim/faults</c>: <c>count</c> defaults to 1, <c>delayMs</c> to 0. <c>accessTokenErrcode</c> / <c>delayMs</c>

@@ -7,8 +7,8 @@ using static Weixin.Inbox.WeixinSimulator.Html.HtmlPage;
 namespace Weixin.Inbox.WeixinSimulator.OAuth;
 
 /// <summary>
-/// open.weixin.qq.com's web authorization: the consent page, and the decision that sends the
-/// browser back to redirect_uri with <c>code</c> and <c>state</c> (or only <c>state</c> when refused).
+/// open.weixin.qq.com's web authorization: the consent page, and the decision that sends the browser back to
+/// redirect_uri with <c>code</c> and <c>state</c> (a refusal stays on WeChat's page unless <c>DenyRedirects</c>).
 /// </summary>
 internal static class AuthorizeApi
 {
@@ -25,10 +25,16 @@ internal static class AuthorizeApi
 
     /// <summary>
     /// Shows the consent page, or with <c>sim_user=&lt;openid&gt;&amp;sim_auto=allow|deny</c> decides at once
-    /// (for scripts and end-to-end tests that do not drive a browser).
+    /// (for scripts and end-to-end tests that do not drive a browser); <c>sim_snapshot=1</c> opens the page in
+    /// 快照页模式 at once (a virtual user, no consent).
     /// </summary>
     private static Results<ContentHttpResult, RedirectHttpResult> Authorize(HttpRequest request, [AsParameters] OAuthServices s)
     {
+        if (OutsideWeixin(request, s) is { } outside)
+        {
+            return outside;
+        }
+
         var authorize = AuthorizeRequest.Read(name => request.Query[name].FirstOrDefault());
         if (authorize.Validate(s.Settings) is { } problem)
         {
@@ -36,17 +42,56 @@ internal static class AuthorizeApi
             return Error(problem);
         }
 
+        var snapshot = request.Query["sim_snapshot"].FirstOrDefault();
+        if (snapshot is not (null or "" or "0" or "1"))
+        {
+            return Error("sim_snapshot 参数错误", "sim_snapshot 只能是 0 或 1");
+        }
+
         var auto = request.Query["sim_auto"].FirstOrDefault();
         var simUser = request.Query["sim_user"].FirstOrDefault();
+        var chosen = simUser is null or "" ? s.Users.First() : s.Users.Find(simUser);
+        if (snapshot == "1")
+        {
+            if (chosen is null)
+            {
+                return Error("测试用户不存在", simUser);
+            }
+
+            // Note: a snapshot page shows no consent sheet: the page opens at once with a code for a virtual user.
+            return Decide(authorize, chosen, allow: true, s, forceSnapshot: true);
+        }
+
         return auto switch
         {
             null or "" => ConsentPage(authorize, s.Users.All()),
-            "allow" => simUser is null or "" ? Decide(authorize, s.Users.First(), allow: true, s)
-                : s.Users.Find(simUser) is { } user ? Decide(authorize, user, allow: true, s)
-                : Error("测试用户不存在", simUser),
+            "allow" => chosen is not null ? Decide(authorize, chosen, allow: true, s) : Error("测试用户不存在", simUser),
             "deny" => Decide(authorize, null, allow: false, s),
             _ => Error("sim_auto 参数错误", "sim_auto 只能是 allow 或 deny"),
         };
+    }
+
+    /// <summary>
+    /// WeChat's authorize page only works inside WeChat's own browser (user agent with <c>MicroMessenger</c>, also the
+    /// Windows/Mac clients'); anywhere else it shows 「请在微信客户端打开链接」 and never issues a code.
+    /// </summary>
+    private static ContentHttpResult? OutsideWeixin(HttpRequest request, OAuthServices s)
+    {
+        // Rule: web authorization happens "在微信客户端中访问第三方网页"; other browsers get 「请在微信客户端打开链接」:
+        // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+        if (request.Headers.UserAgent.ToString().Contains("MicroMessenger", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        s.Logger.LogWarning("Authorize page opened outside WeChat (user agent {UserAgent}); no code issued", request.Headers.UserAgent.ToString());
+        return Render("微信授权（模拟器）",
+            """
+            <div class="error" id="open-in-weixin"><div class="icon">!</div>
+            <h2>请在微信客户端打开链接</h2>
+            <p class="muted">此页面只能在微信内置浏览器中打开（User-Agent 需含 MicroMessenger）。</p>
+            </div>
+            """);
     }
 
     private static async Task<Results<ContentHttpResult, RedirectHttpResult>> DecideAsync(HttpRequest request, [AsParameters] OAuthServices s)
@@ -54,6 +99,11 @@ internal static class AuthorizeApi
         if (!request.HasFormContentType)
         {
             return Error("参数错误", "需要表单提交");
+        }
+
+        if (OutsideWeixin(request, s) is { } outside)
+        {
+            return outside;
         }
 
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
@@ -80,13 +130,29 @@ internal static class AuthorizeApi
             : Error("测试用户不存在", openId ?? "请选择一个测试用户");
     }
 
-    private static Results<ContentHttpResult, RedirectHttpResult> Decide(AuthorizeRequest authorize, TestUser? user, bool allow, OAuthServices s)
+    private static Results<ContentHttpResult, RedirectHttpResult> Decide(
+        AuthorizeRequest authorize, TestUser? user, bool allow, OAuthServices s, bool forceSnapshot = false)
     {
         if (!allow)
         {
-            // Note: a refused consent comes back with state only, no code, exactly as WeChat does.
-            s.Logger.LogInformation("Consent refused; redirecting with state only");
-            return TypedResults.Redirect(authorize.RedirectWith(("state", authorize.State)));
+            if (s.Settings.DenyRedirects)
+            {
+                // Note: Simulator:DenyRedirects=true: the old documented answer, state only and no code.
+                s.Logger.LogInformation("Consent refused; redirecting with state only (DenyRedirects)");
+                return TypedResults.Redirect(authorize.RedirectWith(("state", authorize.State)));
+            }
+
+            // Rule: today a refused consent sheet just closes; the user stays in WeChat and redirect_uri is never called
+            // (the doc only describes the redirect after consent, "用户同意授权后…跳转至 redirect_uri"):
+            // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+            s.Logger.LogInformation("Consent refused; the user stays on WeChat's page, no redirect");
+            return Render("微信授权（模拟器）",
+                """
+                <div class="error" id="consent-refused"><div class="icon">×</div>
+                <h2>你已拒绝授权</h2>
+                <p class="muted">真实微信此时停留在当前页面，不会跳转回网站。</p>
+                </div>
+                """);
         }
 
         if (user is null)
@@ -94,9 +160,14 @@ internal static class AuthorizeApi
             return Error("没有测试用户", "请先通过 POST /sim/users 添加一个测试用户");
         }
 
-        var code = s.Grants.IssueCode(authorize.AppId, user.OpenId, authorize.Scope);
+        // Rule: snsapi_userinfo asked at once opens 快照页模式; the code then belongs to a virtual user and the code
+        // exchange says is_snapshotuser: 1 (snsapi_base is silent and never a snapshot):
+        // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+        var snapshot = (forceSnapshot || user.Snapshot) && authorize.Scope == AuthorizeRequest.ScopeUserInfo;
+        var code = s.Grants.IssueCode(authorize.AppId, user.OpenId, authorize.Scope, snapshot, hasUnionId: user.UnionId is not null);
         s.Stats.CodeIssued();
-        s.Logger.LogInformation("Consent given by {OpenId} for {Scope}; code issued", user.OpenId, authorize.Scope);
+        s.Logger.LogInformation("Consent given by {OpenId} for {Scope}; code issued{Snapshot}", user.OpenId, authorize.Scope,
+            snapshot ? " (snapshot mode: virtual user)" : "");
         return TypedResults.Redirect(authorize.RedirectWith(("code", code), ("state", authorize.State)));
     }
 

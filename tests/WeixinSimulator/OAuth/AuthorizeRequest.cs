@@ -36,6 +36,14 @@ internal sealed record AuthorizeRequest(
             return "redirect_uri 参数错误";
         }
 
+        // Rule: redirect_uri must be on a configured 网页授权域名, compared as a full host name (no port, no path:
+        // "授权回调域名配置规范为全域名…请勿加 http:// 等协议头"), so 127.0.0.1 admits any port on 127.0.0.1:
+        // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+        if (!IsOnAuthorizedDomain(redirect, options.EffectiveOAuthDomains))
+        {
+            return "redirect_uri 参数错误";
+        }
+
         if (!string.Equals(ResponseType, "code", StringComparison.Ordinal))
         {
             return "参数错误";
@@ -46,8 +54,28 @@ internal sealed record AuthorizeRequest(
             return "scope 参数错误或没有 scope 权限";
         }
 
+        // Rule: "state … 开发者可以填写a-zA-Z0-9的参数值，最多128字节"; a longer state gets WeChat's error page:
+        // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+        if (Encoding.UTF8.GetByteCount(State) > MaxStateBytes)
+        {
+            return "state 参数错误";
+        }
+
+        // Rule (same doc): only a-zA-Z0-9; the doc does not say what other characters get, so Simulator:LenientStateCharacters
+        // chooses between the error page (default) and carrying the state back unchanged.
+        if (!options.LenientStateCharacters && !State.All(char.IsAsciiLetterOrDigit))
+        {
+            return "state 参数错误";
+        }
+
         return null;
     }
+
+    /// <summary>The most bytes a state may have.</summary>
+    public const int MaxStateBytes = 128;
+
+    private static bool IsOnAuthorizedDomain(Uri redirect, IReadOnlyList<string> domains) =>
+        domains.Any(d => string.Equals(d.Trim(), redirect.IdnHost, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>redirect_uri with the given parameters appended (before any fragment).</summary>
     public string RedirectWith(params (string Name, string Value)[] parameters)

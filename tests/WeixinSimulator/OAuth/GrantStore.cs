@@ -19,11 +19,20 @@ internal sealed class GrantStore(IOptions<SimulatorOptions> options, TimeProvide
     private readonly ConcurrentDictionary<string, TokenGrant> _refreshTokens = new(StringComparer.Ordinal);
     private long _issued;
 
-    public string IssueCode(string appId, string openId, string scope)
+    /// <summary>
+    /// A code for <paramref name="openId"/>; in snapshot mode the code belongs to a fresh virtual user instead (its own
+    /// openid, and a virtual unionid when the real user has one), never to the real one.
+    /// </summary>
+    public string IssueCode(string appId, string openId, string scope, bool snapshot = false, bool hasUnionId = false)
     {
         PruneNowAndThen();
         var code = NewSecret(24); // 32 url-safe characters, like WeChat's codes
-        _codes[code] = new CodeGrant(appId, openId, scope, time.GetUtcNow() + _options.CodeLifetime);
+        var grant = snapshot
+            ? new CodeGrant(appId, "o_snap_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10)), scope,
+                time.GetUtcNow() + _options.CodeLifetime, snapshot: true,
+                virtualUnionId: hasUnionId ? "u_snap_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10)) : null)
+            : new CodeGrant(appId, openId, scope, time.GetUtcNow() + _options.CodeLifetime);
+        _codes[code] = grant;
         return code;
     }
 
@@ -53,16 +62,17 @@ internal sealed class GrantStore(IOptions<SimulatorOptions> options, TimeProvide
     }
 
     /// <summary>Issues a fresh access token; <paramref name="refreshToken"/> is reused when given (WeChat keeps it).</summary>
-    public (string AccessToken, string RefreshToken) IssueTokens(string appId, string openId, string scope, string? refreshToken = null)
+    public (string AccessToken, string RefreshToken) IssueTokens(
+        string appId, string openId, string scope, string? refreshToken = null, bool snapshot = false, string? virtualUnionId = null)
     {
         PruneNowAndThen();
         var now = time.GetUtcNow();
         var accessToken = NewSecret(48);
-        _accessTokens[accessToken] = new TokenGrant(appId, openId, scope, now + _options.AccessTokenLifetime);
+        _accessTokens[accessToken] = new TokenGrant(appId, openId, scope, now + _options.AccessTokenLifetime, snapshot, virtualUnionId);
         if (refreshToken is null)
         {
             refreshToken = NewSecret(48);
-            _refreshTokens[refreshToken] = new TokenGrant(appId, openId, scope, now + _options.RefreshTokenLifetime);
+            _refreshTokens[refreshToken] = new TokenGrant(appId, openId, scope, now + _options.RefreshTokenLifetime, snapshot, virtualUnionId);
         }
 
         return (accessToken, refreshToken);
@@ -115,18 +125,24 @@ internal sealed class GrantStore(IOptions<SimulatorOptions> options, TimeProvide
     private static string NewSecret(int bytes) => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(bytes));
 }
 
-internal sealed class CodeGrant(string appId, string openId, string scope, DateTimeOffset expiresAt)
+internal sealed class CodeGrant(string appId, string openId, string scope, DateTimeOffset expiresAt, bool snapshot = false, string? virtualUnionId = null)
 {
     public string AppId { get; } = appId;
     public string OpenId { get; } = openId;
     public string Scope { get; } = scope;
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
 
+    /// <summary>Issued in 快照页模式: <see cref="OpenId"/> is a virtual user's.</summary>
+    public bool IsSnapshot { get; } = snapshot;
+
+    /// <summary>The virtual user's unionid (snapshot mode, when the real user has one).</summary>
+    public string? SnapshotUnionId { get; } = virtualUnionId;
+
     /// <summary>Set once, under the store's lock.</summary>
     public bool Used { get; set; }
 }
 
-internal sealed record TokenGrant(string AppId, string OpenId, string Scope, DateTimeOffset ExpiresAt);
+internal sealed record TokenGrant(string AppId, string OpenId, string Scope, DateTimeOffset ExpiresAt, bool Snapshot = false, string? VirtualUnionId = null);
 
 internal enum CodeOutcome { Redeemed, Unknown, Expired, AlreadyUsed }
 

@@ -34,12 +34,17 @@ internal sealed record OAuthServices(
         return TypedResults.Ok(WeixinAnswers.Error(errcode, Time));
     }
 
-    public Ok<AccessTokenResponse> TokenAnswer(string accessToken, string refreshToken, string openId, string scope) =>
+    /// <summary>
+    /// The token answer; a snapshot user's carries <c>is_snapshotuser: 1</c> and the virtual unionid, a normal user's
+    /// leaves the field out (WeChat sends it only for virtual users).
+    /// </summary>
+    public Ok<AccessTokenResponse> TokenAnswer(string accessToken, string refreshToken, string openId, string scope, bool snapshot = false, string? virtualUnionId = null) =>
         TypedResults.Ok(new AccessTokenResponse(
             accessToken,
             (int)Settings.AccessTokenLifetime.TotalSeconds,
             refreshToken,
             openId,
             scope,
-            Users.Find(openId)?.UnionId));
+            snapshot ? virtualUnionId : Users.Find(openId)?.UnionId,
+            snapshot ? 1 : null));
 }

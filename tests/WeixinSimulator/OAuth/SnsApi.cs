@@ -83,9 +83,10 @@ internal static class SnsApi
         }
 
         var grant = redemption.Grant!;
-        var (accessToken, refreshToken) = s.Grants.IssueTokens(grant.AppId, grant.OpenId, grant.Scope);
-        s.Logger.LogInformation("Code exchanged for {OpenId} ({Scope})", grant.OpenId, grant.Scope);
-        return s.TokenAnswer(accessToken, refreshToken, grant.OpenId, grant.Scope);
+        var (accessToken, refreshToken) = s.Grants.IssueTokens(grant.AppId, grant.OpenId, grant.Scope,
+            snapshot: grant.IsSnapshot, virtualUnionId: grant.SnapshotUnionId);
+        s.Logger.LogInformation("Code exchanged for {OpenId} ({Scope}){Snapshot}", grant.OpenId, grant.Scope, grant.IsSnapshot ? " snapshot user" : "");
+        return s.TokenAnswer(accessToken, refreshToken, grant.OpenId, grant.Scope, grant.IsSnapshot, grant.SnapshotUnionId);
     }
 
     private static Results<Ok<AccessTokenResponse>, Ok<WeixinError>> RefreshToken(
@@ -128,9 +129,9 @@ internal static class SnsApi
             return s.Fail(endpoint, WeixinErrors.InvalidRefreshToken);
         }
 
-        var (accessToken, sameRefreshToken) = s.Grants.IssueTokens(grant.AppId, grant.OpenId, grant.Scope, refreshToken);
+        var (accessToken, sameRefreshToken) = s.Grants.IssueTokens(grant.AppId, grant.OpenId, grant.Scope, refreshToken, grant.Snapshot, grant.VirtualUnionId);
         s.Logger.LogInformation("Access token refreshed for {OpenId}", grant.OpenId);
-        return s.TokenAnswer(accessToken, sameRefreshToken, grant.OpenId, grant.Scope);
+        return s.TokenAnswer(accessToken, sameRefreshToken, grant.OpenId, grant.Scope, grant.Snapshot, grant.VirtualUnionId);
     }
 
     private static Results<Ok<UserInfoResponse>, Ok<WeixinError>> UserInfo(
@@ -151,6 +152,14 @@ internal static class SnsApi
         if (grant.Scope != AuthorizeRequest.ScopeUserInfo)
         {
             return s.Fail(endpoint, WeixinErrors.ApiUnauthorized);
+        }
+
+        if (grant.Snapshot)
+        {
+            // Rule: in 快照页模式 the avatar, nickname, openid and unionid are a virtual account's ("均为虚拟账号数据"):
+            // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+            return TypedResults.Ok(new UserInfoResponse(
+                grant.OpenId, "微信用户", Sex: 0, Province: "", City: "", Country: "", HeadImgUrl: "", [], grant.VirtualUnionId));
         }
 
         if (s.Users.Find(grant.OpenId) is not { } user)

@@ -16,7 +16,8 @@ internal sealed record AccessTokenResponse(
     [property: JsonPropertyName("refresh_token")] string RefreshToken,
     [property: JsonPropertyName("openid")] string OpenId,
     [property: JsonPropertyName("scope")] string Scope,
-    [property: JsonPropertyName("unionid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnionId);
+    [property: JsonPropertyName("unionid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnionId,
+    [property: JsonPropertyName("is_snapshotuser"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? IsSnapshotUser = null);
 
 /// <summary>Answer of sns/userinfo.</summary>
 internal sealed record UserInfoResponse(

@@ -33,6 +33,12 @@ public sealed record TestUser
     /// <summary>Configured country. Not returned: WeChat answers "" since 2021.</summary>
     public string Country { get; init; } = "";
 
+    /// <summary>
+    /// When true, every web authorization by this user happens in 快照页模式 (snapshot mode): the code exchange answers
+    /// <c>is_snapshotuser: 1</c> with a virtual openid. Default false.
+    /// </summary>
+    public bool Snapshot { get; init; }
+
     /// <summary>The avatar URL as a path or absolute URL (the generated SVG when none is set).</summary>
     [JsonIgnore]
     public string AvatarUrl => HeadImgUrl ?? $"/sim/avatars/{Uri.EscapeDataString(OpenId)}.svg";

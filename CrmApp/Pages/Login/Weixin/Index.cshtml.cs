@@ -16,6 +16,9 @@ public sealed class IndexModel(IGatewayApi gateway, IOptions<GatewayOptions> opt
 {
     public string Message { get; private set; } = "";
 
+    /// <summary>True when opened outside WeChat's browser, where WeChat's authorize page can never issue a code.</summary>
+    public bool OutsideWeixin { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string? returnUrl)
     {
         var target = ReturnUrls.LocalOrHome(Url, returnUrl);
@@ -23,6 +26,18 @@ public sealed class IndexModel(IGatewayApi gateway, IOptions<GatewayOptions> opt
         {
             return LocalRedirect(target);
         }
+
+        if (!WeixinBrowser.IsWeixin(Request))
+        {
+            // Note: WeChat would only show 「请在微信客户端打开链接」; no login is started for a redirect that cannot succeed.
+            logger.LogInformation("WeChat login asked for outside WeChat's browser; pointing to the 公众号 menu or the password");
+            OutsideWeixin = true;
+            Message = WeixinBrowser.OpenInWeixinHint;
+            return Page();
+        }
+
+        // Note: a previous 「微信登录」 whose consent was refused never comes back (WeChat keeps the user on its page);
+        // its login simply expires at the gateway, and this new one replaces its cookie.
 
         var baseUrl = options.Value.PublicBaseUrl.TrimEnd('/');
         try

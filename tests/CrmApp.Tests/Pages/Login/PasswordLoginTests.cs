@@ -16,7 +16,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     {
         var userName = CrmSystem.NewUserName();
         await System.CreateAccountAsync(userName, "何小", Password);
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
 
         using var protectedPage = await browser.GetAsync("/customers?q=张");
         Assert.Equal(HttpStatusCode.Redirect, protectedPage.StatusCode);
@@ -24,8 +24,12 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
         Assert.StartsWith(browser.Url("/login?returnUrl=").ToString(), login);
 
         var page = await browser.OpenAsync(new Uri(login).PathAndQuery);
-        Assert.Contains("微信登录", page.Text);
-        Assert.Contains("/login/weixin?returnUrl=%2Fcustomers%3Fq%3D", page.Html); // 「微信登录」 keeps where the user was going
+        Assert.Contains("请在微信中打开公众号", page.Text); // a desktop browser is told where 微信登录 works, not offered it
+        using (var phone = new CrmBrowser(System))
+        {
+            var inWeixin = await phone.OpenAsync(new Uri(login).PathAndQuery);
+            Assert.Contains("/login/weixin?returnUrl=%2Fcustomers%3Fq%3D", inWeixin.Html); // 「微信登录」 keeps where the user was going
+        }
 
         var back = await browser.SignInWithPasswordAsync(userName, Password, returnUrl: "/customers?q=张");
         Assert.Equal("/customers", back.Url.AbsolutePath);
@@ -38,7 +42,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     {
         var userName = CrmSystem.NewUserName();
         await System.CreateAccountAsync(userName, "吕错", Password);
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
 
         var wrong = await browser.SignInWithPasswordAsync(userName, "Nope12345");
         var unknown = await browser.SignInWithPasswordAsync("no" + userName, Password);
@@ -54,7 +58,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     [Fact]
     public async Task SeededAdmin_SignsInWithPrintedPassword()
     {
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
         var home = await browser.SignInWithPasswordAsync("admin", System.AdminPassword);
         Assert.Equal("/customers", home.Url.AbsolutePath);
         Assert.Contains("管理员，您好", home.Text);
@@ -68,7 +72,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     {
         var userName = CrmSystem.NewUserName();
         await System.CreateAccountAsync(userName, "邱跳", Password);
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
 
         using var response = await browser.PostFormAsync("/login", "/login?returnUrl=" + Uri.EscapeDataString(returnUrl), new Dictionary<string, string>
         {
@@ -85,7 +89,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     {
         var userName = CrmSystem.NewUserName();
         await System.CreateAccountAsync(userName, "韦安", Password);
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
 
         using var login = await browser.PostFormAsync("/login", "/login", new Dictionary<string, string> { ["Input.UserName"] = userName, ["Input.Password"] = Password }, withToken: false);
         Assert.Equal(HttpStatusCode.BadRequest, login.StatusCode);
@@ -112,7 +116,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     {
         var userName = CrmSystem.NewUserName();
         await System.CreateAccountAsync(userName, "严出", Password);
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
         await browser.SignInWithPasswordAsync(userName, Password);
 
         using var logout = await browser.PostFormAsync("/account", "/account/logout", new Dictionary<string, string>());
@@ -125,7 +129,7 @@ public sealed class PasswordLoginTests(CrmFixture fixture)
     [Fact]
     public async Task Healthz_AnswersOk()
     {
-        using var browser = new CrmBrowser(System);
+        using var browser = new CrmBrowser(System, UserAgents.DesktopChrome);
         using var response = await browser.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", await response.Content.ReadAsStringAsync());

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Web;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Testing;
 
@@ -175,8 +176,9 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
         Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
         Assert.Contains($"账号「{userName}」已绑定其他微信，不能再绑定当前微信", page);
         Assert.Equal(owner, await BoundOpenIdAsync(userName));
-        var me = await browser.OpenAsync("/account");
-        Assert.EndsWith("/login", me.Url.AbsolutePath); // not signed in
+        using var me = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, me.StatusCode); // not signed in: WeChat's browser is sent to /login/weixin
+        Assert.StartsWith("/login", CrmBrowser.LocationOf(me));
     }
 
     [Fact]
@@ -213,19 +215,84 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
     }
 
     [Fact]
-    public async Task DeniedConsent_LoginPageShowsChineseMessage()
+    public async Task RefusedConsent_StaysOnWeixin_AndTappingWeixinLoginAgainStartsAFreshLogin()
     {
         var openId = await System.AddWeixinUserAsync("不同意");
         using var browser = new CrmBrowser(System);
 
-        var back = await browser.WeixinUntilReturnAsync(openId, allow: false);
-        Assert.StartsWith(browser.Url("/login?err=" + LoginErrors.Denied).ToString(), back.ToString());
+        using var first = await browser.GetAsync("/login/weixin");
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var refusedPage = await browser.RefuseAsync(first.Headers.Location!.ToString(), openId);
+        Assert.Contains("你已拒绝授权", refusedPage); // WeChat keeps the user on its page: nothing comes back to the CRM
+
+        // Back in the CRM, 「微信登录」 is offered as usual and starts a new login (a new state), which works.
+        var loginPage = await browser.OpenAsync("/login");
+        Assert.Contains("id=\"weixin-login\"", loginPage.Html);
+        Assert.DoesNotContain("login-error", loginPage.Html);
+        using var second = await browser.GetAsync("/login/weixin");
+        Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
+        Assert.NotEqual(StateOf(first.Headers.Location!), StateOf(second.Headers.Location!));
+
+        var back = await browser.AuthorizeUntilReturnAsync(second.Headers.Location!.ToString(), openId);
+        Assert.StartsWith(browser.Url("/login/weixin/done?ticket=").ToString(), back.ToString());
+        using var done = await browser.Http.GetAsync(back);
+        Assert.Equal("/login/weixin/bind", CrmBrowser.LocationOf(done));
+    }
+
+    [Fact]
+    public async Task SnapshotModeUser_IsNotSignedInNorBound_AndIsToldToUseTheFullService()
+    {
+        var openId = await System.Login.AddSnapshotWeixinUserAsync("快照用户甲");
+        var userName = CrmSystem.NewUserName();
+        await System.CreateAccountAsync(userName, "快照", Password, weixinOpenId: openId);
+        using var browser = new CrmBrowser(System);
+
+        var back = await browser.WeixinUntilReturnAsync(openId);
+        Assert.StartsWith(browser.Url("/login?err=" + LoginErrors.SnapshotUser).ToString(), back.ToString());
         var page = await browser.OpenAsync(back.PathAndQuery);
 
-        Assert.Equal(HttpStatusCode.OK, page.Status);
-        Assert.Contains("您已拒绝微信授权，未能登录", page.Text);
-        Assert.Contains("微信登录", page.Text);
+        Assert.Contains("请点击页面底部的『使用完整服务』后重新登录", page.Text);
+        using var home = await browser.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, home.StatusCode); // not signed in, although the real user's account is bound
+        Assert.StartsWith("/login", CrmBrowser.LocationOf(home));
+        using var bind = await browser.GetAsync("/login/weixin/bind");
+        Assert.Equal("/login?err=bind_expired", CrmBrowser.LocationOf(bind)); // no WeChat identity waiting to be bound either
     }
+
+    [Fact]
+    public async Task LoginPage_OutsideWeixin_OffersNoWeixinLogin_AndSaysWhereItWorks()
+    {
+        using var desktop = new CrmBrowser(System, UserAgents.DesktopChrome);
+
+        var page = await desktop.OpenAsync("/login");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.DoesNotContain("id=\"weixin-login\"", page.Html);
+        Assert.Contains("请在微信中打开公众号，点击菜单「进入CRM」登录", page.Text);
+        Assert.Contains("使用账号密码登录", page.Text);
+        Assert.Contains("id=\"password-login\"", page.Html);
+    }
+
+    [Fact]
+    public async Task WeixinLogin_OutsideWeixin_StartsNoLogin_AndExplains()
+    {
+        using var desktop = new CrmBrowser(System, UserAgents.DesktopChrome);
+        var before = await LoginCountAsync();
+
+        using var start = await desktop.GetAsync("/login/weixin");
+        var html = await start.Content.ReadAsStringAsync();
+
+        // WeChat's authorize page would only say 「请在微信客户端打开链接」, so the CRM does not send the browser there.
+        Assert.Equal(HttpStatusCode.OK, start.StatusCode);
+        Assert.Null(start.Headers.Location);
+        Assert.Contains("请在微信中打开", WebUtility.HtmlDecode(html));
+        Assert.Equal(before, await LoginCountAsync());
+    }
+
+    private async Task<long> LoginCountAsync() =>
+        Convert.ToInt64((await System.Login.Database.QueryAsync(System.Login.Database.GatewayDatabase, "SELECT COUNT(*) AS n FROM weixin_logins")).Single()["n"], CultureInfo.InvariantCulture);
+
+    private static string? StateOf(Uri authorizeUrl) =>
+        HttpUtility.ParseQueryString(new Uri(authorizeUrl.ToString().Split('#')[0]).Query)["state"];
 
     [Fact]
     public async Task LoginPage_UnknownErrorCode_ShowsGenericMessageNotTheCode()
