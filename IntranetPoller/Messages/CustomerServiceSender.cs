@@ -8,7 +8,8 @@ namespace Weixin.Inbox.IntranetPoller.Messages;
 
 /// <summary>
 /// Sends a reply through <c>cgi-bin/message/custom/send</c> when WeChat's callback request is gone, and records the
-/// result: delivered, refused for good (45015, 45047, 43004, 40003, …), or due again later (network, 5xx, busy).
+/// result: delivered, refused for good (45015, 45047, 43004, 40003, …), unknown (timeout, 5xx: never repeated), or due
+/// again later (no connection, 429, system busy).
 /// </summary>
 /// <remarks>
 /// Each reply is one text, sent once per message: WeChat allows 5 customer-service messages within 48 h after a user
@@ -76,6 +77,15 @@ public sealed class CustomerServiceSender(
                 break;
 
             default:
+                if (result.MayHaveArrived)
+                {
+                    // Note: custom/send has no idempotency key, and a reply spends one of the user's 5 (or 3) messages:
+                    // a request WeChat may have carried out (timeout, dropped connection, 5xx) is never repeated, as in
+                    // the outbox, so the user never gets the same reply twice.
+                    await GiveUpAsync(row, $"outcome unknown, not repeated (WeChat may have delivered it): {result.ErrMsg}", cancellationToken);
+                    break;
+                }
+
                 var settings = options.CurrentValue;
                 if (attempt >= settings.SendAttempts)
                 {

@@ -134,7 +134,7 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
         await using var weixin = await FakeWeixinApi.StartAsync();
         await using var host = await StartAsync(weixin);
         var (item, reply) = await ReplyToImageAsync(host);
-        weixin.ThenSend(() => FakeWeixinApi.Http(503), () => FakeWeixinApi.Error(-1, "system error"));
+        weixin.ThenSend(() => FakeWeixinApi.Http(429), () => FakeWeixinApi.Error(-1, "system error"));
 
         await AfterCompleteAsync(host, item, reply, deliveredPassively: false);
         var pending = await RowAsync(reply.DedupKey!);
@@ -146,7 +146,7 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
         await RunRetryJobAsync(host); // attempt 3: ok
 
         Assert.Equal((WeixinMessageStatuses.PendingSend, 1, WeixinDeliveries.CustomerService), (pending.Status, pending.Attempts, pending.DeliveredVia));
-        Assert.Contains("HTTP 503", pending.LastError, StringComparison.Ordinal);
+        Assert.Contains("HTTP 429", pending.LastError, StringComparison.Ordinal);
         Assert.Equal(1, sendsBeforeDue);
         Assert.Equal(3, weixin.Sends.Count);
         var row = await RowAsync(reply.DedupKey!);
@@ -161,7 +161,7 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
         await using var weixin = await FakeWeixinApi.StartAsync();
         await using var host = await StartAsync(weixin, new Dictionary<string, string?> { ["Messages:SendAttempts"] = "2" });
         var (item, reply) = await ReplyToImageAsync(host);
-        weixin.ThenSend(() => FakeWeixinApi.Http(502), () => FakeWeixinApi.Http(502), () => FakeWeixinApi.Http(502));
+        weixin.ThenSend(() => FakeWeixinApi.Error(-1, "system error"), () => FakeWeixinApi.Error(-1, "system error"), () => FakeWeixinApi.Error(-1, "system error"));
 
         await AfterCompleteAsync(host, item, reply, deliveredPassively: false);
         await Task.Delay(1200);
@@ -173,6 +173,30 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
         var row = await RowAsync(reply.DedupKey!);
         Assert.Equal((WeixinDeliveries.None, WeixinMessageStatuses.Replied, 2), (row.DeliveredVia, row.Status, row.Attempts));
         Assert.StartsWith("gave up after 2 attempts", row.LastError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(502)]
+    [InlineData(503)]
+    public async Task Send_OutcomeUnknown_IsNeverRepeated(int status)
+    {
+        // A 5xx from a gateway in front of WeChat does not say whether the message reached the user; custom/send has
+        // no idempotency key, so a retry could deliver the same reply twice (and spend a second of the user's 5).
+        await ForgetOtherPendingSendsAsync();
+        await using var weixin = await FakeWeixinApi.StartAsync();
+        await using var host = await StartAsync(weixin);
+        var (item, reply) = await ReplyToImageAsync(host);
+        weixin.ThenSend(() => FakeWeixinApi.Http(status), () => FakeWeixinApi.Ok());
+
+        await AfterCompleteAsync(host, item, reply, deliveredPassively: false);
+        await Task.Delay(1200);
+        await RunRetryJobAsync(host);
+
+        Assert.Single(weixin.Sends);
+        var row = await RowAsync(reply.DedupKey!);
+        Assert.Equal((WeixinDeliveries.None, WeixinMessageStatuses.Replied, 1), (row.DeliveredVia, row.Status, row.Attempts));
+        Assert.StartsWith("outcome unknown, not repeated", row.LastError, StringComparison.Ordinal);
+        Assert.Contains($"HTTP {status}", row.LastError, StringComparison.Ordinal);
     }
 
     [Fact]
