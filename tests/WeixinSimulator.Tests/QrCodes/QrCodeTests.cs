@@ -267,6 +267,29 @@ public class QrCodeTests(QrSimulator sim) : IClassFixture<QrSimulator>
         Assert.Empty(sim.Receiver.For(openId));
     }
 
+    [Fact]
+    public async Task ChatPage_ScanBox_ScansThePastedUrlAsTheChosenUser()
+    {
+        var openId = await sim.AddUserAsync("扫码用户");
+        var qr = await CreateAsync(Temporary("QR_STR_SCENE", new { scene_str = "chat_scan" }, 300));
+        using var http = sim.Client();
+        Assert.Contains("扫一扫", await http.GetStringAsync($"/sim/chat?openid={openId}"));
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["openid"] = openId,
+            ["mode"] = "plain",
+            ["type"] = "scan",
+            ["qrUrl"] = qr.GetProperty("url").GetString()!,
+        });
+        using var response = await http.PostAsync("/sim/chat", form);
+        var page = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("扫码后微信推送了 SCAN 事件（EventKey chat_scan）", page);
+        Assert.Contains("已收到 SCAN", page);
+        Assert.Equal("chat_scan", Assert.Single(sim.Receiver.For(openId)).Field("EventKey"));
+    }
+
     private static string Sha1(params string[] parts)
     {
         Array.Sort(parts, StringComparer.Ordinal);
