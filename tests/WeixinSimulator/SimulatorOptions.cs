@@ -166,6 +166,14 @@ public sealed class SimulatorOptions
     public QrExpiryOutOfRange QrExpireOutOfRange { get; set; } = QrExpiryOutOfRange.Reject;
 
     /// <summary>
+    /// How many permanent QR codes (QR_LIMIT_SCENE, QR_LIMIT_STR_SCENE) the account may create; one more answers 45029.
+    /// Default 100000, WeChat's "目前为最多10万个"
+    /// (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int QrPermanentLimit { get; set; } = 100_000;
+
+    /// <summary>
     /// The account's template messages (公众平台 → 模板消息). Default: none configured, in which case
     /// <see cref="DefaultTemplates"/> (<c>TPL_FOLLOW_UP</c> 「客户跟进提醒」) is seeded.
     /// </summary>

@@ -29,8 +29,15 @@ public sealed class QrSimulator : SimulatorProcess, IDisposable
     public void Dispose() => Receiver.Dispose();
 }
 
-/// <summary>Temporary codes beyond 2592000 s are created with the maximum (the doc is silent; the other reading).</summary>
-public sealed class QrClampSimulator() : SimulatorProcess(new Dictionary<string, string> { ["Simulator__QrExpireOutOfRange"] = "Clamp" });
+/// <summary>
+/// Temporary codes beyond 2592000 s are created with the maximum (the doc is silent; the other reading); room for only
+/// 2 permanent codes instead of 100000, so a test can reach the limit.
+/// </summary>
+public sealed class QrClampSimulator() : SimulatorProcess(new Dictionary<string, string>
+{
+    ["Simulator__QrExpireOutOfRange"] = "Clamp",
+    ["Simulator__QrPermanentLimit"] = "2",
+});
 
 /// <summary>
 /// 生成带参数的二维码 (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html)
@@ -308,5 +315,21 @@ public class QrCodeClampTests(QrClampSimulator sim) : IClassFixture<QrClampSimul
             new { expire_seconds = 9_999_999, action_name = "QR_SCENE", action_info = new { scene = new { scene_id = 5 } } }, await sim.ApiTokenAsync());
 
         Assert.Equal(2592000, answer.GetProperty("expire_seconds").GetInt32());
+    }
+
+    [Fact]
+    public async Task Create_PermanentBeyondTheLimit_Answers45029_TemporaryStillWork()
+    {
+        var token = await sim.ApiTokenAsync();
+        object Permanent(int id) => new { action_name = "QR_LIMIT_SCENE", action_info = new { scene = new { scene_id = id } } };
+
+        Assert.False((await sim.CallAsync("/cgi-bin/qrcode/create", Permanent(1), token)).TryGetProperty("errcode", out _));
+        Assert.False((await sim.CallAsync("/cgi-bin/qrcode/create", Permanent(2), token)).TryGetProperty("errcode", out _));
+        var refused = await sim.CallAsync("/cgi-bin/qrcode/create", Permanent(3), token);
+        var temporary = await sim.CallAsync("/cgi-bin/qrcode/create",
+            new { expire_seconds = 300, action_name = "QR_SCENE", action_info = new { scene = new { scene_id = 3 } } }, token);
+
+        Assert.Equal(45029, refused.GetProperty("errcode").GetInt32());
+        Assert.Equal(300, temporary.GetProperty("expire_seconds").GetInt32());
     }
 }

@@ -58,6 +58,9 @@ internal sealed class QrCodeStore
         }
     }
 
+    /// <summary>How many permanent codes exist.</summary>
+    public int PermanentCount => _byCode.Values.Count(q => q.Permanent);
+
     public QrCode? FindByCode(string? code) => code is not null && _byCode.TryGetValue(code, out var qr) ? qr : null;
 
     public QrCode? FindByTicket(string? ticket) =>
@@ -158,6 +161,12 @@ internal static partial class CgiBinApi
             }
 
             lifetime = TimeSpan.FromSeconds(seconds);
+        }
+
+        // Rule: at most 100000 permanent codes (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html); one more answers 45029 "qrcode count out of limit" (https://github.com/dodgepudding/wechat-php-sdk/issues/210).
+        if (lifetime is null && codes.PermanentCount >= s.Settings.QrPermanentLimit)
+        {
+            return s.Fail(endpoint, WeixinErrors.QrCodeCountOutOfLimit);
         }
 
         var qr = codes.Add(qrKind, sceneValue, s.Time.GetUtcNow(), lifetime);

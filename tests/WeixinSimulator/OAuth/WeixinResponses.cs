@@ -78,6 +78,7 @@ internal static class WeixinErrors
     public const int InvalidActionName = 40052;
     public const int InvalidActionInfo = 40053;
     public const int InvalidArgs = 40097;
+    public const int QrCodeCountOutOfLimit = 45029;
     public const int MenuNotExist = 46003;
     public const int InvalidButtonSize = 40016;
     public const int InvalidButtonType = 40017;
@@ -133,6 +134,7 @@ internal static class WeixinErrors
         InvalidActionName => "invalid action name",
         InvalidActionInfo => "invalid action info",
         InvalidArgs => "invalid args",
+        QrCodeCountOutOfLimit => "qrcode count out of limit",
         ApiMinuteQuotaLimit => "api minute-quota reach limit  mustslower  retry next minute",
         40164 => "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
         _ => "simulated error",
