@@ -24,6 +24,7 @@ app.MapOAuth();
 app.MapAvatars();
 app.MapCgiBin();
 app.MapMessaging();
+app.MapQrCodes();
 app.MapSimControl();
 app.MapAccountTypeControl();
 

@@ -159,6 +159,21 @@ public sealed class SimulatorOptions
     public DuplicateClientMsgIdAnswer DuplicateClientMsgId { get; set; } = DuplicateClientMsgIdAnswer.EarlierMsgId;
 
     /// <summary>
+    /// What qrcode/create does with a temporary code's <c>expire_seconds</c> outside 1–2592000. The doc only gives the
+    /// maximum (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html),
+    /// not the answer to a value beyond it, so both readings are offered. Default <see cref="QrExpiryOutOfRange.Reject"/>.
+    /// </summary>
+    public QrExpiryOutOfRange QrExpireOutOfRange { get; set; } = QrExpiryOutOfRange.Reject;
+
+    /// <summary>
+    /// How many permanent QR codes (QR_LIMIT_SCENE, QR_LIMIT_STR_SCENE) the account may create; one more answers 45029.
+    /// Default 100000, WeChat's "目前为最多10万个"
+    /// (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int QrPermanentLimit { get; set; } = 100_000;
+
+    /// <summary>
     /// The account's template messages (公众平台 → 模板消息). Default: none configured, in which case
     /// <see cref="DefaultTemplates"/> (<c>TPL_FOLLOW_UP</c> 「客户跟进提醒」) is seeded.
     /// </summary>
@@ -191,6 +206,16 @@ public sealed class SimulatorOptions
         new() { OpenId = "o_sim_zhangsan", Nickname = "张三", UnionId = "u_sim_zhangsan", Sex = 1, Province = "广东", City = "深圳", Country = "中国" },
         new() { OpenId = "o_sim_lisi", Nickname = "李四", Sex = 2, Province = "北京", City = "北京", Country = "中国" },
     ];
+}
+
+/// <summary>qrcode/create's answer to an out-of-range expire_seconds (see <see cref="SimulatorOptions.QrExpireOutOfRange"/>).</summary>
+public enum QrExpiryOutOfRange
+{
+    /// <summary>errcode 40097 (invalid args): the strict reading.</summary>
+    Reject,
+
+    /// <summary>The code is created anyway: above 2592000 lives 2592000 s, 0 or less lives the default 60 s.</summary>
+    Clamp,
 }
 
 /// <summary>What message/template/send answers for a repeated client_msg_id (see <see cref="SimulatorOptions.DuplicateClientMsgId"/>).</summary>

@@ -43,6 +43,7 @@ internal static class SimulatorSetup
         services.AddSingleton<AccountTypeSetting>();
         services.AddSingleton<TemplateMessages>();
         services.AddSingleton<MenuStore>();
+        services.AddSingleton<QrCodeStore>();
         services.AddSingleton<Conversations>();
         services.AddSingleton<MessageDelivery>();
         services.AddHttpClient(MessageDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)

@@ -30,6 +30,7 @@ internal static partial class CgiBinApi
         cgi.MapGet("/menu/get", GetMenu).RequireCapability(Capability.Menu);
         cgi.MapGet("/menu/delete", DeleteMenu).RequireCapability(Capability.Menu);
         cgi.MapGet("/get_current_selfmenu_info", GetCurrentSelfMenuInfo).RequireCapability(Capability.Menu);
+        cgi.MapPost("/qrcode/create", CreateQrCodeAsync).RequireCapability(Capability.QrCode);
         return app;
     }
 

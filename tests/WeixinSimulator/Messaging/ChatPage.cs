@@ -31,7 +31,8 @@ internal static class ChatPage
         Page(request.Query["openid"].FirstOrDefault(), request.Query["mode"].FirstOrDefault(), null, null, users, conversations, delivery, options.Value, menus);
 
     private static async Task<ContentHttpResult> SendAsync(
-        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus)
+        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus,
+        QrCodeStore codes, TimeProvider time)
     {
         if (!request.HasFormContentType)
         {
@@ -41,6 +42,16 @@ internal static class ChatPage
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
         var openId = form["openid"].FirstOrDefault() ?? "";
         var mode = form["mode"].FirstOrDefault();
+        if (form["type"].FirstOrDefault() == "scan")
+        {
+            var scan = await QrCodeScanning.ScanAsync(openId, form["qrUrl"].FirstOrDefault(), mode, users, conversations, delivery, codes, time);
+            var scanProblem = scan.Problems is { } p ? string.Join(" ", p.Values.SelectMany(v => v))
+                : scan.Refusal is { } r ? r.Title + "：" + r.Detail
+                : null;
+            var scanned = scan.Response is { } answer ? $"扫码后微信推送了 {answer.Event} 事件（EventKey {answer.EventKey}）" : null;
+            return Page(openId, mode, scan.Response?.Delivery, scanProblem, users, conversations, delivery, options.Value, menus, scanned);
+        }
+
         var command = MessageCommand.Parse(form["type"].FirstOrDefault(), form["content"].FirstOrDefault(), form["eventKey"].FirstOrDefault(), mode, out var problems);
         if (command is null)
         {
@@ -58,7 +69,7 @@ internal static class ChatPage
 
     private static ContentHttpResult Page(
         string? openId, string? mode, SendMessageResponse? result, string? problem,
-        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings, MenuStore menus)
+        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings, MenuStore menus, string? note = null)
     {
         var all = users.All();
         var user = all.FirstOrDefault(u => u.OpenId == openId) ?? (all.Count > 0 ? all[0] : null);
@@ -103,6 +114,8 @@ internal static class ChatPage
             .Append("<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"type\" value=\"click\">点击菜单</button>")
             .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"subscribe\">关注</button>")
             .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"unsubscribe\">取消关注</button></div>")
+            .Append("<p><input name=\"qrUrl\" id=\"scan-url\" placeholder=\"粘贴二维码内容，如 http://127.0.0.1:5080/q/…\" class=\"field\"></p>")
+            .Append("<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"type\" value=\"scan\">扫一扫</button></div>")
             .Append("<p class=\"muted\">发送后最长等待约 ")
             .Append(((settings.CallbackTimeout * settings.CallbackAttempts) + settings.CustomerServiceWait).TotalSeconds.ToString("0", CultureInfo.InvariantCulture))
             .Append(" 秒（微信的超时重试，以及等待客服消息）。</p></div></form>");
@@ -121,7 +134,13 @@ internal static class ChatPage
                 Via.CustomerService => "客服消息",
                 _ => "没有收到回复",
             };
-            body.Append("<div class=\"card\"><p><strong>").Append(via).Append("</strong></p>");
+            body.Append("<div class=\"card\">");
+            if (note is not null)
+            {
+                body.Append("<p class=\"muted\">").Append(E(note)).Append("</p>");
+            }
+
+            body.Append("<p><strong>").Append(via).Append("</strong></p>");
             if (result.Reply.Length > 0)
             {
                 body.Append("<p class=\"pre\">").Append(E(result.Reply)).Append("</p>");

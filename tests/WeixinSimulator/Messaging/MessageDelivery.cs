@@ -35,7 +35,7 @@ internal sealed class MessageDelivery(
     /// <summary>False when <see cref="SimulatorOptions.CallbackUrl"/> is empty.</summary>
     public bool Enabled => !string.IsNullOrEmpty(_options.CallbackUrl);
 
-    public async Task<SendMessageResponse> SendAsync(string openId, UserAction action, CallbackMode mode, string? content, string? eventKey)
+    public async Task<SendMessageResponse> SendAsync(string openId, UserAction action, CallbackMode mode, string? content, string? eventKey, string? ticket = null)
     {
         var clock = Stopwatch.StartNew();
         var cancellation = lifetime.ApplicationStopping;
@@ -53,12 +53,15 @@ internal sealed class MessageDelivery(
             case UserAction.Click:
                 conversation.Interacted(Interaction.Click, now);
                 break;
+            case UserAction.Scan:
+                conversation.Interacted(Interaction.Scan, now);
+                break;
             default:
                 conversation.Interacted(Interaction.Message, now);
                 break;
         }
 
-        var message = UserMessage.Build(action, _options.OriginalId, openId, now.ToUnixTimeSeconds(), content, eventKey);
+        var message = UserMessage.Build(action, _options.OriginalId, openId, now.ToUnixTimeSeconds(), content, eventKey, ticket);
         var encrypt = mode == CallbackMode.Plain ? null : _crypto.Value.Encrypt(message.Xml);
         var body = Encoding.UTF8.GetBytes(message.Body(mode, _options.OriginalId, encrypt));
         stats.MessageSent();

@@ -7,7 +7,7 @@ using Weixin.Inbox.Contracts.Weixin;
 namespace Weixin.Inbox.WeixinSimulator.Messaging;
 
 /// <summary>What the user does in the chat.</summary>
-internal enum UserAction { Text, Click, Subscribe, Unsubscribe }
+internal enum UserAction { Text, Click, Subscribe, Unsubscribe, Scan }
 
 /// <summary>The account's message encryption setting (公众平台 → 基本配置 → 消息加解密方式).</summary>
 internal enum CallbackMode
@@ -28,7 +28,11 @@ internal enum CallbackMode
 /// </summary>
 internal sealed record UserMessage(UserAction Action, string Xml, string? MsgId, long CreateTime)
 {
-    public static UserMessage Build(UserAction action, string originalId, string openId, long createTime, string? content, string? eventKey)
+    /// <param name="ticket">
+    /// The QR code's ticket for a scan: a <c>SCAN</c>, or a <c>subscribe</c> whose <paramref name="eventKey"/> is
+    /// <c>qrscene_</c> + the scene; null for every other action.
+    /// </param>
+    public static UserMessage Build(UserAction action, string originalId, string openId, long createTime, string? content, string? eventKey, string? ticket = null)
     {
         var head = new StringBuilder()
             .Append("<xml><ToUserName>").Append(WeixinXml.CData(originalId)).Append("</ToUserName>\n")
@@ -47,12 +51,21 @@ internal sealed record UserMessage(UserAction Action, string Xml, string? MsgId,
         var (eventName, key) = action switch
         {
             UserAction.Click => ("CLICK", eventKey ?? ""),
-            UserAction.Subscribe => ("subscribe", ""),
+            // Note: a plain follow has an empty EventKey; a follow from a QR code carries qrscene_<scene> and the Ticket.
+            UserAction.Subscribe => ("subscribe", ticket is null ? "" : eventKey ?? ""),
+            UserAction.Scan => ("SCAN", eventKey ?? ""),
             _ => ("unsubscribe", ""),
         };
         head.Append("<MsgType><![CDATA[event]]></MsgType>\n")
             .Append("<Event>").Append(WeixinXml.CData(eventName)).Append("</Event>\n")
-            .Append("<EventKey>").Append(WeixinXml.CData(key)).Append("</EventKey>\n</xml>");
+            .Append("<EventKey>").Append(WeixinXml.CData(key)).Append("</EventKey>\n");
+        if (ticket is not null)
+        {
+            // Rule: 扫描带参数二维码事件 carry <Ticket> after <EventKey> (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html).
+            head.Append("<Ticket>").Append(WeixinXml.CData(ticket)).Append("</Ticket>\n");
+        }
+
+        head.Append("</xml>");
         return new UserMessage(action, head.ToString(), null, createTime);
     }
 

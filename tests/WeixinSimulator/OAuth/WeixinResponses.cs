@@ -75,6 +75,10 @@ internal static class WeixinErrors
     public const int ApiMinuteQuotaLimit = 45011;
     public const int InvalidTemplateId = 40037;
     public const int ArgumentInvalid = 47003;
+    public const int InvalidActionName = 40052;
+    public const int InvalidActionInfo = 40053;
+    public const int InvalidArgs = 40097;
+    public const int QrCodeCountOutOfLimit = 45029;
     public const int MenuNotExist = 46003;
     public const int InvalidButtonSize = 40016;
     public const int InvalidButtonType = 40017;
@@ -127,6 +131,10 @@ internal static class WeixinErrors
         InvalidSubButtonNameSize => "invalid sub button name size",
         InvalidSubButtonKeySize => "invalid sub button key size",
         InvalidSubButtonUrlSize => "invalid sub button url size",
+        InvalidActionName => "invalid action name",
+        InvalidActionInfo => "invalid action info",
+        InvalidArgs => "invalid args",
+        QrCodeCountOutOfLimit => "qrcode count out of limit",
         ApiMinuteQuotaLimit => "api minute-quota reach limit  mustslower  retry next minute",
         40164 => "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
         _ => "simulated error",
