@@ -6,7 +6,29 @@ namespace Weixin.Inbox.Contracts.Inbox;
 /// <param name="Kinds">Kinds the poller can handle; null for all.</param>
 /// <param name="WaitMilliseconds">Long polling: when nothing is pending, the inbox holds the request up to this long
 /// (0–20,000 ms) and answers as soon as an item arrives. Default 0 (answer at once).</param>
-public sealed record ClaimRequest(string PollerId, int MaxItems = 10, IReadOnlyList<string>? Kinds = null, int WaitMilliseconds = 0);
+/// <param name="Alerts">The WeChat conditions the poller currently sees (48001, 40164), shown on the inbox's 「概览」;
+/// at most <see cref="PollerAlert.MaxCount"/>. Null from pollers that predate the field (no alerts shown for them);
+/// an empty list clears the poller's alerts.</param>
+public sealed record ClaimRequest(string PollerId, int MaxItems = 10, IReadOnlyList<string>? Kinds = null, int WaitMilliseconds = 0,
+    IReadOnlyList<PollerAlert>? Alerts = null);
+
+/// <summary>A WeChat condition the poller keeps seeing, for people watching the inbox's dashboard.</summary>
+/// <param name="Code">What it is, e.g. <c>48001 cgi-bin/message/template/send</c> or <c>40164</c> (at most
+/// <see cref="MaxCodeLength"/> characters).</param>
+/// <param name="Reason">The Chinese reason shown to people, plain text (at most <see cref="MaxReasonLength"/> characters).</param>
+/// <param name="Since">When the poller first saw it.</param>
+/// <param name="LastSeen">When the poller last saw it.</param>
+public sealed record PollerAlert(string Code, string Reason, DateTimeOffset Since, DateTimeOffset LastSeen)
+{
+    /// <summary>Most alerts one claim may carry.</summary>
+    public const int MaxCount = 10;
+
+    /// <summary>Longest <see cref="Code"/>.</summary>
+    public const int MaxCodeLength = 64;
+
+    /// <summary>Longest <see cref="Reason"/>.</summary>
+    public const int MaxReasonLength = 200;
+}
 
 /// <summary>The leased items, oldest first.</summary>
 public sealed record ClaimResponse(IReadOnlyList<ClaimedItem> Items, DateTimeOffset ServerTime);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Messages;
+using Weixin.Inbox.IntranetPoller.Weixin;
 
 namespace Weixin.Inbox.IntranetPoller.Inbox;
 
@@ -17,6 +18,7 @@ public sealed class PollInboxJob(
     IOptionsMonitor<PollerOptions> options,
     IOptionsMonitor<MessagesOptions> messages,
     InboxReachability reachability,
+    WeixinAlerts alerts,
     TimeProvider time,
     ILogger<PollInboxJob> logger) : IJob
 {
@@ -58,8 +60,9 @@ public sealed class PollInboxJob(
                 try
                 {
                     inbox = scope.ServiceProvider.GetRequiredService<IInboxPollerApi>();
+                    // Note: the WeChat conditions seen so far ride along, so the inbox's 「概览」 shows them to whoever watches it.
                     claimed = await inbox.ClaimAsync(
-                        new ClaimRequest(poller.PollerId, wanted, kinds, (int)poller.LongPollWait.TotalMilliseconds), cancellationToken);
+                        new ClaimRequest(poller.PollerId, wanted, kinds, (int)poller.LongPollWait.TotalMilliseconds, alerts.Current()), cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {

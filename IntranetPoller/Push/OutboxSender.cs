@@ -246,7 +246,7 @@ public sealed class OutboxSender(
             attempt.Message.Id, attempt.Message.IdempotencyKey, ip, until);
         PushMetrics.IpNotWhitelisted();
         return await FailAsync(attempt, WeixinErrorCodes.IpNotWhitelisted,
-            $"服务器出口 IP {ip} 不在公众号的 IP 白名单中（40164）：请在公众平台「基本配置 → IP白名单」中添加后重新发送。", cancellationToken);
+            WeixinAlerts.IpReason(errMsg)[..^1] + "后重新发送。", cancellationToken);
     }
 
     private async Task<string> FailAsync(Attempt attempt, int errCode, string reason, CancellationToken cancellationToken)

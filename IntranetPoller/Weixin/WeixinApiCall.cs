@@ -12,12 +12,16 @@ namespace Weixin.Inbox.IntranetPoller.Weixin;
 /// </summary>
 internal static class WeixinApiCall
 {
-    /// <summary>Sends <paramref name="request"/>; <paramref name="path"/> names the call in results (never the URL: it carries secrets).</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/>; <paramref name="path"/> names the call in results (never the URL: it carries
+    /// secrets). The outcome goes to <paramref name="alerts"/> (48001 and 40164 raise an alert, a success ends it).
+    /// </summary>
     public static async Task<WeixinResult<T>> SendAsync<T>(
-        HttpClient http, HttpRequestMessage request, string path, Func<T, bool> isComplete, CancellationToken cancellationToken)
+        HttpClient http, HttpRequestMessage request, string path, Func<T, bool> isComplete, WeixinAlerts alerts, CancellationToken cancellationToken)
         where T : class
     {
         var result = await SendOnceAsync(http, request, path, isComplete, cancellationToken);
+        alerts.Observe(path, result);
         if (result.Outcome != WeixinOutcome.Ok)
         {
             PollerMetrics.WeixinApiErrors

@@ -7,7 +7,7 @@ public static class WeixinApiExtensions
 {
     /// <summary>
     /// Adds <see cref="WeixinOptions"/>, <see cref="WeixinOAuthClient"/>, <see cref="WeixinServiceClient"/>,
-    /// <see cref="AccessTokenProvider"/> and <see cref="AuthorizeUrlBuilder"/>.
+    /// <see cref="AccessTokenProvider"/>, <see cref="AuthorizeUrlBuilder"/> and <see cref="WeixinAlerts"/>.
     /// </summary>
     public static IHostApplicationBuilder AddWeixinApi(this IHostApplicationBuilder builder)
     {
@@ -23,6 +23,8 @@ public static class WeixinApiExtensions
         builder.Services.AddScoped<AccessTokenProvider>();
 
         builder.Services.AddSingleton<AuthorizeUrlBuilder>();
+        // Note: one per process, so every client's calls report to the alerts the poll job sends with its claims.
+        builder.Services.AddSingleton<WeixinAlerts>();
         return builder;
     }
 

@@ -35,7 +35,7 @@ public sealed record WeixinUserInfo(
     [property: JsonPropertyName("unionid")] string? UnionId);
 
 /// <summary>WeChat's web-page authorisation API (a typed <see cref="HttpClient"/> on <c>Weixin:ApiBaseUrl</c>).</summary>
-public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOptions> options)
+public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOptions> options, WeixinAlerts alerts)
 {
     /// <summary>Exchanges an OAuth code for the user's access token and openid.</summary>
     /// <remarks>Not retried automatically: a code is single-use, so a repeat after a lost answer would get 40163.</remarks>
@@ -59,6 +59,6 @@ public sealed class WeixinOAuthClient(HttpClient http, IOptionsMonitor<WeixinOpt
     {
         var path = pathAndQuery[..pathAndQuery.IndexOf('?', StringComparison.Ordinal)];
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(pathAndQuery, UriKind.Relative));
-        return WeixinApiCall.SendAsync(http, request, path, isComplete, cancellationToken);
+        return WeixinApiCall.SendAsync(http, request, path, isComplete, alerts, cancellationToken);
     }
 }

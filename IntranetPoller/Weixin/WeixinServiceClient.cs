@@ -49,7 +49,7 @@ public sealed record WeixinNewsArticle(
 /// WeChat's official-account server API (<c>cgi-bin/*</c>, a typed <see cref="HttpClient"/> on <c>Weixin:ApiBaseUrl</c>).
 /// Callers get the access_token from <see cref="AccessTokenProvider"/>; only the provider fetches one.
 /// </summary>
-public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinOptions> options)
+public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinOptions> options, WeixinAlerts alerts)
 {
     // Note: Chinese text goes out as UTF-8, not \uXXXX escapes; the body is JSON for an API, never HTML.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -68,14 +68,14 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             var query = $"cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(weixin.AppId)}&secret={Uri.EscapeDataString(weixin.AppSecret)}";
             return WeixinApiCall.SendAsync<WeixinAccessToken>(
-                http, new HttpRequestMessage(HttpMethod.Get, new Uri(query, UriKind.Relative)), "cgi-bin/token", IsComplete, cancellationToken);
+                http, new HttpRequestMessage(HttpMethod.Get, new Uri(query, UriKind.Relative)), "cgi-bin/token", IsComplete, alerts, cancellationToken);
         }
 
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri("cgi-bin/stable_token", UriKind.Relative))
         {
             Content = JsonContent.Create(new StableTokenRequest("client_credential", weixin.AppId, weixin.AppSecret, forceRefresh), options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinAccessToken>(http, request, "cgi-bin/stable_token", IsComplete, cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinAccessToken>(http, request, "cgi-bin/stable_token", IsComplete, alerts, cancellationToken);
     }
 
     /// <summary>Sends a customer-service text message (<c>POST cgi-bin/message/custom/send</c>).</summary>
@@ -85,7 +85,7 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             Content = JsonContent.Create(new CustomTextMessage(openId, "text", new CustomText(content)), options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, alerts, cancellationToken);
     }
 
     /// <summary>Sends a customer-service news message with one article (<c>POST cgi-bin/message/custom/send</c>).</summary>
@@ -95,7 +95,7 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             Content = JsonContent.Create(new CustomNewsMessage(openId, "news", new CustomNews([article])), options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/message/custom/send", _ => true, alerts, cancellationToken);
     }
 
     /// <summary>Sends a template message (<c>POST cgi-bin/message/template/send</c>); the answer carries WeChat's msgid.</summary>
@@ -105,7 +105,7 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             Content = JsonContent.Create(message, options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinTemplateSent>(http, request, "cgi-bin/message/template/send", _ => true, cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinTemplateSent>(http, request, "cgi-bin/message/template/send", _ => true, alerts, cancellationToken);
     }
 
     /// <summary>Creates (replaces) the account's custom menu (<c>POST cgi-bin/menu/create</c>) from <c>{"button":[…]}</c>.</summary>
@@ -115,14 +115,14 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             Content = JsonContent.Create(menu, options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/menu/create", _ => true, cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinAck>(http, request, "cgi-bin/menu/create", _ => true, alerts, cancellationToken);
     }
 
     /// <summary>Reads the account's custom menu (<c>GET cgi-bin/menu/get</c>): <c>{"menu":{"button":[…]}}</c>; 46003 when none.</summary>
     public Task<WeixinResult<JsonObject>> GetMenuAsync(string accessToken, CancellationToken cancellationToken) =>
         WeixinApiCall.SendAsync<JsonObject>(
             http, new HttpRequestMessage(HttpMethod.Get, new Uri($"cgi-bin/menu/get?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative)),
-            "cgi-bin/menu/get", _ => true, cancellationToken);
+            "cgi-bin/menu/get", _ => true, alerts, cancellationToken);
 
     private sealed record StableTokenRequest(
         [property: JsonPropertyName("grant_type")] string GrantType,

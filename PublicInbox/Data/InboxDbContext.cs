@@ -97,6 +97,8 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(p => p.FirstSeenAt).HasColumnName("first_seen_at");
             e.Property(p => p.LastClaimAt).HasColumnName("last_claim_at");
             e.Property(p => p.LastClaimCount).HasColumnName("last_claim_count");
+            // Note: at most 10 alerts of 64 + 200 characters and two dates each (checked by the poller API).
+            e.Property(p => p.Alerts).HasColumnName("alerts").HasColumnType("text");
         });
 
         modelBuilder.Entity<AdminAuditEntry>(e =>

@@ -101,6 +101,9 @@ public sealed class PollerSeen
     public DateTime FirstSeenAt { get; set; }
     public DateTime LastClaimAt { get; set; }
     public int LastClaimCount { get; set; }
+
+    /// <summary>The WeChat conditions the poller reported with its last recorded claim (JSON, see <see cref="Items.PollerAlerts"/>); null when none.</summary>
+    public string? Alerts { get; set; }
 }
 
 /// <summary>A signed request id, remembered to refuse replays.</summary>

@@ -104,10 +104,14 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
     /// <summary>
     /// Leases up to <paramref name="maxItems"/> items of <paramref name="kinds"/> to <paramref name="pollerId"/>: pending
     /// ones and ones whose lease lapsed, never ones past their deadline. Returns the rows as they stand after the claim
-    /// (one lease id for the batch). <paramref name="recordContact"/> notes the poller's visit even when nothing came back.
+    /// (one lease id for the batch). <paramref name="recordContact"/> notes the poller's visit even when nothing came back,
+    /// with the WeChat conditions it reports (<paramref name="alerts"/>, already validated; null or empty clears them).
     /// </summary>
-    public async Task<List<InboxItem>> ClaimAsync(string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, CancellationToken cancellationToken)
+    public async Task<List<InboxItem>> ClaimAsync(
+        string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, IReadOnlyList<PollerAlert>? alerts, CancellationToken cancellationToken)
     {
+        // Note: stored as the poller sent them (bounded by the poller API's checks); the dashboard encodes them when shown.
+        var alertsJson = alerts is { Count: > 0 } ? PollerAlerts.Serialize(alerts) : null;
         var now = UtcNow;
         var leaseUntil = now + options.Value.LeaseDuration;
         var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -157,8 +161,8 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
         if (recordContact || ids.Count > 0)
         {
             await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count) VALUES ({pollerId}, {now}, {now}, {ids.Count})
-            ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}
+            INSERT INTO pollers (poller_id, first_seen_at, last_claim_at, last_claim_count, alerts) VALUES ({pollerId}, {now}, {now}, {ids.Count}, {alertsJson})
+            ON DUPLICATE KEY UPDATE last_claim_at = {now}, last_claim_count = {ids.Count}, alerts = {alertsJson}
             """, cancellationToken);
         }
 

@@ -54,12 +54,17 @@ public static class PollerApi
             return TypedResults.Problem($"waitMilliseconds must be between 0 and {MaxWaitMilliseconds}.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (PollerAlerts.Problem(request.Alerts) is { } bad)
+        {
+            return TypedResults.Problem(bad, statusCode: StatusCodes.Status400BadRequest);
+        }
+
         var watch = Stopwatch.StartNew();
         IReadOnlyList<string> kinds = request.Kinds ?? [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event];
         // Note: expiry first, so an item past its deadline is never handed out (the claim skips it) and the
         // poller's late complete of one is answered "expired". Set-based, so it costs one SELECT when none is due.
         await s.Items.ExpireOverdueAsync(null, cancellationToken);
-        var claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: true, cancellationToken);
+        var claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: true, request.Alerts, cancellationToken);
 
         // Note: long polling: an empty queue holds the request (checking every LongPollStep) so a callback that
         // arrives meanwhile reaches the intranet at once instead of at the poller's next interval. Every check is a
@@ -74,7 +79,7 @@ public static class PollerApi
 
             // Note: the poller's "last seen" is written when the wait starts and when it ends, not at every check.
             var last = watch.ElapsedMilliseconds + (2 * LongPollStep.TotalMilliseconds) >= request.WaitMilliseconds;
-            claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: last, CancellationToken.None);
+            claimed = await s.Items.ClaimAsync(request.PollerId, request.MaxItems, kinds, recordContact: last, request.Alerts, CancellationToken.None);
         }
 
         if (claimed.Count > 0)

@@ -35,6 +35,12 @@ public sealed record LoginSystemSettings
     /// documented redirect with only <c>state</c>.
     /// </summary>
     public bool WeixinDenyRedirects { get; init; }
+
+    /// <summary>The simulator's <c>AccountType</c> (e.g. <c>UnverifiedSubscription</c>); default null: its default, a verified 服务号.</summary>
+    public string? WeixinAccountType { get; init; }
+
+    /// <summary>When set, the inbox's admin pages are on with one user, <c>ops</c>, of this password; default null: off.</summary>
+    public string? InboxAdminPassword { get; init; }
 }
 
 /// <summary>
@@ -127,7 +133,8 @@ public sealed class LoginSystem : IAsyncDisposable
             // Note: the 网页授权域名 is a host name (WeChat ignores the port), so 127.0.0.1 admits the inbox's random port.
             ["Simulator__OAuthDomains__0"] = "127.0.0.1",
             ["Simulator__DenyRedirects"] = settings.WeixinDenyRedirects ? "true" : "false",
-        }, logPrefix);
+            ["Simulator__AccountType"] = settings.WeixinAccountType ?? "",
+        }.Where(e => e.Value.Length > 0).ToDictionary(), logPrefix);
 
         var inbox = new ServiceProcess("inbox", "PublicInbox", inboxPort, new Dictionary<string, string>
         {
@@ -141,7 +148,9 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Inbox__WeixinToken"] = weixinToken,
             ["Metrics__GaugeRefreshInterval"] = "00:00:00",
             ["PollerSigning__Keys__0"] = pollerKey,
-        }, logPrefix);
+            ["Admin__Users__0__Name"] = settings.InboxAdminPassword is null ? "" : InboxAdminName,
+            ["Admin__Users__0__PasswordHash"] = settings.InboxAdminPassword is null ? "" : AdminPasswordHash(settings.InboxAdminPassword),
+        }.Where(e => e.Value.Length > 0).ToDictionary(), logPrefix);
 
         var pollerEnvironment = new Dictionary<string, string>
         {
@@ -187,6 +196,28 @@ public sealed class LoginSystem : IAsyncDisposable
         }
 
         return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
+    }
+
+    /// <summary>The inbox admin's name when <see cref="LoginSystemSettings.InboxAdminPassword"/> is set.</summary>
+    public const string InboxAdminName = "ops";
+
+    /// <summary>
+    /// An ASP.NET Core Identity V3 password hash (what <c>PublicInbox.dll hash-password</c> prints; this project does not
+    /// reference the inbox): 0x01, PRF HMACSHA256, iterations, salt length, salt, 32-byte PBKDF2 subkey, all big-endian.
+    /// </summary>
+    public static string AdminPasswordHash(string password)
+    {
+        const int iterations = 100_000;
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var subkey = Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, 32);
+        var hash = new byte[13 + salt.Length + subkey.Length];
+        hash[0] = 0x01;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(1), 1); // KeyDerivationPrf.HMACSHA256
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(5), iterations);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(hash.AsSpan(9), (uint)salt.Length);
+        salt.CopyTo(hash, 13);
+        subkey.CopyTo(hash, 13 + salt.Length);
+        return Convert.ToBase64String(hash);
     }
 
     /// <summary>Adds a fresh test user to the simulator and returns its openid (tests never share users).</summary>

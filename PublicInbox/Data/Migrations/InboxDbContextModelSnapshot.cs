@@ -353,6 +353,10 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("varchar(64)")
                         .HasColumnName("poller_id");
 
+                    b.Property<string>("Alerts")
+                        .HasColumnType("text")
+                        .HasColumnName("alerts");
+
                     b.Property<DateTime>("FirstSeenAt")
                         .HasColumnType("datetime(6)")
                         .HasColumnName("first_seen_at");

@@ -11,7 +11,8 @@ namespace Weixin.Inbox.PublicInbox.Admin.Pages;
 
 /// <summary>
 /// <c>/admin</c>: counts by status, callbacks per minute and p50/p95 processing time per hour over the last 24 h,
-/// the oldest pending item, each poller's last claim, the last retention run, and a red line when the intranet is silent.
+/// the oldest pending item, each poller's last claim, the last retention run, a red line when the intranet is silent,
+/// and a red line for each WeChat condition a poller reports (48001, 40164; <see cref="Items.PollerAlerts"/>).
 /// </summary>
 public sealed class IndexModel(InboxDbContext db, TimeProvider time, IOptions<InboxOptions> inbox, IOptions<AdminOptions> admin) : PageModel
 {

@@ -352,7 +352,7 @@ public class OAuthItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFixtu
             BaseAddress = new Uri("https://api.weixin.qq.com/"),
             Timeout = httpTimeout ?? TimeSpan.FromSeconds(10),
         };
-        var client = new WeixinOAuthClient(http, new StaticOptionsMonitor<WeixinOptions>(new WeixinOptions { AppId = "wx1234567890abcdef", AppSecret = AppSecret }));
+        var client = new WeixinOAuthClient(http, new StaticOptionsMonitor<WeixinOptions>(new WeixinOptions { AppId = "wx1234567890abcdef", AppSecret = AppSecret }), new WeixinAlerts(TimeProvider.System));
         var handler = new OAuthItemHandler(db, new WeixinUserDirectory(db, TimeProvider.System), client, new StaticOptionsMonitor<OAuthOptions>(OAuth), TimeProvider.System, NullLogger<OAuthItemHandler>.Instance);
         return await handler.HandleAsync(item, CancellationToken.None);
     }

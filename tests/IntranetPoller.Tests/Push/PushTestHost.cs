@@ -12,6 +12,7 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
+using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Push;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
@@ -87,6 +88,12 @@ public sealed class PushTestHost : IAsyncDisposable
         builder.AddWeixinApi();
         builder.AddGateway();
         builder.AddPush();
+        if (settings.ContainsKey("Poller:InboxBaseUrl"))
+        {
+            // Note: the inbox client and the claim loop's parts (the job stays unscheduled: Poller:Enabled is false).
+            builder.AddInboxPolling();
+        }
+
         var app = builder.Build();
         app.UseSignedRequests();
         app.MapMessagesApi();

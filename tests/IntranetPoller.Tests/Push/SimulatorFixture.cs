@@ -122,6 +122,14 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// <summary>message/template/send calls so far.</summary>
     public async Task<long> TemplateSendsAsync() => (await StatsAsync()).GetProperty("templateSends").GetInt64();
 
+    /// <summary>Changes the simulated account's type (<c>PUT /sim/account-type</c>), as upgrading the 公众号 would.</summary>
+    public async Task SetAccountTypeAsync(string accountType)
+    {
+        using var http = Simulator();
+        using var response = await http.PutAsJsonAsync("/sim/account-type", new { accountType });
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Injects faults (<c>POST /sim/faults</c>).</summary>
     public async Task FaultAsync(object fault)
     {
