@@ -64,9 +64,16 @@ public sealed class QrScanHandler(ScanLoginStore store, WeixinUserDirectory user
         var openId = message.FromUserName;
         var eventAt = DateTimeOffset.FromUnixTimeSeconds(message.CreateTime);
 
-        // Note: both events mean the user follows now (a SCAN comes only from followers); recording it also puts
-        // the user in the directory, which the ticket's redemption reads.
-        await users.RecordSubscribeAsync(openId, eventAt, cancellationToken);
+        // Note: a subscribe is recorded as a follow, as SubscribeHandler would; a SCAN (only followers send one) just
+        // makes sure the user is in the directory, which the ticket's redemption reads.
+        if (string.Equals(message.Event, ScanEvent, StringComparison.OrdinalIgnoreCase))
+        {
+            await users.RecordFollowerSeenAsync(openId, cancellationToken);
+        }
+        else
+        {
+            await users.RecordSubscribeAsync(openId, eventAt, cancellationToken);
+        }
 
         // Note: 10–99 from the CSPRNG, so someone who did not see the LAN page guesses it with 1 chance in 90 per try (3 tries).
         var code = RandomNumberGenerator.GetInt32(10, 100);
