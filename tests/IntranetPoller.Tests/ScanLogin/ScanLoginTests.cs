@@ -170,6 +170,24 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
     }
 
     [Fact]
+    public async Task NumberAfterTheTwoMinuteWindow_DoesNotConfirm_AndTheStateIsExpired()
+    {
+        await using var host = await ScanHost.StartAsync(fixture);
+        var (id, openId, code) = await host.ScannedAsync();
+        await using (var db = fixture.Database.CreateContext())
+        {
+            await db.ScanLogins.Where(l => l.Id == id).ExecuteUpdateAsync(s => s.SetProperty(l => l.ScannedAt, DateTimeOffset.UtcNow.AddMinutes(-2).AddSeconds(-1)));
+        }
+
+        Assert.NotEqual(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, code.ToString(System.Globalization.CultureInfo.InvariantCulture), NewMsgId()))));
+
+        var status = await host.Gateway.GetScanLoginAsync(id);
+        Assert.Equal(ScanLoginStates.Expired, status.State);
+        Assert.Null(status.ConfirmCode);
+        Assert.Equal(ScanLoginStates.Scanned, (await host.RowAsync(id)).State);
+    }
+
+    [Fact]
     public async Task PlaintextNumber_WithEncodingAesKeyConfigured_IsNeverAccepted()
     {
         await using var host = await ScanHost.StartAsync(fixture);
