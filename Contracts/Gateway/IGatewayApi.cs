@@ -34,4 +34,13 @@ public interface IGatewayApi
     /// <summary>Queues a failed or dead message again (attempts start over); 409 for any other state.</summary>
     [Post("/gateway/v1/messages/{id}/resend")]
     Task<MessageStatus> ResendMessageAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a desktop 扫码登录 (201). 403 with problem code <c>weixin_unauthorized</c> when the account may not
+    /// create parametric QR codes, 502 <c>weixin_error</c>/<c>weixin_unreachable</c> when WeChat refused or did not answer.</summary>
+    [Post("/gateway/v1/scan-logins")]
+    Task<CreateScanLoginResponse> CreateScanLoginAsync([Body] CreateScanLoginRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The scan login's state; with <paramref name="wait"/> (seconds, at most 25) answers early when it changes.</summary>
+    [Get("/gateway/v1/scan-logins/{id}")]
+    Task<ScanLoginStatus> GetScanLoginAsync(string id, [Query] int? wait = null, CancellationToken cancellationToken = default);
 }

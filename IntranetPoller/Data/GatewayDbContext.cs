@@ -36,6 +36,9 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     /// <summary>Recently seen signed request ids (<c>request_ids</c>).</summary>
     public DbSet<RequestIdEntry> RequestIds => Set<RequestIdEntry>();
 
+    /// <summary>Desktop scan logins (<c>scan_logins</c>; only <c>ScanLogin/ScanLoginStore</c> touches them).</summary>
+    public DbSet<ScanLogin.ScanLoginEntry> ScanLogins => Set<ScanLogin.ScanLoginEntry>();
+
     /// <summary>Configures the provider the way every part of the service does (runtime, migrate, design time).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseMySql(connectionString, ServerVersion);
@@ -67,6 +70,21 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             login.Property(l => l.OpenId).HasMaxLength(64).IsAscii();
             login.Property(l => l.TicketHash).HasMaxLength(64).IsFixedLength().IsAscii();
             login.Property(l => l.ErrorCode).HasMaxLength(32).IsAscii();
+        });
+
+        modelBuilder.Entity<ScanLogin.ScanLoginEntry>(scan =>
+        {
+            scan.ToTable("scan_logins");
+            scan.HasKey(l => l.Id);
+            scan.Property(l => l.Id).HasMaxLength(43).IsAscii();
+            scan.Property(l => l.Scene).HasMaxLength(64).IsAscii();
+            scan.HasIndex(l => l.Scene).IsUnique();
+            scan.Property(l => l.State).HasMaxLength(16).IsAscii();
+            scan.Property(l => l.ReturnUrl).HasMaxLength(2048);
+            scan.Property(l => l.OpenId).HasMaxLength(64).IsAscii();
+            // Note: the confirmation looks up the scanned login of the user who sent a number.
+            scan.HasIndex(l => new { l.OpenId, l.State });
+            scan.Property(l => l.CorrelationId).HasMaxLength(64).IsAscii();
         });
 
         modelBuilder.Entity<WeixinUserEntry>(user =>

@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.OAuth;
+using Weixin.Inbox.IntranetPoller.ScanLogin;
 using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
@@ -29,6 +30,7 @@ public static class GatewayApi
         builder.Services.AddSigningOptions(SigningName, SigningName);
         builder.Services.AddProblemDetails();
         builder.Services.AddUserDirectory();
+        builder.Services.AddScanLogins();
         return builder;
     }
 
@@ -39,6 +41,7 @@ public static class GatewayApi
         api.MapPost("/logins", CreateLogin);
         api.MapPost("/logins/{loginId}/redeem", Redeem);
         api.MapGet("/users/{openId}", GetUser);
+        api.MapScanLogins();
         return app;
     }
 

@@ -7,6 +7,7 @@ using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.ScanLogin;
 using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
 using Weixin.Inbox.ServiceDefaults;
@@ -46,6 +47,11 @@ public static class MessagesExtensions
 
         // Note: the pipeline takes the first handler that accepts a message, in this order.
         services.AddScoped<MessagePipeline>();
+        // Note: scan logins first: a subscribe with qrscene_ is a scan (it still records the follow), and a
+        // two-digit text may be a login confirmation (otherwise it goes on to the CRM hook).
+        services.AddScanLogins();
+        services.AddScoped<IMessageHandler, QrScanHandler>();
+        services.AddScoped<IMessageHandler, ScanConfirmHandler>();
         services.AddScoped<IMessageHandler, SubscribeHandler>();
         services.AddScoped<IMessageHandler, UnsubscribeHandler>();
         services.AddScoped<IMessageHandler, CrmHookHandler>();

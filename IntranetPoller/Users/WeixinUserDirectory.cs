@@ -58,6 +58,20 @@ public sealed class WeixinUserDirectory(GatewayDbContext db, TimeProvider time)
             """, cancellationToken);
     }
 
+    /// <summary>
+    /// Makes sure a user seen in a <c>SCAN</c> event (only followers send one) is in the directory, as following; an
+    /// existing entry is left as it is, since a scan says nothing about when the user followed.
+    /// </summary>
+    public async Task RecordFollowerSeenAsync(string openId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO weixin_users (open_id, nickname, sex, first_seen_at, last_seen_at, login_count, subscribed)
+            VALUES ({openId}, '', 0, {now}, {now}, 0, 1)
+            ON DUPLICATE KEY UPDATE open_id = open_id
+            """, cancellationToken);
+    }
+
     /// <summary>Records an <c>unsubscribe</c> event WeChat stamped <paramref name="eventAt"/>, unless a later subscribe stands.</summary>
     public async Task RecordUnsubscribeAsync(string openId, DateTimeOffset eventAt, CancellationToken cancellationToken)
     {

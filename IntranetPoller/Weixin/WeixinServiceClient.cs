@@ -21,6 +21,12 @@ public sealed record WeixinAck(
     [property: JsonPropertyName("errcode")] int ErrCode,
     [property: JsonPropertyName("errmsg")] string? ErrMsg);
 
+/// <summary>Answer of <c>cgi-bin/qrcode/create</c>: the ticket, its lifetime and the content to encode in the QR code.</summary>
+public sealed record WeixinQrCode(
+    [property: JsonPropertyName("ticket")] string? Ticket,
+    [property: JsonPropertyName("expire_seconds")] int ExpireSeconds,
+    [property: JsonPropertyName("url")] string? Url);
+
 /// <summary>Answer of <c>message/template/send</c>.</summary>
 public sealed record WeixinTemplateSent([property: JsonPropertyName("msgid")] long MsgId);
 
@@ -123,6 +129,25 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         WeixinApiCall.SendAsync<JsonObject>(
             http, new HttpRequestMessage(HttpMethod.Get, new Uri($"cgi-bin/menu/get?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative)),
             "cgi-bin/menu/get", _ => true, alerts, cancellationToken);
+
+    /// <summary>
+    /// Creates a temporary parametric QR code with a string scene (<c>POST cgi-bin/qrcode/create</c>, <c>QR_STR_SCENE</c>)
+    /// (https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html).
+    /// </summary>
+    public Task<WeixinResult<WeixinQrCode>> CreateTemporaryQrCodeAsync(string accessToken, string scene, int expireSeconds, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["expire_seconds"] = expireSeconds,
+            ["action_name"] = "QR_STR_SCENE",
+            ["action_info"] = new JsonObject { ["scene"] = new JsonObject { ["scene_str"] = scene } },
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"cgi-bin/qrcode/create?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative))
+        {
+            Content = JsonContent.Create(body, options: Json),
+        };
+        return WeixinApiCall.SendAsync<WeixinQrCode>(http, request, "cgi-bin/qrcode/create", q => !string.IsNullOrEmpty(q.Url), cancellationToken);
+    }
 
     private sealed record StableTokenRequest(
         [property: JsonPropertyName("grant_type")] string GrantType,

@@ -412,5 +412,78 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202030205_ScanLogins') THEN
+
+    CREATE TABLE `scan_logins` (
+        `id` varchar(43) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `scene` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `state` varchar(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        `return_url` varchar(2048) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        `created_at` datetime(6) NOT NULL,
+        `expires_at` datetime(6) NOT NULL,
+        `open_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        `scan_item_id` bigint NULL,
+        `scanned_at` datetime(6) NULL,
+        `confirm_code` int NULL,
+        `wrong_attempts` int NOT NULL,
+        `confirmed_at` datetime(6) NULL,
+        `ticket_issued_at` datetime(6) NULL,
+        `correlation_id` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        CONSTRAINT `pk_scan_logins` PRIMARY KEY (`id`)
+    ) CHARACTER SET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202030205_ScanLogins') THEN
+
+    CREATE INDEX `ix_scan_logins_open_id_state` ON `scan_logins` (`open_id`, `state`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202030205_ScanLogins') THEN
+
+    CREATE UNIQUE INDEX `ix_scan_logins_scene` ON `scan_logins` (`scene`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202030205_ScanLogins') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261202030205_ScanLogins', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 

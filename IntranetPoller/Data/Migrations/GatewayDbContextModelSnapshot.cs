@@ -525,6 +525,102 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
 
                     b.ToTable("weixin_users", (string)null);
                 });
+
+            modelBuilder.Entity("Weixin.Inbox.IntranetPoller.ScanLogin.ScanLoginEntry", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(43)
+                        .HasColumnType("varchar(43)")
+                        .HasColumnName("id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Id"), "ascii");
+
+                    b.Property<int?>("ConfirmCode")
+                        .HasColumnType("int")
+                        .HasColumnName("confirm_code");
+
+                    b.Property<DateTime?>("ConfirmedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("confirmed_at");
+
+                    b.Property<string>("CorrelationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("correlation_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("CorrelationId"), "ascii");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("open_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("OpenId"), "ascii");
+
+                    b.Property<string>("ReturnUrl")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("varchar(2048)")
+                        .HasColumnName("return_url");
+
+                    b.Property<long?>("ScanItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scan_item_id");
+
+                    b.Property<DateTime?>("ScannedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("scanned_at");
+
+                    b.Property<string>("Scene")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("scene")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Scene"), "ascii");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("state")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("State"), "ascii");
+
+                    b.Property<DateTime?>("TicketIssuedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("ticket_issued_at");
+
+                    b.Property<int>("WrongAttempts")
+                        .HasColumnType("int")
+                        .HasColumnName("wrong_attempts");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scan_logins");
+
+                    b.HasIndex("Scene")
+                        .IsUnique()
+                        .HasDatabaseName("ix_scan_logins_scene");
+
+                    b.HasIndex("OpenId", "State")
+                        .HasDatabaseName("ix_scan_logins_open_id_state");
+
+                    b.ToTable("scan_logins", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }
