@@ -146,7 +146,7 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         {
             Content = JsonContent.Create(body, options: Json),
         };
-        return WeixinApiCall.SendAsync<WeixinQrCode>(http, request, "cgi-bin/qrcode/create", q => !string.IsNullOrEmpty(q.Url), cancellationToken);
+        return WeixinApiCall.SendAsync<WeixinQrCode>(http, request, "cgi-bin/qrcode/create", q => !string.IsNullOrEmpty(q.Url), alerts, cancellationToken);
     }
 
     private sealed record StableTokenRequest(
