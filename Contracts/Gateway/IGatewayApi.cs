@@ -43,4 +43,8 @@ public interface IGatewayApi
     /// <summary>The scan login's state; with <paramref name="wait"/> (seconds, at most 25) answers early when it changes.</summary>
     [Get("/gateway/v1/scan-logins/{id}")]
     Task<ScanLoginStatus> GetScanLoginAsync(string id, [Query] int? wait = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Number confirmation of a login on a device new to a WeChat user (see <see cref="CreateDeviceConfirmationRequest"/>).</summary>
+    [Post("/gateway/v1/device-confirmations")]
+    Task<ScanLoginStatus> CreateDeviceConfirmationAsync([Body] CreateDeviceConfirmationRequest request, CancellationToken cancellationToken = default);
 }

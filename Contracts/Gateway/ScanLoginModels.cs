@@ -37,3 +37,13 @@ public static class ScanLoginStates
     /// <summary>Three wrong numbers.</summary>
     public const string Cancelled = "cancelled";
 }
+
+/// <summary>
+/// Asks a WeChat user already known by openid (from a redeemed OAuth ticket) to confirm a login on a device new to
+/// them, with a two-digit number sent in the 公众号 chat. The gateway answers a <see cref="ScanLoginStatus"/> in state
+/// <c>scanned</c> (the number in <c>ConfirmCode</c>); poll it with <see cref="IGatewayApi.GetScanLoginAsync"/> and
+/// redeem its ticket with its id exactly like a scan login. The identity to trust is the one of that second ticket.
+/// </summary>
+/// <param name="OpenId">The WeChat user who must confirm.</param>
+/// <param name="ReturnUrl">Where the browser continues afterwards; must match an allowed return prefix.</param>
+public sealed record CreateDeviceConfirmationRequest(string OpenId, string ReturnUrl);

@@ -6,8 +6,14 @@ using Weixin.Inbox.CrmApp.Accounts;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
-/// <summary>A login started with the gateway: its id (needed to redeem the ticket) and where to go afterwards.</summary>
-public sealed record PendingLogin(string LoginId, string ReturnUrl);
+/// <summary>
+/// A login started with the gateway: its id (needed to redeem the ticket) and where to go afterwards. The same shape
+/// serves a phone OAuth login, a desktop scan login and a number confirmation (all three redeem a ticket by id).
+/// </summary>
+/// <param name="LoginId">The gateway's login id (OAuth login, scan login or device confirmation).</param>
+/// <param name="ReturnUrl">Where the browser was going.</param>
+/// <param name="ExpectedOpenId">For a number confirmation: the WeChat user it was asked of; the redeemed ticket must be theirs.</param>
+public sealed record PendingLogin(string LoginId, string ReturnUrl, string? ExpectedOpenId = null);
 
 /// <summary>A WeChat user the gateway confirmed, not yet bound to an account.</summary>
 public sealed record PendingIdentity(string OpenId, string Nickname, string? HeadImgUrl, string ReturnUrl);

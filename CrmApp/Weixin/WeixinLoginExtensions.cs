@@ -23,6 +23,7 @@ public static class WeixinLoginExtensions
             .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WeixinLoginCookies>();
+        builder.Services.AddScoped<WeixinLoginCompletion>();
         return builder;
     }
 

@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 using Refit;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
-using Weixin.Inbox.CrmApp.Data;
 using Weixin.Inbox.CrmApp.Weixin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
@@ -13,7 +11,7 @@ namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 /// <c>/login/weixin/done?ticket=</c>: redeems the ticket with the login id from this browser's cookie.
 /// A bound WeChat user is signed in; an unknown one goes on to 「绑定已有账号」/「新建账号」.
 /// </summary>
-public sealed class DoneModel(IGatewayApi gateway, WeixinLoginCookies cookies, CrmDbContext db, AccountSignIn signIn, ILogger<DoneModel> logger) : PageModel
+public sealed class DoneModel(IGatewayApi gateway, WeixinLoginCookies cookies, WeixinLoginCompletion completion, ILogger<DoneModel> logger) : PageModel
 {
     public string Message { get; private set; } = "";
 
@@ -49,19 +47,7 @@ public sealed class DoneModel(IGatewayApi gateway, WeixinLoginCookies cookies, C
         }
 
         cookies.ClearLogin(HttpContext);
-        var user = redeemed.User;
-        var account = await db.Accounts.SingleOrDefaultAsync(a => a.WeixinOpenId == user.OpenId, HttpContext.RequestAborted);
-        if (account is null)
-        {
-            cookies.SetIdentity(HttpContext, new PendingIdentity(user.OpenId, user.Nickname, user.HeadImgUrl, pending.ReturnUrl));
-            return RedirectToPage("/Login/Weixin/Bind");
-        }
-
-        account.WeixinNickname = WeixinProfile.Nickname(user.Nickname);
-        account.WeixinHeadImgUrl = WeixinProfile.AvatarUrl(user.HeadImgUrl);
-        var target = ReturnUrls.LocalOrHome(Url, pending.ReturnUrl);
-        await signIn.SignInAsync(HttpContext, account, "weixin", target);
-        return LocalRedirect(target);
+        return LocalRedirect(await completion.CompleteAsync(HttpContext, redeemed.User, pending.ReturnUrl, confirmedByNumber: false, Url));
     }
 
     private RedirectResult RedirectToLogin(string code) => Redirect("/login?err=" + Uri.EscapeDataString(code));
