@@ -297,6 +297,26 @@ public class QrCodeTests(QrSimulator sim) : IClassFixture<QrSimulator>
         Assert.Equal("chat_scan", Assert.Single(sim.Receiver.For(openId)).Field("EventKey"));
     }
 
+    [Fact]
+    public async Task ChatPage_ScanBox_OffersTheTemporaryCodesValidNow_NewestFilledIn()
+    {
+        var openId = await sim.AddUserAsync("看屏幕的用户");
+        var older = (await CreateAsync(Temporary("QR_STR_SCENE", new { scene_str = "screen_older" }, 300))).GetProperty("url").GetString()!;
+        var newer = (await CreateAsync(Temporary("QR_STR_SCENE", new { scene_str = "screen_newer" }, 300))).GetProperty("url").GetString()!;
+        var permanent = (await CreateAsync(Permanent("QR_LIMIT_STR_SCENE", new { scene_str = "screen_permanent" }))).GetProperty("url").GetString()!;
+        using var http = sim.Client();
+
+        var page = await http.GetStringAsync($"/sim/chat?openid={openId}");
+
+        // Note: the code part of each URL identifies it (the page builds URLs from its own host, the API from the caller's).
+        static string Code(string url) => new Uri(url).AbsolutePath;
+        var input = System.Text.RegularExpressions.Regex.Match(page, "<input name=\"qrUrl\" id=\"scan-url\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+        Assert.EndsWith(Code(newer), input, StringComparison.Ordinal);
+        var datalist = page[page.IndexOf("<datalist id=\"scan-screen\">", StringComparison.Ordinal)..page.IndexOf("</datalist>", StringComparison.Ordinal)];
+        Assert.True(datalist.IndexOf(Code(newer), StringComparison.Ordinal) < datalist.IndexOf(Code(older), StringComparison.Ordinal), "newest first");
+        Assert.DoesNotContain(Code(permanent), datalist, StringComparison.Ordinal);
+    }
+
     private static string Sha1(params string[] parts)
     {
         Array.Sort(parts, StringComparer.Ordinal);

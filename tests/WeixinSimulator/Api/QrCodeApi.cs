@@ -58,6 +58,13 @@ internal sealed class QrCodeStore
         }
     }
 
+    /// <summary>
+    /// The temporary codes still valid, newest first: what a desktop screen shows right now. The chat page offers them
+    /// to 「扫一扫」, standing in for pointing the phone's camera at the screen.
+    /// </summary>
+    public IReadOnlyList<QrCode> Showing(DateTimeOffset now, int max) =>
+        _byCode.Values.Where(q => !q.Permanent && !q.ExpiredAt(now)).OrderByDescending(q => q.CreatedAt).Take(max).ToList();
+
     /// <summary>How many permanent codes exist.</summary>
     public int PermanentCount => _byCode.Values.Count(q => q.Permanent);
 

@@ -27,8 +27,14 @@ internal static class ChatPage
     }
 
     private static ContentHttpResult Show(
-        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus) =>
-        Page(request.Query["openid"].FirstOrDefault(), request.Query["mode"].FirstOrDefault(), null, null, users, conversations, delivery, options.Value, menus);
+        HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus,
+        QrCodeStore codes, TimeProvider time) =>
+        Page(request.Query["openid"].FirstOrDefault(), request.Query["mode"].FirstOrDefault(), null, null, users, conversations, delivery, options.Value, menus,
+            screen: OnScreen(request, codes, time));
+
+    /// <summary>Content URLs of the temporary QR codes valid now (newest first), for 「扫一扫」's suggestions.</summary>
+    private static List<string> OnScreen(HttpRequest request, QrCodeStore codes, TimeProvider time) =>
+        codes.Showing(time.GetUtcNow(), 5).Select(q => $"{request.Scheme}://{request.Host}{request.PathBase}{QrCodeStore.PathPrefix}{q.Code}").ToList();
 
     private static async Task<ContentHttpResult> SendAsync(
         HttpRequest request, UserDirectory users, Conversations conversations, MessageDelivery delivery, IOptions<SimulatorOptions> options, MenuStore menus,
@@ -49,27 +55,28 @@ internal static class ChatPage
                 : scan.Refusal is { } r ? r.Title + "：" + r.Detail
                 : null;
             var scanned = scan.Response is { } answer ? $"扫码后微信推送了 {answer.Event} 事件（EventKey {answer.EventKey}）" : null;
-            return Page(openId, mode, scan.Response?.Delivery, scanProblem, users, conversations, delivery, options.Value, menus, scanned);
+            return Page(openId, mode, scan.Response?.Delivery, scanProblem, users, conversations, delivery, options.Value, menus, scanned, OnScreen(request, codes, time));
         }
 
         var command = MessageCommand.Parse(form["type"].FirstOrDefault(), form["content"].FirstOrDefault(), form["eventKey"].FirstOrDefault(), mode, out var problems);
         if (command is null)
         {
-            return Page(openId, mode, null, string.Join(" ", problems.Values.SelectMany(v => v)), users, conversations, delivery, options.Value, menus);
+            return Page(openId, mode, null, string.Join(" ", problems.Values.SelectMany(v => v)), users, conversations, delivery, options.Value, menus, screen: OnScreen(request, codes, time));
         }
 
         if (MessageCommand.Refusal(openId, command, users, conversations, delivery) is { } refusal)
         {
-            return Page(openId, mode, null, refusal.Title + "：" + refusal.Detail, users, conversations, delivery, options.Value, menus);
+            return Page(openId, mode, null, refusal.Title + "：" + refusal.Detail, users, conversations, delivery, options.Value, menus, screen: OnScreen(request, codes, time));
         }
 
         var result = await delivery.SendAsync(openId, command.Action, command.Mode, command.Content, command.EventKey);
-        return Page(openId, mode, result, null, users, conversations, delivery, options.Value, menus);
+        return Page(openId, mode, result, null, users, conversations, delivery, options.Value, menus, screen: OnScreen(request, codes, time));
     }
 
     private static ContentHttpResult Page(
         string? openId, string? mode, SendMessageResponse? result, string? problem,
-        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings, MenuStore menus, string? note = null)
+        UserDirectory users, Conversations conversations, MessageDelivery delivery, SimulatorOptions settings, MenuStore menus, string? note = null,
+        List<string>? screen = null)
     {
         var all = users.All();
         var user = all.FirstOrDefault(u => u.OpenId == openId) ?? (all.Count > 0 ? all[0] : null);
@@ -114,7 +121,17 @@ internal static class ChatPage
             .Append("<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"type\" value=\"click\">点击菜单</button>")
             .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"subscribe\">关注</button>")
             .Append("<button class=\"deny\" type=\"submit\" name=\"type\" value=\"unsubscribe\">取消关注</button></div>")
-            .Append("<p><input name=\"qrUrl\" id=\"scan-url\" placeholder=\"粘贴二维码内容，如 http://127.0.0.1:5080/q/…\" class=\"field\"></p>")
+            .Append("<p><input name=\"qrUrl\" id=\"scan-url\" list=\"scan-screen\" value=\"").Append(E(screen is { Count: > 0 } ? screen[0] : ""))
+            .Append("\" placeholder=\"粘贴二维码内容，如 http://127.0.0.1:5080/q/…\" class=\"field\"></p>")
+            .Append("<datalist id=\"scan-screen\">");
+        // Note: the phone's camera pointed at the desktop: the QR codes valid now, newest first (the CRM's 扫码登录 shows the newest).
+        foreach (var url in screen ?? [])
+        {
+            body.Append("<option value=\"").Append(E(url)).Append("\">");
+        }
+
+        body.Append("</datalist>")
+            .Append(screen is { Count: > 0 } ? "<p class=\"muted\" id=\"scan-hint\">已填入电脑屏幕上最新的二维码；点输入框可选其他仍有效的二维码。</p>" : "")
             .Append("<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"type\" value=\"scan\">扫一扫</button></div>")
             .Append("<p class=\"muted\">发送后最长等待约 ")
             .Append(((settings.CallbackTimeout * settings.CallbackAttempts) + settings.CustomerServiceWait).TotalSeconds.ToString("0", CultureInfo.InvariantCulture))
