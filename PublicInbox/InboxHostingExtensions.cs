@@ -17,6 +17,7 @@ public static class InboxHostingExtensions
         builder.Services.AddSigningOptions(PollerApi.PollerApi.SigningName, PollerApi.PollerApi.SigningName);
         builder.Services.AddProblemDetails();
         builder.Services.AddScoped<ItemStore>();
+        Callbacks.CallbackSignaturePurgeJob.Register(builder.Services);
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.AddBrowserPages();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);

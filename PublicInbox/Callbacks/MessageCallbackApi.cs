@@ -49,7 +49,8 @@ public static class MessageCallbackApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemStore items, InboxSignals signals, IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
+        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemStore items, CallbackReplayGuard replays, InboxSignals signals,
+        IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
     {
         var settings = options.Value;
         var remote = http.Connection.RemoteIpAddress;
@@ -88,6 +89,27 @@ public static class MessageCallbackApi
         {
             logger.LogWarning("Refused message callback from {RemoteIp}: bad msg_signature", remote);
             return Results.Text("invalid msg_signature", statusCode: StatusCodes.Status401Unauthorized);
+        }
+        catch (OpenIdMismatchException ex)
+        {
+            logger.LogWarning("Refused message callback from {RemoteIp}: query openid {QueryOpenId} is not the sender {FromUserName}", remote, query.OpenId, ex.FromUserName);
+            return Results.Text("openid mismatch", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            if (await replays.CheckAsync(query.Timestamp!, query.Nonce!, body, http.RequestAborted) == ReplayVerdict.Replay)
+            {
+                // Note: plaintext signatures do not cover the body; the same timestamp and nonce with another body is a
+                // captured query reused for a forged message. A retry (same body) passes and is de-duplicated downstream.
+                logger.LogWarning("Refused message callback from {RemoteIp}: timestamp {Timestamp} and nonce {Nonce} were already used with another body", remote, query.Timestamp, query.Nonce);
+                return Results.Text("replayed signature", statusCode: StatusCodes.Status403Forbidden);
+            }
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            logger.LogError(ex, "Could not check a message callback's signature for replay: database unavailable");
+            return Results.Text("temporarily unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var item = new InboxItem
@@ -192,11 +214,19 @@ public static class MessageCallbackApi
                 throw new UnauthorizedAccessException();
             }
 
+            // Note: compatible mode also carries the plaintext fields (then the sender is checked here too); pure safe
+            // mode does not, and the poller compares the query's openid with the decrypted sender.
+            if (fields.TryGetValue("FromUserName", out var compatSender))
+            {
+                RequireSender(query, compatSender);
+            }
+
             // Note: compatible mode also carries the plaintext fields; pure safe mode does not.
             return fields.TryGetValue("MsgType", out var compatType) && compatType == "event" ? InboxItemKinds.Event : InboxItemKinds.Message;
         }
 
         var message = WeixinXml.ToMessage(fields);
+        RequireSender(query, message.FromUserName);
         return message.IsEvent ? InboxItemKinds.Event : InboxItemKinds.Message;
     }
 
@@ -221,4 +251,22 @@ public static class MessageCallbackApi
 
         return Encoding.UTF8.GetString(buffer, 0, total);
     }
+
+    /// <summary>
+    /// WeChat puts the sender's openid in the query too; it must be the message's <c>FromUserName</c>, so what the inbox
+    /// stores and shows (the query's openid) is the sender. When WeChat leaves it out, nothing is compared.
+    /// </summary>
+    private static void RequireSender(WeixinCallbackQuery query, string fromUserName)
+    {
+        if (!string.IsNullOrEmpty(query.OpenId) && !string.Equals(query.OpenId, fromUserName, StringComparison.Ordinal))
+        {
+            throw new OpenIdMismatchException(fromUserName);
+        }
+    }
+}
+
+/// <summary>The query's <c>openid</c> is not the message's sender.</summary>
+internal sealed class OpenIdMismatchException(string fromUserName) : Exception("The query's openid is not the message's FromUserName.")
+{
+    public string FromUserName { get; } = fromUserName;
 }

@@ -18,6 +18,7 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
     public DbSet<AdminAuditEntry> AdminAudit => Set<AdminAuditEntry>();
     public DbSet<AdminSignInLock> AdminSignInLocks => Set<AdminSignInLock>();
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
+    public DbSet<Callbacks.SeenCallbackSignature> CallbackSignatures => Set<Callbacks.SeenCallbackSignature>();
 
     /// <summary>The key ring of admin cookies and antiforgery tokens (<c>data_protection_keys</c>), shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -147,6 +148,18 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(r => r.Id).HasColumnName("id").HasMaxLength(128);
             e.Property(r => r.ExpiresAt).HasColumnName("expires_at");
             e.HasIndex(r => r.ExpiresAt).HasDatabaseName("ix_request_ids_expires_at");
+        });
+
+        modelBuilder.Entity<Callbacks.SeenCallbackSignature>(e =>
+        {
+            e.ToTable("callback_signatures");
+            e.HasKey(s => new { s.Timestamp, s.Nonce });
+            e.Property(s => s.Timestamp).HasColumnName("timestamp").HasMaxLength(16).IsUnicode(false);
+            // Note: binary collation: two nonces differing only in case are different nonces.
+            e.Property(s => s.Nonce).HasColumnName("nonce").HasMaxLength(64).UseCollation("utf8mb4_bin");
+            e.Property(s => s.BodySha256).HasColumnName("body_sha256").HasColumnType("binary(32)");
+            e.Property(s => s.SeenAt).HasColumnName("seen_at").HasColumnType("datetime(6)");
+            e.HasIndex(s => s.SeenAt).HasDatabaseName("ix_callback_signatures_seen_at");
         });
     }
 }

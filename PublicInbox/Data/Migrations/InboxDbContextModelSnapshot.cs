@@ -46,6 +46,37 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Callbacks.SeenCallbackSignature", b =>
+                {
+                    b.Property<string>("Timestamp")
+                        .HasMaxLength(16)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("timestamp");
+
+                    b.Property<string>("Nonce")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("nonce")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<byte[]>("BodySha256")
+                        .IsRequired()
+                        .HasColumnType("binary(32)")
+                        .HasColumnName("body_sha256");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("seen_at");
+
+                    b.HasKey("Timestamp", "Nonce");
+
+                    b.HasIndex("SeenAt")
+                        .HasDatabaseName("ix_callback_signatures_seen_at");
+
+                    b.ToTable("callback_signatures", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.PublicInbox.Data.AdminAuditEntry", b =>
                 {
                     b.Property<long>("Id")

@@ -192,8 +192,10 @@ public sealed class MessageFlowTests(MessageFlowFixture fixture) : IClassFixture
     private static string Xml(string openId, string content) =>
         $"<xml><ToUserName><![CDATA[gh_sim]]></ToUserName><FromUserName><![CDATA[{openId}]]></FromUserName><CreateTime>{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{Random.Shared.NextInt64()}</MsgId></xml>";
 
-    private async Task<HttpResponseMessage> PostCallbackAsync(string body, string? signatureToken = null, long? timestamp = null, string nonce = "99887766", string extraQuery = "")
+    private async Task<HttpResponseMessage> PostCallbackAsync(string body, string? signatureToken = null, long? timestamp = null, string? nonce = null, string extraQuery = "")
     {
+        // Note: a fresh nonce per request, as WeChat sends: the inbox refuses a timestamp and nonce reused with another body.
+        nonce ??= Random.Shared.NextInt64(1, long.MaxValue).ToString(CultureInfo.InvariantCulture);
         var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(CultureInfo.InvariantCulture);
         var signature = WeixinSignature.Compute(signatureToken ?? System.WeixinToken, ts, nonce);
         using var http = new HttpClient { BaseAddress = System.Inbox.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
