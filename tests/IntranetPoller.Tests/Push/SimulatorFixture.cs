@@ -153,6 +153,14 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
         return await db.Outbox.AsNoTracking().SingleAsync(m => m.Id == id);
     }
 
+    /// <summary>
+    /// Stores a token the simulator never issued, valid for an hour as far as the gateway knows (as after a leak and a
+    /// forced refresh elsewhere): the next call meets 40001. No forced refresh is on record, so one may follow at once.
+    /// </summary>
+    public Task StoreRejectedTokenAsync() => ExecuteAsync(
+        $"INSERT INTO access_tokens (app_id, token, expires_at, fetched_at, forced_at) VALUES ('{AppId}', 'revoked-token', UTC_TIMESTAMP(6) + INTERVAL 1 HOUR, UTC_TIMESTAMP(6), NULL) " +
+        "ON DUPLICATE KEY UPDATE token = VALUES(token), expires_at = VALUES(expires_at), fetched_at = VALUES(fetched_at), forced_at = NULL");
+
     /// <summary>Runs SQL as admin on the gateway database (to play a crash or the passing of time).</summary>
     public Task ExecuteAsync(string sql) => Database.Database.ExecuteAsync(sql);
 
