@@ -122,7 +122,7 @@ public static class MenuCommand
     private static async Task<int> CreateAsync(AccessTokenProvider tokens, WeixinServiceClient weixin, Uri crmUrl, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var menu = Build(crmUrl);
-        var result = await WithTokenAsync(tokens, token => weixin.CreateMenuAsync(token, menu, cancellationToken), cancellationToken);
+        var result = await tokens.CallWithTokenAsync((token, ct) => weixin.CreateMenuAsync(token, menu, ct), cancellationToken);
         if (result.Outcome != WeixinOutcome.Ok)
         {
             stderr.WriteLine($"menu: WeChat did not create the menu: {Describe(result)}");
@@ -135,7 +135,7 @@ public static class MenuCommand
 
     private static async Task<int> ShowAsync(AccessTokenProvider tokens, WeixinServiceClient weixin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var result = await WithTokenAsync(tokens, token => weixin.GetMenuAsync(token, cancellationToken), cancellationToken);
+        var result = await tokens.CallWithTokenAsync((token, ct) => weixin.GetMenuAsync(token, ct), cancellationToken);
         if (result.Outcome == WeixinOutcome.Error && result.ErrCode == WeixinErrorCodes.MenuNotExist)
         {
             stdout.WriteLine("The account has no custom menu (46003); create one with: menu create --crm-url <url>");
@@ -150,29 +150,6 @@ public static class MenuCommand
 
         stdout.WriteLine(result.Value!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return 0;
-    }
-
-    /// <summary>Calls with the shared token; on 40001/40014/42001 invalidates it and tries once more.</summary>
-    private static async Task<WeixinResult<T>> WithTokenAsync<T>(AccessTokenProvider tokens, Func<string, Task<WeixinResult<T>>> call, CancellationToken cancellationToken)
-        where T : class
-    {
-        for (var round = 0; ; round++)
-        {
-            var token = await tokens.GetAsync(cancellationToken);
-            if (token.Outcome != WeixinOutcome.Ok)
-            {
-                return new WeixinResult<T>(token.Outcome, null, token.ErrCode, token.ErrMsg);
-            }
-
-            var result = await call(token.Value!);
-            if (round == 0 && result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
-            {
-                await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
-                continue;
-            }
-
-            return result;
-        }
     }
 
     private static string Describe<T>(WeixinResult<T> result) where T : class =>

@@ -104,29 +104,17 @@ public sealed class CustomerServiceSender(
 
     private async Task<WeixinResult<WeixinAck>> SendAsync(string openId, string content, CancellationToken cancellationToken)
     {
-        var token = await tokens.GetAsync(cancellationToken);
-        if (token.Outcome != WeixinOutcome.Ok)
+        // Note: without a token nothing is sent; that counts as a transient failure (the provider logged why).
+        var result = await tokens.CallWithTokenAsync((token, ct) => weixin.SendCustomTextAsync(token, openId, content, ct), cancellationToken);
+        if (result.NoAccessToken)
         {
-            // Note: without a token nothing can be sent; counted as a transient failure (the provider logged why).
-            return WeixinResult.Unreachable<WeixinAck>(token.ErrMsg ?? "no access_token");
+            return WeixinResult.Unreachable<WeixinAck>(result.ErrMsg ?? "no access_token");
         }
 
-        var result = await weixin.SendCustomTextAsync(token.Value!, openId, content, cancellationToken);
         if (result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
         {
-            // Note: the token was replaced or expired early: refresh once and try once more.
-            await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
-            token = await tokens.GetAsync(cancellationToken);
-            if (token.Outcome != WeixinOutcome.Ok)
-            {
-                return WeixinResult.Unreachable<WeixinAck>(token.ErrMsg ?? "no access_token");
-            }
-
-            result = await weixin.SendCustomTextAsync(token.Value!, openId, content, cancellationToken);
-            if (result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
-            {
-                return WeixinResult.Unreachable<WeixinAck>($"access_token rejected twice (errcode {result.ErrCode})", result.ErrCode);
-            }
+            // Note: refused again with a fresh token: retried later like an unanswered call, not given up for good.
+            return WeixinResult.Unreachable<WeixinAck>($"access_token rejected twice (errcode {result.ErrCode})", result.ErrCode);
         }
 
         return result;

@@ -150,40 +150,42 @@ public sealed class OutboxSender(
 
     /// <summary>
     /// Gets the token, marks the attempt in flight (renewing the claim) and calls WeChat; on 40001/40014/42001 the
-    /// token is invalidated and the call made once more with a fresh one.
+    /// token is invalidated and the call made once more with a fresh one (<see cref="AccessTokenProvider.CallWithTokenAsync{T}"/>).
     /// </summary>
     private async Task<(WeixinResult<T>? Result, string? Done)> CallAsync<T>(
         Attempt attempt, string inFlightAs, Func<string, Task<WeixinResult<T>>> send, CancellationToken cancellationToken)
         where T : class
     {
         var message = attempt.Message;
-        for (var round = 0; ; round++)
+        var lost = false;
+        var result = await tokens.CallWithTokenAsync(async (token, ct) =>
         {
-            var token = await tokens.GetAsync(cancellationToken);
-            if (token.Outcome != WeixinOutcome.Ok)
+            // Note: marked before each send, the repeat with a fresh token included: a poller that stops after handing
+            // the message to WeChat leaves the row saying what may have arrived.
+            if (!await store.MarkInFlightAsync(message.Id, attempt.Claim, inFlightAs, options.CurrentValue.LeaseDuration, ct))
             {
-                return (null, token.ErrCode == WeixinErrorCodes.IpNotWhitelisted
-                    ? await IpBlockedAsync(attempt, token.ErrMsg, cancellationToken)
-                    : await RetryAsync(attempt, token.ErrCode, $"未能获取 access_token：{token.ErrMsg}", cancellationToken));
+                lost = true;
+                return WeixinResult.Unreachable<T>("claim lost before sending");
             }
 
-            if (!await store.MarkInFlightAsync(message.Id, attempt.Claim, inFlightAs, options.CurrentValue.LeaseDuration, cancellationToken))
-            {
-                logger.LogWarning("Push message {MessageId} (key {IdempotencyKey}): claim lost to another poller before sending; left to it",
-                    message.Id, message.IdempotencyKey);
-                return (null, PushOutcomes.Lost);
-            }
+            return await send(token);
+        }, cancellationToken);
 
-            var result = await send(token.Value!);
-            if (round == 0 && result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
-            {
-                // Note: the token was replaced or expired early; WeChat refused the call, so repeating it is safe.
-                await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
-                continue;
-            }
-
-            return (result, null);
+        if (result.NoAccessToken)
+        {
+            return (null, result.ErrCode == WeixinErrorCodes.IpNotWhitelisted
+                ? await IpBlockedAsync(attempt, result.ErrMsg, cancellationToken)
+                : await RetryAsync(attempt, result.ErrCode, $"未能获取 access_token：{result.ErrMsg}", cancellationToken));
         }
+
+        if (lost)
+        {
+            logger.LogWarning("Push message {MessageId} (key {IdempotencyKey}): claim lost to another poller before sending; left to it",
+                message.Id, message.IdempotencyKey);
+            return (null, PushOutcomes.Lost);
+        }
+
+        return (result, null);
     }
 
     private async Task<string> SentAsync(Attempt attempt, string sentAs, long? msgId, CancellationToken cancellationToken)

@@ -66,31 +66,18 @@ public static class ScanLoginApi
         }
 
         var scene = ScanLoginStore.NewScene();
-        WeixinResult<WeixinQrCode>? result = null;
-        // Note: one retry with a fresh token when WeChat refused the stored one (replaced or expired).
-        for (var attempt = 0; attempt < 2; attempt++)
+        var result = await tokens.CallWithTokenAsync(
+            (token, ct) => weixin.CreateTemporaryQrCodeAsync(token, scene, ScanLoginStore.ExpireSeconds, ct), cancellationToken);
+        if (result.NoAccessToken)
         {
-            var token = await tokens.GetAsync(cancellationToken);
-            if (token.Outcome != WeixinOutcome.Ok)
-            {
-                logger.LogWarning("Scan login not started: no access_token ({Reason})", token.ErrMsg);
-                return token.ErrCode == WeixinErrorCodes.IpNotWhitelisted
-                    ? Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the access_token request.",
-                        $"WeChat refused the gateway's IP (40164): add the poller's egress IP to the account's IP whitelist. {token.ErrMsg}")
-                    : Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "No access_token.", token.ErrMsg ?? "WeChat did not answer.");
-            }
-
-            result = await weixin.CreateTemporaryQrCodeAsync(token.Value!, scene, ScanLoginStore.ExpireSeconds, cancellationToken);
-            if (result.Outcome == WeixinOutcome.Error && result.ErrCode is WeixinErrorCodes.InvalidCredential or WeixinErrorCodes.InvalidAccessToken or WeixinErrorCodes.AccessTokenExpired)
-            {
-                await tokens.InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
-                continue;
-            }
-
-            break;
+            logger.LogWarning("Scan login not started: no access_token ({Reason})", result.ErrMsg);
+            return result.ErrCode == WeixinErrorCodes.IpNotWhitelisted
+                ? Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the access_token request.",
+                    $"WeChat refused the gateway's IP (40164): add the poller's egress IP to the account's IP whitelist. {result.ErrMsg}")
+                : Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "No access_token.", result.ErrMsg ?? "WeChat did not answer.");
         }
 
-        switch (result!.Outcome)
+        switch (result.Outcome)
         {
             case WeixinOutcome.Ok:
                 break;

@@ -36,6 +36,41 @@ public sealed class AccessTokenProvider(
     }
 
     /// <summary>
+    /// Calls WeChat with the shared token; when WeChat refuses the token (40001/40014/42001) it is invalidated and the
+    /// call made once more with a fresh one. A second refusal is returned as it is, for the caller to report. When no
+    /// token can be had, WeChat is not called and the result (<see cref="WeixinResult{T}.NoAccessToken"/>) carries the
+    /// token fetch's outcome, errcode and errmsg.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="call"/> runs once per token, after the token is in hand: work that must come right before every
+    /// send (the outbox renews its claim) belongs inside it.
+    /// </remarks>
+    public async Task<WeixinResult<T>> CallWithTokenAsync<T>(Func<string, CancellationToken, Task<WeixinResult<T>>> call, CancellationToken cancellationToken)
+        where T : class
+    {
+        for (var round = 0; ; round++)
+        {
+            var token = await GetAsync(cancellationToken);
+            if (token.Outcome != WeixinOutcome.Ok)
+            {
+                return new WeixinResult<T>(token.Outcome, null, token.ErrCode, token.ErrMsg) { NoAccessToken = true };
+            }
+
+            var result = await call(token.Value!, cancellationToken);
+            // Note: WeChat refused the token (replaced, revoked or expired early) and carried nothing out, so repeating
+            // the call is safe. Only once: a token refused again points at something a new one will not fix, and each
+            // rejection may spend one of the 20 forced refreshes a day.
+            if (round == 0 && result.Outcome == WeixinOutcome.Error && WeixinErrorCodes.IsTokenRejected(result.ErrCode))
+            {
+                await InvalidateAsync(token.Value!, result.ErrCode, cancellationToken);
+                continue;
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
     /// Marks <paramref name="token"/> as refused by WeChat with <paramref name="errCode"/>, so the next
     /// <see cref="GetAsync"/> fetches a new one: after 42001 (expired) a normal fetch, after 40001/40014 (replaced or
     /// revoked) a forced refresh of stable_token. A token already replaced by another instance is left alone.

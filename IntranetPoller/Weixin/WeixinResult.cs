@@ -30,6 +30,13 @@ public sealed record WeixinResult<T>(WeixinOutcome Outcome, T? Value, int ErrCod
     /// WeChat answered, or the request never left (no connection).
     /// </summary>
     public bool MayHaveArrived { get; init; }
+
+    /// <summary>
+    /// True when WeChat was not called because no access_token could be had (from
+    /// <see cref="AccessTokenProvider.CallWithTokenAsync{T}"/>): <see cref="ErrCode"/> and <see cref="ErrMsg"/> are the
+    /// token fetch's (40164 when this host's IP is not whitelisted).
+    /// </summary>
+    public bool NoAccessToken { get; init; }
 }
 
 /// <summary>Factories of <see cref="WeixinResult{T}"/>.</summary>

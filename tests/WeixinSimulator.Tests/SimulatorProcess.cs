@@ -8,56 +8,11 @@ namespace Weixin.Inbox.WeixinSimulator.Tests;
 /// (<c>Simulator__…</c>). These tests speak to it the way WeChat's real clients and servers would: they pin each rule
 /// the simulator enforces, so the product's tests can trust its refusals.
 /// </summary>
-public class SimulatorProcess(IReadOnlyDictionary<string, string>? settings = null) : IAsyncLifetime, IAsyncDisposable
+public class SimulatorProcess(IReadOnlyDictionary<string, string>? settings = null)
+    : SimulatorFixtureBase(AppId, AppSecret, settings, "sim"), IAsyncLifetime
 {
     public const string AppId = "wx_simtest_app";
     public const string AppSecret = "simtest_app_secret_0123456789";
-
-    private ServiceProcess? _process;
-
-    public Uri Address => (_process ?? throw new InvalidOperationException("Not started.")).BaseAddress;
-
-    public async Task InitializeAsync()
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["Simulator__AppId"] = AppId,
-            ["Simulator__AppSecret"] = AppSecret,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            environment[key] = value;
-        }
-
-        _process = new ServiceProcess("simulator", "WeixinSimulator", TestEnvironment.FreePort(), environment, "sim-" + GetType().Name);
-        await _process.StartAsync();
-    }
-
-    async ValueTask IAsyncDisposable.DisposeAsync()
-    {
-        await DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_process is not null)
-        {
-            await _process.DisposeAsync();
-        }
-    }
-
-    /// <summary>A client for the simulator; redirects are not followed, so a test sees WeChat's 302s.</summary>
-    public HttpClient Client(string? userAgent = null)
-    {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = Address };
-        if (userAgent is not null)
-        {
-            http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", userAgent);
-        }
-
-        return http;
-    }
 
     /// <summary>A valid API access_token from cgi-bin/token.</summary>
     public async Task<string> ApiTokenAsync()
@@ -71,9 +26,7 @@ public class SimulatorProcess(IReadOnlyDictionary<string, string>? settings = nu
     public async Task<string> AddUserAsync(string nickname = "测试用户")
     {
         var openId = "o_simtest_" + Guid.NewGuid().ToString("N")[..16];
-        using var http = Client();
-        using var response = await http.PostAsJsonAsync("/sim/users", new { openId, nickname });
-        response.EnsureSuccessStatusCode();
+        await AddSimulatorUserAsync(openId, nickname);
         return openId;
     }
 
@@ -84,14 +37,6 @@ public class SimulatorProcess(IReadOnlyDictionary<string, string>? settings = nu
         using var response = await http.PostAsJsonAsync($"{path}?access_token={accessToken}", body);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    /// <summary>Everything the user received, in order.</summary>
-    public async Task<List<JsonElement>> ReceivedAsync(string openId)
-    {
-        using var http = Client();
-        var list = await http.GetFromJsonAsync<JsonElement>($"/sim/users/{openId}/received");
-        return [.. list.EnumerateArray()];
     }
 
     /// <summary>

@@ -49,6 +49,21 @@ public class MenuCommandTests(DefaultSimulatorFixture fixture) : IClassFixture<D
         Assert.Contains("40125", error);
     }
 
+    [Fact]
+    public async Task Create_StoredTokenRejected_RefreshesItAndCreatesTheMenu()
+    {
+        await fixture.StoreRejectedTokenAsync();
+        var forcedBefore = await fixture.ForcedRefreshesAsync();
+
+        var (created, _, createErr) = await RunAsync("create", "--crm-url", "http://127.0.0.1:5301");
+        var (_, showOut, _) = await RunAsync("show");
+
+        Assert.True(created == 0, createErr);
+        Assert.Contains("\"http://127.0.0.1:5301/login/weixin\"", showOut);
+        Assert.Equal(1, await fixture.ForcedRefreshesAsync() - forcedBefore);
+        Assert.True((await fixture.StatsAsync()).GetProperty("errors").TryGetProperty("40001", out _));
+    }
+
     private Task<(int Exit, string Out, string Error)> RunAsync(params string[] args) => RunAsync(null, args);
 
     private async Task<(int Exit, string Out, string Error)> RunAsync(IDictionary<string, string?>? overrides, params string[] args)

@@ -9,47 +9,24 @@ namespace Weixin.Inbox.IntranetPoller.Tests.Push;
 /// The real WeChat simulator as a process (the one party the tests replace: WeChat) and a migrated gateway database of
 /// its own, shared by the tests of one class. Subclasses set the simulator's settings.
 /// </summary>
-public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSettings = null) : IAsyncLifetime, IAsyncDisposable
+public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSettings = null)
+    : SimulatorFixtureBase(AppId, AppSecret, simulatorSettings, "push"), IAsyncLifetime
 {
     public const string AppId = "wx_push_test_app";
     public const string AppSecret = "push_test_app_secret_0123456789";
 
     private readonly GatewayDatabaseFixture _database = new();
-    private ServiceProcess? _simulator;
 
     public GatewayDatabaseFixture Database => _database;
 
-    public Uri SimulatorAddress => (_simulator ?? throw new InvalidOperationException("Not initialised.")).BaseAddress;
+    /// <summary>The simulator's base address (<see cref="SimulatorFixtureBase.Address"/>).</summary>
+    public Uri SimulatorAddress => Address;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync() => await Task.WhenAll(_database.InitializeAsync(), base.InitializeAsync());
+
+    public override async Task DisposeAsync()
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Simulator__AppId"] = AppId,
-            ["Simulator__AppSecret"] = AppSecret,
-        };
-        foreach (var (key, value) in simulatorSettings ?? new Dictionary<string, string>())
-        {
-            settings[key] = value;
-        }
-
-        _simulator = new ServiceProcess("simulator", "WeixinSimulator", TestEnvironment.FreePort(), settings, "push-" + GetType().Name);
-        await Task.WhenAll(_database.InitializeAsync(), _simulator.StartAsync());
-    }
-
-    async ValueTask IAsyncDisposable.DisposeAsync()
-    {
-        await DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_simulator is not null)
-        {
-            await _simulator.DisposeAsync();
-        }
-
+        await base.DisposeAsync();
         await _database.DisposeAsync();
     }
 
@@ -67,9 +44,7 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
         var openId = "o_push_" + Guid.NewGuid().ToString("N")[..16];
         if (inSimulator)
         {
-            using var http = Simulator();
-            using var response = await http.PostAsJsonAsync("/sim/users", new { openId, nickname });
-            response.EnsureSuccessStatusCode();
+            await AddSimulatorUserAsync(openId, nickname);
         }
 
         await using var db = (database ?? Database).CreateContext();
@@ -93,23 +68,15 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// </summary>
     public async Task SetConversationAsync(string openId, bool? following = null, bool interacted = false, string kind = "message")
     {
-        using var http = Simulator();
+        using var http = Client();
         using var response = await http.PostAsJsonAsync($"/sim/users/{openId}/conversation", new { following, interacted, kind });
         response.EnsureSuccessStatusCode();
-    }
-
-    /// <summary>Everything the user received, in order.</summary>
-    public async Task<List<JsonElement>> ReceivedAsync(string openId)
-    {
-        using var http = Simulator();
-        var list = await http.GetFromJsonAsync<JsonElement>($"/sim/users/{openId}/received");
-        return [.. list.EnumerateArray()];
     }
 
     /// <summary>The simulator's counters.</summary>
     public async Task<JsonElement> StatsAsync()
     {
-        using var http = Simulator();
+        using var http = Client();
         return await http.GetFromJsonAsync<JsonElement>("/sim/stats");
     }
 
@@ -125,7 +92,7 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// <summary>Changes the simulated account's type (<c>PUT /sim/account-type</c>), as upgrading the 公众号 would.</summary>
     public async Task SetAccountTypeAsync(string accountType)
     {
-        using var http = Simulator();
+        using var http = Client();
         using var response = await http.PutAsJsonAsync("/sim/account-type", new { accountType });
         response.EnsureSuccessStatusCode();
     }
@@ -133,7 +100,7 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// <summary>Injects faults (<c>POST /sim/faults</c>).</summary>
     public async Task FaultAsync(object fault)
     {
-        using var http = Simulator();
+        using var http = Client();
         using var response = await http.PostAsJsonAsync("/sim/faults", fault);
         response.EnsureSuccessStatusCode();
     }
@@ -141,7 +108,7 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
     /// <summary>Clears the faults.</summary>
     public async Task ClearFaultsAsync()
     {
-        using var http = Simulator();
+        using var http = Client();
         using var response = await http.DeleteAsync("/sim/faults");
         response.EnsureSuccessStatusCode();
     }
@@ -153,10 +120,16 @@ public class SimulatorFixture(IReadOnlyDictionary<string, string>? simulatorSett
         return await db.Outbox.AsNoTracking().SingleAsync(m => m.Id == id);
     }
 
+    /// <summary>
+    /// Stores a token the simulator never issued, valid for an hour as far as the gateway knows (as after a leak and a
+    /// forced refresh elsewhere): the next call meets 40001. No forced refresh is on record, so one may follow at once.
+    /// </summary>
+    public Task StoreRejectedTokenAsync() => ExecuteAsync(
+        $"INSERT INTO access_tokens (app_id, token, expires_at, fetched_at, forced_at) VALUES ('{AppId}', 'revoked-token', UTC_TIMESTAMP(6) + INTERVAL 1 HOUR, UTC_TIMESTAMP(6), NULL) " +
+        "ON DUPLICATE KEY UPDATE token = VALUES(token), expires_at = VALUES(expires_at), fetched_at = VALUES(fetched_at), forced_at = NULL");
+
     /// <summary>Runs SQL as admin on the gateway database (to play a crash or the passing of time).</summary>
     public Task ExecuteAsync(string sql) => Database.Database.ExecuteAsync(sql);
-
-    private HttpClient Simulator() => new() { BaseAddress = SimulatorAddress };
 }
 
 /// <summary>The simulator with its defaults.</summary>
