@@ -29,6 +29,9 @@ public sealed class ScanConfirmHandler(
     /// <summary>Reply to the third wrong number.</summary>
     public const string CancelledReply = "已取消本次登录，请在电脑上刷新二维码";
 
+    /// <summary>Reply to the third wrong number of a new-device confirmation (no QR code to refresh there).</summary>
+    public const string DeviceCancelledReply = "已取消本次登录，请在该设备上重新点击「微信登录」";
+
     /// <summary>Reply to a number that arrived in plaintext while safe mode is configured.</summary>
     public const string PlaintextReply = "为保证安全，登录确认只接受安全模式（加密）消息，本次数字未被接受。请联系管理员检查公众号的消息加解密方式。";
 
@@ -70,12 +73,14 @@ public sealed class ScanConfirmHandler(
                 return ConfirmedReply;
             }
 
-            return CancelledReply;
+            return Cancelled(login);
         }
 
         var state = await store.RecordWrongNumberAsync(login.Id, cancellationToken);
         logger.LogWarning("Message item {ItemId}: wrong number for login {ScanLoginId} ({Kind}) from {OpenId} (now {State})",
             item.Id, login.Id, login.Kind, message.FromUserName, state);
-        return state == ScanLoginStates.Cancelled ? CancelledReply : WrongReply;
+        return state == ScanLoginStates.Cancelled ? Cancelled(login) : WrongReply;
     }
+
+    private static string Cancelled(ScanLoginEntry login) => login.Kind == ScanLoginKinds.Device ? DeviceCancelledReply : CancelledReply;
 }

@@ -77,7 +77,7 @@ public class DeviceConfirmationTests(DefaultSimulatorFixture fixture) : IClassFi
 
         Assert.Equal(ScanConfirmHandler.WrongReply, await host.ReplyAsync(SafeItem(Text(openId, wrong, NewMsgId()))));
         Assert.Equal(ScanConfirmHandler.WrongReply, await host.ReplyAsync(SafeItem(Text(openId, wrong, NewMsgId()))));
-        Assert.Equal(ScanConfirmHandler.CancelledReply, await host.ReplyAsync(SafeItem(Text(openId, wrong, NewMsgId()))));
+        Assert.Equal(ScanConfirmHandler.DeviceCancelledReply, await host.ReplyAsync(SafeItem(Text(openId, wrong, NewMsgId()))));
 
         Assert.Equal(ScanLoginStates.Cancelled, (await host.Gateway.GetScanLoginAsync(created.Id)).State);
         Assert.NotEqual(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
