@@ -40,7 +40,13 @@ public sealed class PasswordCheck(
     {
         var name = PasswordRules.NormalizeUserName(userName);
         var now = time.GetUtcNow().UtcDateTime;
-        var account = name.Length == 0 ? null : await db.Accounts.SingleOrDefaultAsync(a => a.UserName == name, cancellationToken);
+        // Note: the account row is locked (FOR UPDATE) from the lockout check to the failure count, so parallel guesses
+        // on one name queue up (on every instance) and each sees the count the previous one left: 40 at once still get
+        // at most MaxFailedAttempts answers before the lockout, as the inbox's admin sign-in does.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = name.Length == 0 ? null : await db.Accounts
+            .FromSqlInterpolated($"SELECT * FROM accounts WHERE user_name = {name} FOR UPDATE")
+            .SingleOrDefaultAsync(cancellationToken);
         if (account is null)
         {
             // Note: hash anyway, so an unknown user name answers as slowly as a wrong password (no user enumeration by timing).
@@ -57,7 +63,9 @@ public sealed class PasswordCheck(
         var verdict = hasher.VerifyHashedPassword(account, account.PasswordHash, password ?? "");
         if (verdict == PasswordVerificationResult.Failed)
         {
-            return await RecordFailureAsync(account.Id, now, cancellationToken);
+            var failure = await RecordFailureAsync(account.Id, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return failure;
         }
 
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
@@ -68,13 +76,14 @@ public sealed class PasswordCheck(
         account.FailedLoginCount = 0;
         account.LockoutEndsAt = null;
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new PasswordCheckResult.Success(account);
     }
 
     private async Task<PasswordCheckResult> RecordFailureAsync(int accountId, DateTime now, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        // Note: increments in SQL, not read-modify-write, so parallel guesses on several instances all count.
+        // Note: increments in SQL under the caller's row lock.
         await db.Accounts.Where(a => a.Id == accountId)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.FailedLoginCount, a => a.FailedLoginCount + 1), cancellationToken);
         var until = now + settings.LockoutDuration;
