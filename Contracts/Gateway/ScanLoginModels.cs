@@ -43,6 +43,10 @@ public static class ScanLoginStates
 /// them, with a two-digit number sent in the 公众号 chat. The gateway answers a <see cref="ScanLoginStatus"/> in state
 /// <c>scanned</c> (the number in <c>ConfirmCode</c>); poll it with <see cref="IGatewayApi.GetScanLoginAsync"/> and
 /// redeem its ticket with its id exactly like a scan login. The identity to trust is the one of that second ticket.
+/// The number is accepted for two minutes (<c>ExpiresAt</c>); three wrong numbers cancel it. A newer confirmation for
+/// the same user cancels their older ones still waiting for a number. The gateway sends the user nothing: the LAN page
+/// shows the number and tells them to send it. Refusals: 400 <c>return_url_not_allowed</c>; 404 <c>unknown_user</c>
+/// (the openid is empty, longer than 64 characters, or not in the gateway's user directory).
 /// </summary>
 /// <param name="OpenId">The WeChat user who must confirm.</param>
 /// <param name="ReturnUrl">Where the browser continues afterwards; must match an allowed return prefix.</param>

@@ -79,12 +79,16 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             scan.Property(l => l.Id).HasMaxLength(43).IsAscii();
             scan.Property(l => l.Scene).HasMaxLength(64).IsAscii();
             scan.HasIndex(l => l.Scene).IsUnique();
+            // Note: rows from before device confirmations are all QR-code logins.
+            scan.Property(l => l.Kind).HasMaxLength(8).IsAscii().HasDefaultValue(ScanLogin.ScanLoginKinds.Scan);
             scan.Property(l => l.State).HasMaxLength(16).IsAscii();
             scan.Property(l => l.ReturnUrl).HasMaxLength(2048);
             scan.Property(l => l.OpenId).HasMaxLength(64).IsAscii();
             // Note: the confirmation looks up the scanned login of the user who sent a number.
             scan.HasIndex(l => new { l.OpenId, l.State });
             scan.Property(l => l.CorrelationId).HasMaxLength(64).IsAscii();
+            // Note: retention deletes by expiry.
+            scan.HasIndex(l => l.ExpiresAt);
         });
 
         modelBuilder.Entity<WeixinUserEntry>(user =>

@@ -31,6 +31,7 @@ public static class GatewayApi
         builder.Services.AddProblemDetails();
         builder.Services.AddUserDirectory();
         builder.Services.AddScanLogins();
+        builder.AddScanLoginRetention();
         return builder;
     }
 
@@ -42,6 +43,7 @@ public static class GatewayApi
         api.MapPost("/logins/{loginId}/redeem", Redeem);
         api.MapGet("/users/{openId}", GetUser);
         api.MapScanLogins();
+        api.MapDeviceConfirmations();
         return app;
     }
 

@@ -1,5 +1,4 @@
 using Weixin.Inbox.Contracts.Gateway;
-using System.Security.Cryptography;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
 using Weixin.Inbox.IntranetPoller.Users;
@@ -75,8 +74,7 @@ public sealed class QrScanHandler(ScanLoginStore store, WeixinUserDirectory user
             await users.RecordSubscribeAsync(openId, eventAt, cancellationToken);
         }
 
-        // Note: 10–99 from the CSPRNG, so someone who did not see the LAN page guesses it with 1 chance in 90 per try (3 tries).
-        var code = RandomNumberGenerator.GetInt32(10, 100);
+        var code = ScanLoginStore.NewConfirmCode();
         if (await store.TryScanAsync(scene, openId, item.Id, code, cancellationToken))
         {
             var started = await store.FindBySceneAsync(scene, cancellationToken);

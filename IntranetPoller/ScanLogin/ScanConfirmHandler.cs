@@ -9,7 +9,8 @@ namespace Weixin.Inbox.IntranetPoller.ScanLogin;
 
 /// <summary>
 /// A two-digit text: when its sender has a scanned scan login waiting for the number, it confirms (or counts a wrong
-/// number against) that login; otherwise the text goes to the CRM hook like any other.
+/// number against) that login, a scanned QR code or a device confirmation alike; otherwise the text goes to the CRM
+/// hook like any other.
 /// When <c>Weixin:EncodingAESKey</c> is set, only a safe-mode (encrypted, msg_signature-checked) message confirms:
 /// the public inbox can forge a plaintext callback, never an encrypted one.
 /// </summary>
@@ -65,7 +66,7 @@ public sealed class ScanConfirmHandler(
         {
             if (await store.TryConfirmAsync(login.Id, cancellationToken))
             {
-                logger.LogInformation("Message item {ItemId}: scan login {ScanLoginId} confirmed by {OpenId}", item.Id, login.Id, message.FromUserName);
+                logger.LogInformation("Message item {ItemId}: login {ScanLoginId} ({Kind}) confirmed by {OpenId}", item.Id, login.Id, login.Kind, message.FromUserName);
                 return ConfirmedReply;
             }
 
@@ -73,8 +74,8 @@ public sealed class ScanConfirmHandler(
         }
 
         var state = await store.RecordWrongNumberAsync(login.Id, cancellationToken);
-        logger.LogWarning("Message item {ItemId}: wrong number for scan login {ScanLoginId} from {OpenId} (now {State})",
-            item.Id, login.Id, message.FromUserName, state);
+        logger.LogWarning("Message item {ItemId}: wrong number for login {ScanLoginId} ({Kind}) from {OpenId} (now {State})",
+            item.Id, login.Id, login.Kind, message.FromUserName, state);
         return state == ScanLoginStates.Cancelled ? CancelledReply : WrongReply;
     }
 }

@@ -11,8 +11,14 @@ public sealed class ScanLoginEntry
     /// <summary>Random id (base64url, 256 bit); also the id of the <c>weixin_logins</c> row its ticket redeems against.</summary>
     public required string Id { get; set; }
 
-    /// <summary>The QR code's <c>scene_str</c> ("L" + 32 letters and digits), unique, used once.</summary>
+    /// <summary>
+    /// The QR code's <c>scene_str</c> ("L" + 32 letters and digits), unique, used once. A device confirmation has no
+    /// QR code: its scene is "D" + 32 letters and digits, which no scan event can name (see <see cref="ScanLoginStore.IsSceneShaped"/>).
+    /// </summary>
     public required string Scene { get; set; }
+
+    /// <summary>One of <see cref="ScanLoginKinds"/>: a QR code scanned by the phone, or a number confirmation asked for a known user.</summary>
+    public string Kind { get; set; } = ScanLoginKinds.Scan;
 
     /// <summary>One of <see cref="ScanLoginStates"/> as stored (waiting, scanned, confirmed, cancelled).</summary>
     public string State { get; set; } = ScanLoginStates.Waiting;
@@ -49,4 +55,14 @@ public sealed class ScanLoginEntry
 
     /// <summary>Correlation id of the request that created the login (for following it through the logs).</summary>
     public string CorrelationId { get; set; } = "";
+}
+
+/// <summary>Kinds of <c>scan_logins</c> rows (column <c>kind</c>).</summary>
+public static class ScanLoginKinds
+{
+    /// <summary>Desktop 扫码登录: starts <c>waiting</c> for the scan of its QR code.</summary>
+    public const string Scan = "scan";
+
+    /// <summary>Number confirmation on a device new to a known user (<c>POST /gateway/v1/device-confirmations</c>): starts <c>scanned</c>.</summary>
+    public const string Device = "device";
 }

@@ -29,8 +29,15 @@ public sealed class ScanLoginStore(GatewayDbContext db, IOptionsMonitor<OAuthOpt
     /// <summary>Wrong numbers that cancel the login.</summary>
     public const int MaxWrongAttempts = 3;
 
+    /// <summary>Prefix of the scene column of device confirmations: never <see cref="ScenePrefix"/>, so no scan event can name one.</summary>
+    public const string DeviceScenePrefix = "D";
+
     /// <summary>A new scene: "L" + 32 letters and digits (scene_str allows 1–64 characters).</summary>
     public static string NewScene() => ScenePrefix + RandomNumberGenerator.GetString(LoginSecrets.StateAlphabet, SceneRandomLength);
+
+    /// <summary>A new two-digit number, 10–99.</summary>
+    // Note: from the CSPRNG, so someone who did not see the LAN page guesses it with 1 chance in 90 per try (3 tries).
+    public static int NewConfirmCode() => RandomNumberGenerator.GetInt32(10, 100);
 
     /// <summary>True when <paramref name="scene"/> has the shape of our scenes.</summary>
     public static bool IsSceneShaped(string? scene) =>
@@ -51,6 +58,70 @@ public sealed class ScanLoginStore(GatewayDbContext db, IOptionsMonitor<OAuthOpt
         db.ScanLogins.Add(login);
         await db.SaveChangesAsync(cancellationToken);
         return login;
+    }
+
+    /// <summary>
+    /// Stores a device confirmation: a row that starts <c>scanned</c> by <paramref name="openId"/> with a fresh number,
+    /// accepted for <see cref="ConfirmWindow"/>. Cancels the user's other logins still waiting for a number and answers
+    /// how many.
+    /// </summary>
+    public async Task<(ScanLoginEntry Login, int Superseded)> CreateDeviceConfirmationAsync(string openId, string returnUrl, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var login = new ScanLoginEntry
+        {
+            Id = LoginSecrets.NewToken(),
+            Kind = ScanLoginKinds.Device,
+            // Note: the column is unique and required; "D" + random never has the shape of a QR scene, so no scan
+            // event (which could be forged in plaintext) can ever reach this row.
+            Scene = DeviceScenePrefix + RandomNumberGenerator.GetString(LoginSecrets.StateAlphabet, SceneRandomLength),
+            State = ScanLoginStates.Scanned,
+            ReturnUrl = returnUrl,
+            CreatedAt = now,
+            ExpiresAt = now + ConfirmWindow,
+            OpenId = openId,
+            ScannedAt = now,
+            ConfirmCode = NewConfirmCode(),
+            CorrelationId = Correlation.Current ?? Correlation.NewId(),
+        };
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Note: the user can only be reading one number, the newest; an older login still waiting for a number would
+        // otherwise stay confirmable, and a number typed for the new one could be counted against (or, when the two
+        // codes happen to match, confirm) the stale one. So a newer confirmation cancels the older ones.
+        var superseded = await db.ScanLogins
+            .Where(l => l.OpenId == openId && l.State == ScanLoginStates.Scanned)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.State, ScanLoginStates.Cancelled), cancellationToken);
+        db.ScanLogins.Add(login);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (login, superseded);
+    }
+
+    /// <summary>
+    /// Retention: deletes logins that expired before <paramref name="expiredBefore"/>, <paramref name="batchSize"/>
+    /// rows per statement; answers how many. Their <c>weixin_logins</c> rows (ticket hashes) are not touched.
+    /// </summary>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset expiredBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        while (true)
+        {
+            // Note: ids first, then a delete by id: a short statement per batch, so a large backlog never holds long locks.
+            var ids = await db.ScanLogins.AsNoTracking()
+                .Where(l => l.ExpiresAt < expiredBefore)
+                .OrderBy(l => l.ExpiresAt).Select(l => l.Id).Take(batchSize).ToListAsync(cancellationToken);
+            if (ids.Count == 0)
+            {
+                return deleted;
+            }
+
+            deleted += await db.ScanLogins.Where(l => ids.Contains(l.Id)).ExecuteDeleteAsync(cancellationToken);
+            if (ids.Count < batchSize)
+            {
+                return deleted;
+            }
+        }
     }
 
     /// <summary>The login, or null.</summary>

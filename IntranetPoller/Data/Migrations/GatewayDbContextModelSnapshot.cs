@@ -561,6 +561,17 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("expires_at");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("varchar(8)")
+                        .HasDefaultValue("scan")
+                        .HasColumnName("kind")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Kind"), "ascii");
+
                     b.Property<string>("OpenId")
                         .HasMaxLength(64)
                         .HasColumnType("varchar(64)")
@@ -611,6 +622,9 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_scan_logins");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_scan_logins_expires_at");
 
                     b.HasIndex("Scene")
                         .IsUnique()

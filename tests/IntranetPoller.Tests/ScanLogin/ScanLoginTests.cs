@@ -51,6 +51,7 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
         var row = await host.RowAsync(created.Id);
         Assert.True(ScanLoginStore.IsSceneShaped(row.Scene));
         Assert.Equal(ScanLoginStates.Waiting, row.State);
+        Assert.Equal(ScanLoginKinds.Scan, row.Kind);
         var status = await host.Gateway.GetScanLoginAsync(created.Id);
         Assert.Equal(ScanLoginStates.Waiting, status.State);
         Assert.Null(status.ConfirmCode);
@@ -200,6 +201,28 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
         Assert.Equal(0, row.WrongAttempts);
     }
 
+    [Fact]
+    public async Task PlaintextScanEvent_WithEncodingAesKeyConfigured_NeverEndsConfirmed()
+    {
+        await using var host = await ScanHost.StartAsync(fixture);
+        var created = await host.Gateway.CreateScanLoginAsync(new CreateScanLoginRequest(ReturnUrl));
+        var scene = (await host.RowAsync(created.Id)).Scene;
+        var openId = NewOpenId();
+
+        // Note: a plaintext callback with a valid signature is what the public host could forge; the scan may be
+        // recorded, but only a safe-mode number confirms, and the forger cannot produce one.
+        Assert.Equal(QrScanHandler.ScannedReply, await host.ReplyAsync(Plain(Event(openId, "SCAN", scene))));
+        var scanned = await host.Gateway.GetScanLoginAsync(created.Id);
+        Assert.Equal(ScanLoginStates.Scanned, scanned.State);
+
+        Assert.Equal(ScanConfirmHandler.PlaintextReply, await host.ReplyAsync(Plain(Text(openId, scanned.ConfirmCode!, NewMsgId()))));
+
+        var after = await host.Gateway.GetScanLoginAsync(created.Id);
+        Assert.Equal(ScanLoginStates.Scanned, after.State);
+        Assert.Null(after.Ticket);
+        Assert.Null((await host.RowAsync(created.Id)).ConfirmedAt);
+    }
+
     /// <summary>A safe-mode item for this account (the simulator's AppId).</summary>
     internal static ClaimedItem SafeItem(string xml) => Safe(xml, appId: SimulatorFixture.AppId);
 
@@ -227,7 +250,10 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
 
         public IGatewayApi Gateway { get; }
 
-        public static async Task<ScanHost> StartAsync(SimulatorFixture fixture)
+        /// <summary>The host's services (for the jobs, which the tests run by hand: Poller:Enabled=false schedules none).</summary>
+        public IServiceProvider Services => _app.Services;
+
+        public static async Task<ScanHost> StartAsync(SimulatorFixture fixture, IDictionary<string, string?>? settings = null)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -249,6 +275,11 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
                 ["OAuth:DefaultErrorUrl"] = "http://127.0.0.1:5300/login",
                 ["GatewaySigning:Keys:0"] = GatewayKey,
             });
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
             builder.Services.AddSingleton(TimeProvider.System);
             builder.AddGatewayData();
             builder.AddWeixinApi();
