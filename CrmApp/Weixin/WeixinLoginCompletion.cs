@@ -63,6 +63,15 @@ public sealed class WeixinLoginCompletion(
         account.WeixinHeadImgUrl = WeixinProfile.AvatarUrl(user.HeadImgUrl);
         var target = ReturnUrls.LocalOrHome(returnUrlCheck, returnUrl);
         await signIn.SignInAsync(http, account, "weixin", target);
+        if (http.Response.StatusCode is StatusCodes.Status302Found && !http.Response.HasStarted)
+        {
+            // Note: the cookie handler itself redirects to the sign-in's RedirectUri when the request is under its
+            // LoginPath (/login/weixin/status is, by path segments); every caller answers the next URL its own way
+            // (a redirect, or JSON for the page's script, which a 302 would turn into the target's HTML), so undo it.
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.Headers.Location = default;
+        }
+
         // Note: confirmed by number (or already known): this device now belongs to this WeChat user's account.
         await devices.RememberAsync(http, account.Id);
         return target;
