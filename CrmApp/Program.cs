@@ -3,6 +3,7 @@ using Serilog;
 using Weixin.Inbox.CrmApp;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.CrmApp.Devices;
 using Weixin.Inbox.CrmApp.Notifications;
 using Weixin.Inbox.CrmApp.Weixin;
 using Weixin.Inbox.ServiceDefaults;
@@ -30,6 +31,7 @@ try
 
     builder.AddAccounts();
     builder.AddWeixinLogin();
+    builder.AddDevices();
     builder.AddCrmPages();
     builder.AddMessageHook();
     builder.AddNotifications();

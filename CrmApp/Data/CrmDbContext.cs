@@ -17,6 +17,7 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
     public DbSet<RequestIdRecord> RequestIds => Set<RequestIdRecord>();
     public DbSet<FollowUpReminder> Reminders => Set<FollowUpReminder>();
     public DbSet<WeixinNotification> Notifications => Set<WeixinNotification>();
+    public DbSet<AccountDevice> AccountDevices => Set<AccountDevice>();
 
     /// <summary>The key ring of sign-in and antiforgery cookies (<c>data_protection_keys</c>), shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -45,6 +46,21 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
             e.HasIndex(a => a.UserName).IsUnique().HasDatabaseName("ux_accounts_user_name");
             // Note: unique, so two accounts can never share a WeChat user, whatever races the pages lose (NULLs may repeat).
             e.HasIndex(a => a.WeixinOpenId).IsUnique().HasDatabaseName("ux_accounts_weixin_open_id");
+        });
+
+        modelBuilder.Entity<AccountDevice>(e =>
+        {
+            e.ToTable("account_devices");
+            e.Property(d => d.Id).HasColumnName("id");
+            e.Property(d => d.AccountId).HasColumnName("account_id");
+            e.Property(d => d.DeviceHash).HasColumnName("device_hash").HasMaxLength(64).IsFixedLength().UseCollation("ascii_bin");
+            e.Property(d => d.Label).HasColumnName("label").HasMaxLength(64);
+            e.Property(d => d.CreatedAt).HasColumnName("created_at");
+            e.Property(d => d.LastSeenAt).HasColumnName("last_seen_at");
+            e.HasOne(d => d.Account).WithMany().HasForeignKey(d => d.AccountId).OnDelete(DeleteBehavior.Cascade)
+                .HasConstraintName("fk_account_devices_account");
+            // Note: unique, so a device is known once per account whatever races two tabs run (DeviceStore upserts on it).
+            e.HasIndex(d => new { d.AccountId, d.DeviceHash }).IsUnique().HasDatabaseName("ux_account_devices_account_device");
         });
 
         modelBuilder.MapDataProtectionKeys();

@@ -506,5 +506,57 @@ DELIMITER ;
 CALL MigrationsScript();
 DROP PROCEDURE MigrationsScript;
 
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202042807_AccountDevices') THEN
+
+    CREATE TABLE `account_devices` (
+        `id` bigint NOT NULL AUTO_INCREMENT,
+        `account_id` int NOT NULL,
+        `device_hash` char(64) COLLATE ascii_bin NOT NULL,
+        `label` varchar(64) CHARACTER SET utf8mb4 NOT NULL,
+        `created_at` datetime(6) NOT NULL,
+        `last_seen_at` datetime(6) NOT NULL,
+        CONSTRAINT `PK_account_devices` PRIMARY KEY (`id`),
+        CONSTRAINT `fk_account_devices_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE
+    ) CHARACTER SET=utf8mb4;
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202042807_AccountDevices') THEN
+
+    CREATE UNIQUE INDEX `ux_account_devices_account_device` ON `account_devices` (`account_id`, `device_hash`);
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
+DROP PROCEDURE IF EXISTS MigrationsScript;
+DELIMITER //
+CREATE PROCEDURE MigrationsScript()
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM `__EFMigrationsHistory` WHERE `MigrationId` = '20261202042807_AccountDevices') THEN
+
+    INSERT INTO `__EFMigrationsHistory` (`MigrationId`, `ProductVersion`)
+    VALUES ('20261202042807_AccountDevices', '9.0.23');
+
+    END IF;
+END //
+DELIMITER ;
+CALL MigrationsScript();
+DROP PROCEDURE MigrationsScript;
+
 COMMIT;
 

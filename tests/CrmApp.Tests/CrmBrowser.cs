@@ -101,15 +101,83 @@ public sealed partial class CrmBrowser(CrmSystem system, string userAgent = User
         return new Uri(outcome.RedirectUrl!);
     }
 
+    /// <summary>Presses 「同意」 on WeChat's authorize page; returns where WeChat sends the browser (the inbox's callback with the code), not opened.</summary>
+    public Task<Uri> AuthorizeAsync(string authorizeUrl, string openId) => _browser.AuthorizeAsync(authorizeUrl, openId, allow: true);
+
     /// <summary>Presses 「拒绝」 on WeChat's authorize page; returns the page WeChat keeps the user on.</summary>
     public Task<string> RefuseAsync(string authorizeUrl, string openId) => _browser.RefuseAsync(authorizeUrl, openId);
 
-    /// <summary>The whole WeChat login up to the CRM's answer to <c>/login/weixin/done?ticket=</c> (not followed).</summary>
+    /// <summary>
+    /// The whole WeChat login up to the CRM's answer to <c>/login/weixin/done?ticket=</c> (not followed). On a device
+    /// new for that WeChat user (every fresh <see cref="CrmBrowser"/>) the CRM first asks for the number: it is
+    /// confirmed like a user would (see <see cref="OpenDoneAsync"/>).
+    /// </summary>
     public async Task<HttpResponseMessage> WeixinLoginAsync(string openId, string? returnUrl = null)
     {
         var done = await WeixinUntilReturnAsync(openId, allow: true, returnUrl);
         Assert.StartsWith(Url("/login/weixin/done?ticket=").ToString(), done.ToString());
-        return await Http.GetAsync(done);
+        return await OpenDoneAsync(done, openId);
+    }
+
+    /// <summary>The page that asks for the two-digit number.</summary>
+    public const string ConfirmPage = "/login/weixin/confirm";
+
+    /// <summary>
+    /// Opens the CRM's <c>/login/weixin/done?ticket=</c> and answers its redirect (not followed). When the CRM sends the
+    /// browser to the number confirmation instead, <paramref name="openId"/> confirms like a person would
+    /// (<see cref="ConfirmNumberAsync"/>) and the answer is a redirect to where the CRM then sends the browser.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenDoneAsync(Uri done, string openId)
+    {
+        var response = await Http.GetAsync(done);
+        if (LocationOf(response) != ConfirmPage)
+        {
+            return response;
+        }
+
+        response.Dispose();
+        var next = await ConfirmNumberAsync(openId);
+        // Note: stands for the page's own script, which goes to this redirect once the status says confirmed.
+        return new HttpResponseMessage(HttpStatusCode.Redirect) { Headers = { Location = new Uri(next, UriKind.Relative) } };
+    }
+
+    /// <summary>The number the confirmation page shows (<c>#confirm-code</c>), as the server rendered it.</summary>
+    public async Task<string> ReadConfirmCodeAsync()
+    {
+        var page = await OpenAsync(ConfirmPage);
+        var match = ConfirmCodePattern().Match(page.Html);
+        Assert.True(match.Success, $"no #confirm-code on {page.Url} ({page.Status}): {page.Text}");
+        Assert.Contains($"请在微信公众号对话中发送数字 {match.Groups[1].Value} 确认登录", WhitespacePattern().Replace(TagPattern().Replace(page.Text, ""), " "));
+        return match.Groups[1].Value;
+    }
+
+    /// <summary>
+    /// What a person does on the confirmation page: reads the number, sends it from <paramref name="openId"/>'s WeChat as
+    /// a safe-mode text message, and waits (as the page's script does, on <c>/login/weixin/status</c>) until the CRM
+    /// answers <c>confirmed</c>; returns where it sends the browser.
+    /// </summary>
+    public async Task<string> ConfirmNumberAsync(string openId)
+    {
+        var code = await ReadConfirmCodeAsync();
+        await system.Login.SendAsUserAsync(openId, "text", code, mode: "aes");
+        var status = await WaitForStatusAsync(s => s != "scanned" && s != "waiting" && s != "unavailable");
+        Assert.True(status.GetProperty("state").GetString() == "confirmed", "the confirmation ended " + status);
+        return status.GetProperty("redirect").GetString()!;
+    }
+
+    /// <summary>Long-polls <c>/login/weixin/status?wait=8</c> until its state satisfies <paramref name="done"/> (at most a minute).</summary>
+    public async Task<System.Text.Json.JsonElement> WaitForStatusAsync(Func<string?, bool> done)
+    {
+        var until = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            using var response = await GetAsync("/login/weixin/status?wait=8");
+            var status = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            if (done(status.GetProperty("state").GetString()) || DateTime.UtcNow > until)
+            {
+                return status;
+            }
+        }
     }
 
     /// <summary>Where a response redirects to, as a path (CrmApp answers local redirects with relative URLs).</summary>
@@ -121,4 +189,13 @@ public sealed partial class CrmBrowser(CrmSystem system, string userAgent = User
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
+
+    [GeneratedRegex("id=\"confirm-code\"[^>]*data-code=\"([0-9]+)\"")]
+    private static partial Regex ConfirmCodePattern();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex TagPattern();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhitespacePattern();
 }

@@ -122,6 +122,50 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                     b.ToTable("accounts", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.AccountDevice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int")
+                        .HasColumnName("account_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DeviceHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("char(64)")
+                        .HasColumnName("device_hash")
+                        .IsFixedLength()
+                        .UseCollation("ascii_bin");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("label");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("last_seen_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId", "DeviceHash")
+                        .IsUnique()
+                        .HasDatabaseName("ux_account_devices_account_device");
+
+                    b.ToTable("account_devices", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.Customer", b =>
                 {
                     b.Property<int>("Id")
@@ -386,6 +430,18 @@ namespace Weixin.Inbox.CrmApp.Data.Migrations
                         .HasDatabaseName("ix_weixin_notifications_status");
 
                     b.ToTable("weixin_notifications", (string)null);
+                });
+
+            modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.AccountDevice", b =>
+                {
+                    b.HasOne("Weixin.Inbox.CrmApp.Data.Account", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_account_devices_account");
+
+                    b.Navigation("Account");
                 });
 
             modelBuilder.Entity("Weixin.Inbox.CrmApp.Data.Customer", b =>

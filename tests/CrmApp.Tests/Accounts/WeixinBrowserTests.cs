@@ -52,7 +52,7 @@ public sealed class WeixinBrowserTests(CrmFixture fixture)
         using var start = await browser.GetAsync(login);
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode); // to WeChat's authorize page
         var done = await browser.AuthorizeUntilReturnAsync(start.Headers.Location!.ToString(), openId);
-        using var signedIn = await browser.Http.GetAsync(done);
+        using var signedIn = await browser.OpenDoneAsync(done, openId);
 
         Assert.Equal($"/customers/{customerId}", CrmBrowser.LocationOf(signedIn));
         var page = await browser.OpenAsync($"/customers/{customerId}");

@@ -48,6 +48,8 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         Assert.Contains("正在登录", await page.TitleAsync());
         await Chromium.ScreenshotAsync(page, "crm-02-waiting");
 
+        // A first bind on a new device: the number is asked before the bind page.
+        await PhoneConfirmation.ConfirmAsync(page, System, openId, screenshot: "crm-02b-confirm-number");
         await page.WaitForURLAsync(At("/login/weixin/bind"), Slow);
         Assert.Equal("陈小红", await page.InnerTextAsync("#wx-nickname"));
         Assert.True(await page.IsVisibleAsync("#wx-avatar"));
@@ -80,6 +82,7 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         await page.GotoAsync(At("/login"));
         await page.ClickAsync("#weixin-login");
         await ConsentAsync(page, openId);
+        await PhoneConfirmation.ConfirmAsync(page, System, openId);
         await page.WaitForURLAsync(At("/login/weixin/bind"), Slow);
 
         await page.ClickAsync("#tab-create");
@@ -116,6 +119,8 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         // The 公众号 menu opens /customers/…; inside WeChat the CRM goes straight to the WeChat login and comes back there.
         await page.GotoAsync(At("/customers?q=%E5%BC%A0"), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await ConsentAsync(page, openId);
+        // Note: a fresh browser is a device new for this WeChat user: the number once (NewDeviceTests covers the rest).
+        await PhoneConfirmation.ConfirmAsync(page, System, openId);
         Assert.DoesNotContain(visited, url => url.StartsWith(At("/login?"), StringComparison.Ordinal));
         await page.WaitForURLAsync(At("/customers?q=%E5%BC%A0"), Slow);
 
@@ -158,6 +163,7 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         await page.WaitForURLAsync("**/connect/oauth2/authorize?**", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.CheckAsync($"input[name=sim_user][value='{openId}']");
         await page.ClickAsync("button.allow");
+        await PhoneConfirmation.ConfirmAsync(page, System, openId);
         await page.WaitForURLAsync(At("/login/weixin/bind"), Slow);
         Assert.Contains("点了拒绝", await page.InnerTextAsync("#wx-nickname"));
     }

@@ -41,6 +41,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         var boss = await chromium.NewPhoneAsync();
         await boss.GotoAsync(At($"/customers/{customerId}"), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await ConsentAsync(boss, bossOpenId);
+        await PhoneConfirmation.ConfirmAsync(boss, System, bossOpenId); // a fresh browser: a new device for the boss
         await boss.WaitForURLAsync(At($"/customers/{customerId}"), Slow);
         Assert.Equal(customerName, await boss.InnerTextAsync("#customer-name"));
 
@@ -62,6 +63,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         var phone = await chromium.NewPhoneAsync();
         await phone.GotoAsync(link, new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         await ConsentAsync(phone, assignee.OpenId);
+        await PhoneConfirmation.ConfirmAsync(phone, System, assignee.OpenId);
         await phone.WaitForURLAsync(link, Slow);
         Assert.Equal(customerName, await phone.InnerTextAsync("#customer-name"));
         await RefreshUntilAsync(phone, "#reminder-list", "已提醒");

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.CrmApp.Devices;
 using Weixin.Inbox.CrmApp.Weixin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
@@ -24,6 +25,7 @@ public sealed class BindModel(
     PasswordCheck passwords,
     IPasswordHasher<Account> hasher,
     AccountSignIn signIn,
+    DeviceStore devices,
     TimeProvider time,
     ILogger<BindModel> logger) : PageModel
 {
@@ -208,6 +210,9 @@ public sealed class BindModel(
     {
         var target = ReturnUrls.LocalOrHome(Url, Identity.ReturnUrl);
         await signIn.SignInAsync(HttpContext, account, "weixin", target);
+        // Note: the identity cookie is set only after the number confirmed this WeChat user on this device (or with
+        // Login:ConfirmNewDevice off), so the device is known for the account from now on.
+        await devices.RememberAsync(HttpContext, account.Id);
         cookies.ClearIdentity(HttpContext);
         return LocalRedirect(target);
     }
