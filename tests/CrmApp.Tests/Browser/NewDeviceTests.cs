@@ -193,7 +193,7 @@ public sealed class NewDeviceTests(CrmFixture fixture)
         }
 
         await attacker.WaitForSelectorAsync("#confirm-message", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible, Timeout = 30_000 });
-        Assert.Contains("数字三次不对，本次登录已取消", await attacker.InnerTextAsync("#confirm-message"));
+        Assert.Contains("本次登录已取消（数字三次不对", await attacker.InnerTextAsync("#confirm-message"));
         Assert.Equal("/login/weixin", await attacker.GetAttributeAsync("#confirm-failed #relogin", "href"));
         await Chromium.ScreenshotAsync(attacker, "crm-24-attack-cancelled");
 

@@ -74,7 +74,7 @@ public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies
                 return Page();
             case ScanLoginStates.Cancelled:
                 cookies.ClearLogin(HttpContext);
-                Error = "数字三次不对，本次登录已取消。";
+                Error = "本次登录已取消（数字三次不对，或已在其他页面重新登录）。";
                 return Page();
             default:
                 cookies.ClearLogin(HttpContext);

@@ -67,7 +67,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
                 return Answer(Failed, message: "本次登录已在其他页面完成或已失效，请刷新后重试。");
             case ScanLoginStates.Cancelled:
                 cookies.ClearLogin(HttpContext);
-                return Answer(status.State, message: "数字三次不对，本次登录已取消。");
+                return Answer(status.State, message: "本次登录已取消（数字三次不对，或已在其他页面重新登录）。");
             default:
                 cookies.ClearLogin(HttpContext);
                 return Answer(ScanLoginStates.Expired, message: "已过期，请刷新后重试。");
