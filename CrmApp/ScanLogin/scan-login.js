@@ -153,7 +153,13 @@
             var response = null;
             try {
                 response = await fetch(root.getAttribute('data-status') + '?wait=' + WAIT_SECONDS, { credentials: 'same-origin', cache: 'no-store' });
-                data = await response.json();
+                if (response.redirected && new URL(response.url).origin === location.origin) {
+                    // Note: signing in redirects (the cookie handler answers 302 to the return page when the sign-in
+                    // names one); the fetch followed it, signed in, so the page goes there too.
+                    data = { state: 'confirmed', redirect: response.url };
+                } else {
+                    data = await response.json();
+                }
             } catch (e) {
                 data = { state: 'unavailable' };
             }

@@ -65,8 +65,18 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
 
         await page.WaitForURLAsync(At("/login/weixin/bind"), Slow);
         Assert.Contains("绑定已有账号", await page.TitleAsync());
-        Assert.Equal("扫码新人", await page.InnerTextAsync("#wx-nickname"));
         await Chromium.ScreenshotAsync(page, "crm-scan-04-bind");
+
+        // The desktop binds an existing account like the phone does, and is signed in.
+        var userName = CrmSystem.NewUserName("xin");
+        await System.CreateAccountAsync(userName, "郑新人", Password);
+        await page.FillAsync("#BindInput_UserName", userName);
+        await page.FillAsync("#BindInput_Password", Password);
+        await page.ClickAsync("#bind-submit");
+        await page.WaitForURLAsync(At("/customers"), Slow);
+        Assert.Contains("郑新人，您好", await page.InnerTextAsync("#welcome"));
+        var row = (await System.QueryAsync("SELECT weixin_open_id FROM accounts WHERE user_name = @u", ("@u", userName))).Single();
+        Assert.Equal(openId, row["weixin_open_id"]);
     }
 
     [Fact]
@@ -106,7 +116,7 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
         await ScanAsync(openId, second);
         var secondCode = await ConfirmCodeAsync(page);
         await System.Login.SendAsUserAsync(openId, "text", secondCode, mode: "aes");
-        await page.WaitForURLAsync(At("/"), Slow);
+        await page.WaitForURLAsync(At("/customers"), Slow);
         Assert.Contains("吴输错，您好", await page.InnerTextAsync("#welcome"));
     }
 
@@ -140,7 +150,8 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
         var image = page.Locator("#scan-qr");
         await image.WaitForAsync(Visible);
         await page.WaitForFunctionAsync("() => { const img = document.getElementById('scan-qr'); return img.complete && img.naturalWidth > 0; }");
-        return QrPixels.Decode(await image.ScreenshotAsync());
+        // Note: animations disabled: a refreshed code fades in from the dimmed one (a 0.2 s CSS transition).
+        return QrPixels.Decode(await image.ScreenshotAsync(new LocatorScreenshotOptions { Animations = ScreenshotAnimations.Disabled }));
     }
 
     /// <summary>Waits for 「请在微信公众号对话中发送数字 NN 确认登录」 and returns NN.</summary>
