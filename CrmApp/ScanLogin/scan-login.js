@@ -14,6 +14,7 @@
     var countdown = document.getElementById('scan-countdown');
     var confirmCode = document.getElementById('confirm-code');
     var message = document.getElementById('scan-message');
+    var demo = document.getElementById('scan-demo');
     var refresh = document.getElementById('scan-refresh');
     var tokenInput = document.querySelector('input[name="__RequestVerificationToken"]');
 
@@ -106,6 +107,7 @@
         placeholder.textContent = '正在生成二维码…';
         countdown.textContent = '';
         confirmCode.hidden = true;
+        demo.hidden = true;
         setMessage('');
 
         var data;
@@ -141,6 +143,9 @@
 
         qr.src = data.qr;
         qr.hidden = false;
+        // Development only: the code's content for the simulator's 「扫一扫」 (the server sends none in production).
+        demo.hidden = !data.demoContent;
+        demo.textContent = data.demoContent ? '演示：在模拟器聊天页「扫一扫」中粘贴 ' + data.demoContent : '';
         placeholder.hidden = true;
         setDeadline(data.secondsLeft);
         timer = setInterval(function () { if (mine === generation) { tick(); } }, 1000);
@@ -203,8 +208,11 @@
                 case 'none':
                     end(EXPIRED);
                     return;
+                case 'cancelled':
+                    end((data.message || '本次登录已取消。') + '如需登录，请点击「刷新二维码」重新扫码。', 'error');
+                    return;
                 default:
-                    // cancelled (three wrong numbers), failed (ticket refused or already used): the server's words.
+                    // failed (ticket refused or already used) and anything unknown: the server's words.
                     end(data.message || '本次登录未能完成，请点击「刷新二维码」重试。', 'error');
                     return;
             }

@@ -144,6 +144,33 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
         Assert.Matches(@"^二维码 [45]:\d\d 后过期$", await page.InnerTextAsync("#scan-countdown"));
     }
 
+    [Fact]
+    public async Task GatewayDown_SaysSoInsteadOfACode_AndThePasswordStillSignsIn()
+    {
+        var userName = CrmSystem.NewUserName("wang");
+        await System.CreateAccountAsync(userName, "王密码", Password);
+        // Note: another CRM instance whose gateway address answers nothing (a free port nobody listens on).
+        await using var cut = await System.StartAnotherInstanceAsync("crm-no-gateway", new Dictionary<string, string>
+        {
+            ["Gateway__BaseUrl"] = $"http://127.0.0.1:{TestEnvironment.FreePort()}",
+        });
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewDesktopAsync();
+
+        await page.GotoAsync(new Uri(cut.BaseAddress, "/login").AbsoluteUri);
+        await page.Locator("#scan-message").WaitForAsync(Visible);
+        Assert.Contains("内网微信网关暂时不可用", await page.InnerTextAsync("#scan-message"));
+        Assert.False(await page.IsVisibleAsync("#scan-qr"));
+        Assert.True(await page.IsVisibleAsync("#scan-refresh"));
+        await Chromium.ScreenshotAsync(page, "crm-scan-08-gateway-down");
+
+        await page.FillAsync("#Input_UserName", userName);
+        await page.FillAsync("#Input_Password", Password);
+        await page.ClickAsync("#password-login");
+        await page.WaitForURLAsync(new Uri(cut.BaseAddress, "/customers").AbsoluteUri, Slow);
+        Assert.Contains("王密码，您好", await page.InnerTextAsync("#welcome"));
+    }
+
     /// <summary>Waits for the QR code and reads it from a screenshot of its element (pixels, not markup).</summary>
     private static async Task<string> ReadQrAsync(IPage page)
     {

@@ -21,7 +21,7 @@ namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 /// browser's login cookie, so another site must not be able to do it from a link or an image. It lives under
 /// <c>/login/weixin/</c> because the login cookie's path is <c>/login/weixin</c>.
 /// </remarks>
-public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> options, WeixinLoginCookies cookies, TimeProvider time, ILogger<ScanModel> logger) : PageModel
+public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> options, WeixinLoginCookies cookies, TimeProvider time, IHostEnvironment environment, ILogger<ScanModel> logger) : PageModel
 {
     /// <summary>Name of the page's script among the CRM's embedded resources (see CrmApp.csproj).</summary>
     public const string ScriptResource = "CrmApp.ScanLogin.scan-login.js";
@@ -99,6 +99,9 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
             qr = ScanQrImage.ToPngDataUri(created.QrContent),
             expiresAt = created.ExpiresAt,
             secondsLeft,
+            // Note: Development only (the demo and the tests' services): the code's content, to paste into the
+            // simulator's 「扫一扫」, since a person at the demo has no phone that reaches the simulator.
+            demoContent = environment.IsDevelopment() ? created.QrContent : null,
         });
     }
 
