@@ -101,6 +101,7 @@
     async function start() {
         var mine = ++generation;
         stopClock();
+        box.hidden = false;
         box.classList.remove('dim');
         qr.hidden = true;
         placeholder.hidden = false;
@@ -136,7 +137,8 @@
         }
 
         if (data.state !== 'waiting' || !data.qr) {
-            placeholder.textContent = '';
+            // Note: no code to show: the empty box is folded away so the reason sits right under 「请用微信扫一扫」.
+            box.hidden = true;
             end(data.message || GATEWAY_DOWN, data.state === 'disabled' ? 'warning' : 'error');
             return;
         }
