@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 namespace Weixin.Inbox.Testing;
 
-/// <summary>Debian's Chromium, headless, as a phone in WeChat (390×844, zh-CN), with screenshots under the test results.</summary>
+/// <summary>Debian's Chromium, headless, as a phone in WeChat (390×844, zh-CN) or a desktop, with screenshots under the test results.</summary>
 public sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
 {
     public static async Task<Chromium> LaunchAsync()
@@ -27,6 +27,19 @@ public sealed class Chromium(IPlaywright playwright, IBrowser browser) : IAsyncD
             HasTouch = true,
             Locale = "zh-CN",
             UserAgent = UserAgents.WeixinPhone,
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>A new desktop Chrome outside WeChat (1280×900, own cookies), where /login offers 扫码登录.</summary>
+    public async Task<IPage> NewDesktopAsync()
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            DeviceScaleFactor = 1,
+            Locale = "zh-CN",
+            UserAgent = UserAgents.DesktopChrome,
         });
         return await context.NewPageAsync();
     }

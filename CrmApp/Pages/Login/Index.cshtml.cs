@@ -6,7 +6,10 @@ using Weixin.Inbox.CrmApp.Weixin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login;
 
-/// <summary><c>/login</c>: user name and password, the 「微信登录」 button, and the WeChat path's errors.</summary>
+/// <summary>
+/// <c>/login</c>: user name and password; in WeChat's browser the 「微信登录」 button, elsewhere (a desktop) the
+/// 扫码登录 QR code (started by the page's script at <c>/login/weixin/scan</c>); and the WeChat path's errors.
+/// </summary>
 public sealed class IndexModel(PasswordCheck passwords, AccountSignIn signIn, TimeProvider time) : PageModel
 {
     [BindProperty]

@@ -260,16 +260,21 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
     }
 
     [Fact]
-    public async Task LoginPage_OutsideWeixin_OffersNoWeixinLogin_AndSaysWhereItWorks()
+    public async Task LoginPage_OutsideWeixin_OffersScanLoginNotWeixinLogin_AndSaysWhereWeixinLoginWorks()
     {
         using var desktop = new CrmBrowser(System, UserAgents.DesktopChrome);
+        var before = await LoginCountAsync();
 
         var page = await desktop.OpenAsync("/login");
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.DoesNotContain("id=\"weixin-login\"", page.Html);
+        // Note: the desktop gets 扫码登录 instead (its script starts it: DesktopScanLoginTests); the phone's way is named.
+        Assert.Contains("请用微信扫一扫", page.Text);
+        Assert.Contains("id=\"scan-qr\"", page.Html);
         Assert.Contains("请在微信中打开公众号，点击菜单「进入CRM」登录", page.Text);
-        Assert.Contains("使用账号密码登录", page.Text);
+        Assert.Contains("或使用账号密码", page.Text);
         Assert.Contains("id=\"password-login\"", page.Html);
+        Assert.Equal(before, await LoginCountAsync()); // no OAuth login is started for a browser where it cannot work
     }
 
     [Fact]

@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using ZXing;
+using ZXing.Common;
+using ZXing.QrCode;
+
+namespace Weixin.Inbox.CrmApp.Tests.ScanLogin;
+
+/// <summary>
+/// Reads a QR code back from a screenshot, as a phone camera would: the PNG's pixels are decoded here (8-bit gray,
+/// RGB or RGBA, not interlaced: what Chromium writes) and handed to ZXing; the page's markup is never read.
+/// </summary>
+public static class QrPixels
+{
+    /// <summary>The text of the QR code in <paramref name="png"/>; fails the test when none can be read.</summary>
+    public static string Decode(byte[] png)
+    {
+        var (width, height, gray) = ToGray(png);
+        var source = new RGBLuminanceSource(gray, width, height, RGBLuminanceSource.BitmapFormat.Gray8);
+        var hints = new Dictionary<DecodeHintType, object> { [DecodeHintType.TRY_HARDER] = true };
+        var result = new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints);
+        Assert.True(result is not null, $"no QR code could be read from the {width}×{height} screenshot");
+        return result!.Text;
+    }
+
+    /// <summary>The PNG as one gray byte per pixel (alpha composed over white, like the page's background).</summary>
+    public static (int Width, int Height, byte[] Gray) ToGray(byte[] png)
+    {
+        ReadOnlySpan<byte> signature = [137, 80, 78, 71, 13, 10, 26, 10];
+        if (png.Length < 8 || !png.AsSpan(0, 8).SequenceEqual(signature))
+        {
+            throw new InvalidDataException("not a PNG");
+        }
+
+        int width = 0, height = 0, channels = 0;
+        using var idat = new MemoryStream();
+        for (var at = 8; at + 8 <= png.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            var type = Encoding.ASCII.GetString(png, at + 4, 4);
+            var data = png.AsSpan(at + 8, length);
+            at += 12 + length;
+            switch (type)
+            {
+                case "IHDR":
+                    width = BinaryPrimitives.ReadInt32BigEndian(data);
+                    height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                    var (bitDepth, colorType, interlace) = (data[8], data[9], data[12]);
+                    channels = colorType switch { 0 => 1, 2 => 3, 4 => 2, 6 => 4, _ => 0 };
+                    if (bitDepth != 8 || channels == 0 || interlace != 0)
+                    {
+                        throw new InvalidDataException($"PNG kind not read here: depth {bitDepth}, color type {colorType}, interlace {interlace}");
+                    }
+
+                    break;
+                case "IDAT":
+                    idat.Write(data);
+                    break;
+                case "IEND":
+                    at = png.Length;
+                    break;
+            }
+        }
+
+        idat.Position = 0;
+        using var inflated = new MemoryStream();
+        using (var zlib = new ZLibStream(idat, CompressionMode.Decompress))
+        {
+            zlib.CopyTo(inflated);
+        }
+
+        var raw = inflated.GetBuffer();
+        var stride = width * channels;
+        var previous = new byte[stride];
+        var row = new byte[stride];
+        var gray = new byte[width * height];
+        for (var y = 0; y < height; y++)
+        {
+            var offset = y * (stride + 1);
+            var filter = raw[offset];
+            Array.Copy(raw, offset + 1, row, 0, stride);
+            Unfilter(filter, row, previous, channels);
+            for (var x = 0; x < width; x++)
+            {
+                var p = x * channels;
+                int luminance, alpha;
+                if (channels <= 2)
+                {
+                    luminance = row[p];
+                    alpha = channels == 2 ? row[p + 1] : 255;
+                }
+                else
+                {
+                    luminance = ((row[p] * 299) + (row[p + 1] * 587) + (row[p + 2] * 114)) / 1000;
+                    alpha = channels == 4 ? row[p + 3] : 255;
+                }
+
+                gray[(y * width) + x] = (byte)(((luminance * alpha) + (255 * (255 - alpha))) / 255);
+            }
+
+            (previous, row) = (row, previous);
+        }
+
+        return (width, height, gray);
+    }
+
+    // The five PNG filters (https://www.w3.org/TR/png/#9Filters), undone in place.
+    private static void Unfilter(byte filter, byte[] row, byte[] previous, int bpp)
+    {
+        for (var i = 0; i < row.Length; i++)
+        {
+            int left = i >= bpp ? row[i - bpp] : 0;
+            int up = previous[i];
+            int upLeft = i >= bpp ? previous[i - bpp] : 0;
+            row[i] = filter switch
+            {
+                0 => row[i],
+                1 => (byte)(row[i] + left),
+                2 => (byte)(row[i] + up),
+                3 => (byte)(row[i] + ((left + up) / 2)),
+                4 => (byte)(row[i] + Paeth(left, up, upLeft)),
+                _ => throw new InvalidDataException("unknown PNG filter " + filter),
+            };
+        }
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        var p = a + b - c;
+        var (pa, pb, pc) = (Math.Abs(p - a), Math.Abs(p - b), Math.Abs(p - c));
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+}
