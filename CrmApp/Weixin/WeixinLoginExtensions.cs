@@ -35,26 +35,26 @@ public static class WeixinLoginExtensions
         || (ex is not ApiException && ex.InnerException is { } inner && IsGatewayUnavailable(inner));
 
     /// <summary>The problem <c>code</c> of a refused redeem, when it is one of <see cref="LoginErrors"/>; else <c>ticket_invalid</c>.</summary>
-    public static string RedeemErrorCode(ApiException ex)
-    {
-        if (ex.StatusCode is not (HttpStatusCode.BadRequest or HttpStatusCode.NotFound))
-        {
-            return LoginErrors.TicketInvalid;
-        }
+    public static string RedeemErrorCode(ApiException ex) =>
+        ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound && ProblemCode(ex) is { } code && LoginErrors.IsKnown(code)
+            ? code
+            : LoginErrors.TicketInvalid;
 
+    /// <summary>The <c>code</c> of a gateway problem answer (RFC 9457 body with our <c>code</c> member), or null.</summary>
+    public static string? ProblemCode(ApiException ex)
+    {
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(string.IsNullOrEmpty(ex.Content) ? "{}" : ex.Content);
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
                 && doc.RootElement.TryGetProperty("code", out var code)
                 && code.ValueKind == System.Text.Json.JsonValueKind.String
-                && LoginErrors.IsKnown(code.GetString())
-                ? code.GetString()!
-                : LoginErrors.TicketInvalid;
+                ? code.GetString()
+                : null;
         }
         catch (System.Text.Json.JsonException)
         {
-            return LoginErrors.TicketInvalid;
+            return null;
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -66,12 +65,12 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
         {
             created = await gateway.CreateScanLoginAsync(new CreateScanLoginRequest(gatewayReturnUrl), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && ProblemCode(ex) == "weixin_unauthorized")
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && WeixinLoginExtensions.ProblemCode(ex) == "weixin_unauthorized")
         {
             logger.LogError("Desktop scan login unavailable: the official account may not create parametric QR codes (needs a verified service account): {Problem}", ex.Content);
             return Refused(Disabled, DisabledMessage);
         }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadGateway && ProblemCode(ex) is "weixin_error" or "weixin_unreachable")
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadGateway && WeixinLoginExtensions.ProblemCode(ex) is "weixin_error" or "weixin_unreachable")
         {
             logger.LogError("Desktop scan login not started: WeChat refused or did not answer the QR code request: {Problem}", ex.Content);
             return Refused(StatusModel.Unavailable, WeixinDownMessage);
@@ -107,22 +106,4 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
 
     private static JsonResult Refused(string state, string message) =>
         new(new { state, message }) { StatusCode = StatusCodes.Status503ServiceUnavailable };
-
-    /// <summary>The problem <c>code</c> of a gateway refusal, or null.</summary>
-    private static string? ProblemCode(ApiException ex)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(string.IsNullOrEmpty(ex.Content) ? "{}" : ex.Content);
-            return doc.RootElement.ValueKind == JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("code", out var code)
-                && code.ValueKind == JsonValueKind.String
-                ? code.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -46,6 +46,11 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
             cookies.ClearLogin(HttpContext);
             return Answer(NoLogin, message: "登录已失效，请刷新二维码或重新登录。");
         }
+        catch (OperationCanceledException) when (HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Note: the page was closed or navigated away mid-poll: nothing went wrong, nobody is waiting for an answer.
+            return new EmptyResult();
+        }
         catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for login {LoginId}", pending.LoginId);
