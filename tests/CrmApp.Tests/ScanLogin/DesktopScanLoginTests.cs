@@ -100,7 +100,7 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
         }
 
         await page.Locator("#scan-message").WaitForAsync(Visible);
-        Assert.Contains("数字三次不对，本次登录已取消", await page.InnerTextAsync("#scan-message"));
+        Assert.Contains("本次登录已取消（数字三次不对", await page.InnerTextAsync("#scan-message"));
         Assert.False(await page.IsVisibleAsync("#confirm-code"));
         await Chromium.ScreenshotAsync(page, "crm-scan-05-cancelled");
 
