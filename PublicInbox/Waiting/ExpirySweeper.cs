@@ -27,7 +27,7 @@ public sealed class ExpirySweeper(IServiceScopeFactory scopes, IOptions<InboxOpt
                 // anyway, and the scan covers a day of finished items.
                 if (items.UtcNow >= nextTicketSweep)
                 {
-                    nextTicketSweep = items.UtcNow + TicketSweepInterval;
+                    nextTicketSweep = items.UtcNow + (options.Value.TicketUrlLifetime < TicketSweepInterval ? options.Value.TicketUrlLifetime : TicketSweepInterval);
                     await items.ClearExpiredTicketsAsync(stoppingToken);
                 }
             }

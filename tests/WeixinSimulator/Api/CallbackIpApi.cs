@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Weixin.Inbox.WeixinSimulator.OAuth;
 
 namespace Weixin.Inbox.WeixinSimulator.Api;
 
