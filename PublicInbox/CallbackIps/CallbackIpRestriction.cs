@@ -67,7 +67,7 @@ public sealed class CallbackIpRestrictionMiddleware(RequestDelegate next, IOptio
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (!options.CurrentValue.RestrictCallbacksToWeixinIps || !http.Request.Path.Equals(CallbackPath, StringComparison.OrdinalIgnoreCase))
+        if (!options.CurrentValue.RestrictCallbacksToWeixinIps || !IsCallback(http))
         {
             await next(http);
             return;
@@ -107,6 +107,14 @@ public sealed class CallbackIpRestrictionMiddleware(RequestDelegate next, IOptio
 
         await next(http);
     }
+
+    /// <summary>
+    /// True for a request routed to <c>/wx/callback</c>, however its path is spelt (<c>/WX/Callback/</c> routes there
+    /// too), so a variant spelling cannot get past the check.
+    /// </summary>
+    private static bool IsCallback(HttpContext http) =>
+        http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: CallbackPath }
+        || http.Request.Path.StartsWithSegments(CallbackPath, StringComparison.OrdinalIgnoreCase);
 
     private void WarnUnchecked(System.Net.IPAddress? remote)
     {

@@ -47,6 +47,10 @@ public sealed class CallbackIpRestrictionTests
         Assert.Equal("ok", (await ReadyAsync(inbox.BaseAddress))["weixinCallbackIps"]);
         Assert.Contains("not on WeChat's callback IP list", await File.ReadAllTextAsync(inbox.Process.LogPath));
 
+        // Note: another spelling of the path routes to the same endpoint and must be refused too.
+        using var variant = await VerifyAsync(inbox.BaseAddress, path: "/WX/Callback/");
+        Assert.Equal(HttpStatusCode.Forbidden, variant.StatusCode);
+
         // Note: once the list names this address, the same kind of request passes (this instance forgets its copy at once).
         await PutListAsync(inbox, ["127.0.0.1"]);
         using var allowed = await VerifyAsync(inbox.BaseAddress);
@@ -91,12 +95,12 @@ public sealed class CallbackIpRestrictionTests
     }
 
     /// <summary>WeChat's server-URL check (signed GET with echostr): answered at once, no reply wait.</summary>
-    private static async Task<HttpResponseMessage> VerifyAsync(Uri inbox, string? forwardedFor = null)
+    private static async Task<HttpResponseMessage> VerifyAsync(Uri inbox, string? forwardedFor = null, string path = "/wx/callback")
     {
         var (timestamp, nonce) = FreshQuery();
         using var http = new HttpClient { BaseAddress = inbox };
         using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"/wx/callback?signature={WeixinSignature.Compute(AdminInbox.WeixinToken, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}&echostr=hello");
+            $"{path}?signature={WeixinSignature.Compute(AdminInbox.WeixinToken, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}&echostr=hello");
         if (forwardedFor is not null)
         {
             request.Headers.Add("X-Forwarded-For", forwardedFor);
