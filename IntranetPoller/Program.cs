@@ -1,5 +1,6 @@
 using Serilog;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.IntranetPoller.CallbackIps;
 using Weixin.Inbox.IntranetPoller.Data;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.Inbox;
@@ -44,6 +45,7 @@ try
     builder.AddOAuth();
     builder.AddMessages();
     builder.AddInboxPolling();
+    builder.AddCallbackIps();
     builder.AddGateway();
     builder.AddPush();
 

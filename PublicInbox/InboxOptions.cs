@@ -101,4 +101,20 @@ public sealed class InboxOptions : IValidatableObject
             yield return new ValidationResult("Inbox:LeaseDuration must be shorter than Inbox:LoginTimeout, or a crashed poller's login could never be retried in time.", [nameof(LeaseDuration)]);
         }
     }
+
+    /// <summary>
+    /// When true, <c>/wx/callback</c> from an address not on WeChat's callback IP list (fetched daily by the poller from
+    /// <c>cgi-bin/getcallbackip</c>; addresses or CIDR ranges) is refused with 403 and logged; the client's address is
+    /// resolved through <see cref="TrustedProxies"/>. Until the first list arrives callbacks are accepted, with a warning
+    /// and <c>/readyz</c>'s <c>weixinCallbackIps</c> degraded. Default false.
+    /// </summary>
+    public bool RestrictCallbacksToWeixinIps { get; set; }
+
+    /// <summary>
+    /// A login's redirect URL carries a one-time <c>ticket=</c>: it is cleared from <c>inbox_items</c> when the waiting
+    /// page hands it to the browser, or this long after the login's deadline when no browser came for it (the ticket
+    /// is dead by then). Default 10 min, the longest the poller's <c>OAuth:TicketLifetime</c> may be.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan TicketUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -3,6 +3,7 @@ using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.PublicInbox.Diagnostics;
 using Weixin.Inbox.PublicInbox;
 using Weixin.Inbox.PublicInbox.Admin;
+using Weixin.Inbox.PublicInbox.CallbackIps;
 using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Health;
@@ -33,6 +34,7 @@ try
     builder.AddInboxHealth();
     builder.AddAdmin();
     builder.AddRetention();
+    builder.AddCallbackIps();
 
     var app = builder.Build();
     app.UseTrustedProxies();
@@ -41,12 +43,14 @@ try
     app.UseInboxMetrics();
     app.UseStatusCodePages();
     app.UseSignedRequests();
+    app.UseCallbackIpRestriction();
     app.UseAdmin();
     app.MapServiceDefaults();
     app.MapOAuthCallback();
     app.MapMessageCallback();
     app.MapWaiting();
     app.MapPollerApi();
+    app.MapCallbackIps();
     app.MapAdmin();
     await app.RunAsync();
     return 0;

@@ -24,4 +24,8 @@ public interface IInboxPollerApi
     /// <summary>Releases a leased item for a retry, or fails it for good.</summary>
     [Post("/poller/v1/items/{id}/fail")]
     Task<FailResponse> FailAsync(long id, [Body] FailRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Hands WeChat's callback IP list to the inbox (shared by all its instances); the inbox keeps the newest.</summary>
+    [Put("/poller/v1/weixin-callback-ips")]
+    Task<CallbackIpsResponse> PutCallbackIpsAsync([Body] CallbackIpsRequest request, CancellationToken cancellationToken = default);
 }

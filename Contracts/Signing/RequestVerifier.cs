@@ -41,19 +41,35 @@ public sealed class RequestVerifier
     /// <summary>How long a request id must be remembered to refuse replays.</summary>
     public TimeSpan ReplayWindow => _tolerance * 2;
 
-    /// <summary>Verifies headers, freshness and signature (not replay: see <see cref="IReplayGuard"/>).</summary>
-    public SignatureFailure Verify(string? id, string? timestamp, string? signatures, string method, string target, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Checks what can be checked without the body: the headers are present and well formed, and the timestamp is
+    /// within the tolerance. The middleware calls it before reading (and buffering) a body, so a request that cannot
+    /// be genuine costs no memory.
+    /// </summary>
+    public SignatureFailure CheckHeaders(string? id, string? timestamp, string? signatures, out long unix)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > 128 || string.IsNullOrEmpty(signatures)
-            || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var unix))
+        unix = 0;
+        if (string.IsNullOrEmpty(id) || id.Length > 128 || string.IsNullOrEmpty(signatures) || signatures.Length > 1024
+            || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out unix))
         {
             return SignatureFailure.Malformed;
         }
 
         var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unix, 0, 253402300799));
-        if (age.Duration() > _tolerance)
+        return age.Duration() > _tolerance ? SignatureFailure.Stale : SignatureFailure.None;
+    }
+
+    /// <summary>Verifies headers, freshness and signature (not replay: see <see cref="IReplayGuard"/>).</summary>
+    public SignatureFailure Verify(string? id, string? timestamp, string? signatures, string method, string target, ReadOnlySpan<byte> body)
+    {
+        if (CheckHeaders(id, timestamp, signatures, out var unix) is not SignatureFailure.None and var failure)
         {
-            return SignatureFailure.Stale;
+            return failure;
+        }
+
+        if (id is null || signatures is null)
+        {
+            return SignatureFailure.Malformed; // Note: CheckHeaders refused these already; this tells the compiler.
         }
 
         foreach (var key in _keys)

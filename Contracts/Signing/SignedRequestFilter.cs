@@ -48,6 +48,16 @@ public sealed class SignedRequestMiddleware(RequestDelegate next, ILogger<Signed
         var services = http.RequestServices;
         var options = services.GetRequiredService<IOptionsMonitor<SigningOptions>>().Get(optionsName);
         var time = services.GetRequiredService<TimeProvider>();
+        var verifier = new RequestVerifier(options, time);
+        var id = http.Request.Headers[SignedRequestHeaders.Id].ToString();
+
+        // Note: missing or malformed headers and a stale timestamp are refused before the body is read, so an
+        // unauthenticated client cannot make the server buffer up to MaxBodyBytes per request.
+        if (verifier.CheckHeaders(id, http.Request.Headers[SignedRequestHeaders.Timestamp], http.Request.Headers[SignedRequestHeaders.Signature], out _)
+            is not SignatureFailure.None and var early)
+        {
+            return Refuse(early);
+        }
 
         // Note: the limit must hold for chunked bodies too, so it is set on the server, not read from Content-Length.
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -80,8 +90,6 @@ public sealed class SignedRequestMiddleware(RequestDelegate next, ILogger<Signed
         http.Request.Body.Position = 0;
 
         var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (http.Request.Path + http.Request.QueryString).ToString();
-        var id = http.Request.Headers[SignedRequestHeaders.Id].ToString();
-        var verifier = new RequestVerifier(options, time);
         var failure = verifier.Verify(
             id,
             http.Request.Headers[SignedRequestHeaders.Timestamp],
@@ -96,15 +104,15 @@ public sealed class SignedRequestMiddleware(RequestDelegate next, ILogger<Signed
             failure = SignatureFailure.Replayed;
         }
 
-        if (failure == SignatureFailure.None)
-        {
-            return null;
-        }
+        return failure == SignatureFailure.None ? null : Refuse(failure);
 
-        // Note: never log the signature or key; the id and the reason are enough to trace a misconfigured client.
-        logger.LogWarning("Refused signed request {Method} {Path} from {RemoteIp}: {Failure} (request id {RequestId})",
-            http.Request.Method, http.Request.Path.Value, http.Connection.RemoteIpAddress, failure, id.Length > 128 ? id[..128] : id);
-        return Results.Problem(title: "Request signature refused.", detail: failure.ToString(), statusCode: StatusCodes.Status401Unauthorized);
+        IResult Refuse(SignatureFailure reason)
+        {
+            // Note: never log the signature or key; the id and the reason are enough to trace a misconfigured client.
+            logger.LogWarning("Refused signed request {Method} {Path} from {RemoteIp}: {Failure} (request id {RequestId})",
+                http.Request.Method, http.Request.Path.Value, http.Connection.RemoteIpAddress, reason, id.Length > 128 ? id[..128] : id);
+            return Results.Problem(title: "Request signature refused.", detail: reason.ToString(), statusCode: StatusCodes.Status401Unauthorized);
+        }
 
         static IResult TooLarge() => Results.Problem(title: "Request body too large.", statusCode: StatusCodes.Status413PayloadTooLarge);
     }

@@ -27,6 +27,9 @@ public sealed record WeixinQrCode(
     [property: JsonPropertyName("expire_seconds")] int ExpireSeconds,
     [property: JsonPropertyName("url")] string? Url);
 
+/// <summary>Answer of <c>cgi-bin/getcallbackip</c>.</summary>
+public sealed record WeixinCallbackIps([property: JsonPropertyName("ip_list")] IReadOnlyList<string>? IpList);
+
 /// <summary>Answer of <c>message/template/send</c>.</summary>
 public sealed record WeixinTemplateSent([property: JsonPropertyName("msgid")] long MsgId);
 
@@ -148,6 +151,13 @@ public sealed class WeixinServiceClient(HttpClient http, IOptionsMonitor<WeixinO
         };
         return WeixinApiCall.SendAsync<WeixinQrCode>(http, request, "cgi-bin/qrcode/create", q => !string.IsNullOrEmpty(q.Url), alerts, cancellationToken);
     }
+
+    /// <summary>WeChat's callback IP list (<c>GET cgi-bin/getcallbackip</c>): addresses or CIDR ranges WeChat posts callbacks from.</summary>
+    // Note: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_the_WeChat_server_IP_address.html
+    public Task<WeixinResult<WeixinCallbackIps>> GetCallbackIpsAsync(string accessToken, CancellationToken cancellationToken) =>
+        WeixinApiCall.SendAsync<WeixinCallbackIps>(
+            http, new HttpRequestMessage(HttpMethod.Get, new Uri($"cgi-bin/getcallbackip?access_token={Uri.EscapeDataString(accessToken)}", UriKind.Relative)),
+            "cgi-bin/getcallbackip", l => l.IpList is { Count: > 0 }, alerts, cancellationToken);
 
     private sealed record StableTokenRequest(
         [property: JsonPropertyName("grant_type")] string GrantType,

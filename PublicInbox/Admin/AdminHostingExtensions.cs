@@ -42,7 +42,9 @@ public static class AdminHostingExtensions
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Note: in Production an unrestricted /admin must be chosen, not defaulted into (issue 13 item 7).
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations()
+            .Validate(admin => admin.IsSafeFor(builder.Environment), AdminOptions.OpenInProductionError).ValidateOnStart();
         services.AddScoped<AdminAudit>();
         services.AddScoped<AdminSignIn>();
 

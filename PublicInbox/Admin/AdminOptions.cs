@@ -52,6 +52,20 @@ public sealed class AdminOptions : IValidatableObject
     /// </summary>
     public TimeSpan? PollerSilenceAlert { get; set; }
 
+    /// <summary>
+    /// Set to true on purpose to run /admin in Production without <see cref="AllowedNetworks"/> (open to any address).
+    /// Default false: in Production with admins configured and no networks, the inbox does not start.
+    /// </summary>
+    public bool AllowAnyNetwork { get; set; }
+
+    /// <summary>The start-up error when Production would expose /admin to every network.</summary>
+    public const string OpenInProductionError =
+        "Admin:AllowedNetworks is empty, so in Production /admin would be open to every network. Set Admin:AllowedNetworks " +
+        "(CIDR, e.g. 10.0.0.0/8) to the office's networks, or set Admin:AllowAnyNetwork=true if that is really intended.";
+
+    /// <summary>False when /admin is set up in <paramref name="environment"/> Production with no network restriction and no explicit opt-out.</summary>
+    public bool IsSafeFor(IHostEnvironment environment) => !environment.IsProduction() || !IsEnabled || AllowedNetworks.Count > 0 || AllowAnyNetwork;
+
     /// <summary>True when at least one admin is configured.</summary>
     public bool IsEnabled => Users.Count > 0;
 

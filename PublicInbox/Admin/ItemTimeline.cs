@@ -46,6 +46,7 @@ public static partial class ItemTimeline
         InboxEventTypes.PassiveWindowClosed => "被动回复窗口已关闭（已答复 success，回复改走客服消息）",
         InboxEventTypes.Requeued => "管理员重新排队",
         InboxEventTypes.PayloadPurged => "内容按保留期清除",
+        InboxEventTypes.TicketCleared => "登录票据已过期，已从跳转地址中清除",
         _ => "其他事件（" + type + "）",
     };
 
@@ -96,6 +97,10 @@ public static partial class ItemTimeline
                     : (null, detail);
             case InboxEventTypes.BrowserRedirected when detail == "waiting page sent the browser on":
                 return ("等待页已把用户的浏览器送回应用", null);
+            case InboxEventTypes.BrowserRedirected when detail == "waiting page sent the browser on; ticket cleared from the stored URL":
+                return ("等待页已把用户的浏览器送回应用；登录票据已从跳转地址中清除", null);
+            case InboxEventTypes.TicketCleared:
+                return ("浏览器没有来取登录结果，票据已过期，已从跳转地址中清除", null);
             case InboxEventTypes.RepliedPassively:
                 return detail switch
                 {

@@ -19,6 +19,7 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
     public DbSet<AdminSignInLock> AdminSignInLocks => Set<AdminSignInLock>();
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
     public DbSet<Callbacks.SeenCallbackSignature> CallbackSignatures => Set<Callbacks.SeenCallbackSignature>();
+    public DbSet<CallbackIps.StoredCallbackIps> CallbackIps => Set<CallbackIps.StoredCallbackIps>();
 
     /// <summary>The key ring of admin cookies and antiforgery tokens (<c>data_protection_keys</c>), shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -160,6 +161,16 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(s => s.BodySha256).HasColumnName("body_sha256").HasColumnType("binary(32)");
             e.Property(s => s.SeenAt).HasColumnName("seen_at").HasColumnType("datetime(6)");
             e.HasIndex(s => s.SeenAt).HasDatabaseName("ix_callback_signatures_seen_at");
+        });
+
+        modelBuilder.Entity<CallbackIps.StoredCallbackIps>(e =>
+        {
+            e.ToTable("weixin_callback_ips");
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
+            // Note: at most 1000 entries of at most 64 characters (checked by the poller API).
+            e.Property(x => x.IpList).HasColumnName("ip_list").HasColumnType("mediumtext");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("datetime(6)");
+            e.Property(x => x.PollerId).HasColumnName("poller_id").HasMaxLength(64);
         });
     }
 }

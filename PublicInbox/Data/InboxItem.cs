@@ -92,6 +92,9 @@ public static class InboxEventTypes
 
     /// <summary>The retention job removed the item's payload.</summary>
     public const string PayloadPurged = "payload_purged";
+
+    /// <summary>A login's ticket expired unused and was cleared from the stored redirect URL.</summary>
+    public const string TicketCleared = "ticket_cleared";
 }
 
 /// <summary>When each poller last claimed: the waiting page and readiness use it.</summary>

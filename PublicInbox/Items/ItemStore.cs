@@ -51,7 +51,7 @@ public sealed record RequeueResult(RequeueOutcome Outcome, string? Kind = null, 
 /// appends its event, so any number of inbox instances may race on one item. Every transition also wakes this
 /// instance's waiters (<see cref="InboxSignals"/>); waiters on other instances find it in MySQL. Times are UTC.
 /// </summary>
-public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ILogger<ItemStore> logger)
+public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ILogger<ItemStore> logger)
 {
     /// <summary>Overdue items expired per statement: a long outage's backlog goes in a few short transactions.</summary>
     private const int ExpiryBatchSize = 1000;
@@ -471,19 +471,26 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
         return true;
     }
 
-    /// <summary>Records that the waiting page sent the browser on to the result; true the first time only.</summary>
+    /// <summary>
+    /// Records that the waiting page sent the browser on to the result; true the first time only. The one-time
+    /// <c>ticket=</c> in the stored redirect URL is cleared at the same moment (the browser has it now, nobody else
+    /// should: not the admin pages, not a database dump).
+    /// </summary>
     public async Task<bool> MarkRedirectedAsync(long id, string correlationId, CancellationToken cancellationToken)
     {
         var now = UtcNow;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var url = await db.Items.Where(i => i.Id == id).Select(i => i.RedirectUrl).SingleOrDefaultAsync(cancellationToken);
+        var cleared = WithoutTicket(url);
         var first = await db.Items.Where(i => i.Id == id && i.RedirectedAt == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(i => i.RedirectedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.RedirectedAt, now).SetProperty(i => i.RedirectUrl, cleared), cancellationToken);
         if (first == 0)
         {
             return false;
         }
 
-        await RecordAsync(id, now, InboxEventTypes.BrowserRedirected, null, "waiting page sent the browser on", cancellationToken);
+        await RecordAsync(id, now, InboxEventTypes.BrowserRedirected, null,
+            cleared != url ? "waiting page sent the browser on; ticket cleared from the stored URL" : "waiting page sent the browser on", cancellationToken);
         await tx.CommitAsync(cancellationToken);
         using (About(correlationId))
         {
@@ -492,6 +499,55 @@ public sealed class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvi
 
         return true;
     }
+
+    /// <summary>
+    /// Clears the <c>ticket=</c> from the redirect URLs of logins whose browser never came for them, once the ticket
+    /// can no longer be redeemed (<c>Inbox:TicketUrlLifetime</c> after the item's deadline, which is after its
+    /// completion); looks back one day (older rows lose the URL with retention). Returns how many rows were cleared.
+    /// </summary>
+    public async Task<int> ClearExpiredTicketsAsync(CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        var before = now - options.Value.TicketUrlLifetime;
+        var since = before - TimeSpan.FromDays(1);
+        // Note: the (status, deadline) index bounds the scan to a day of finished items.
+        var rows = await db.Items.AsNoTracking()
+            .Where(i => i.Status == InboxItemStatuses.Done && i.Deadline >= since && i.Deadline < before && i.Kind == InboxItemKinds.OAuth
+                && i.RedirectedAt == null && i.RedirectUrl != null && i.RedirectUrl.Contains("ticket="))
+            .Select(i => new { i.Id, i.RedirectUrl, i.CorrelationId }).Take(ExpiryBatchSize).ToListAsync(cancellationToken);
+        var cleared = 0;
+        foreach (var row in rows)
+        {
+            var without = WithoutTicket(row.RedirectUrl);
+            if (without == row.RedirectUrl)
+            {
+                continue;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Note: conditional on the URL read, so a redirect marked meanwhile (elsewhere) is not written twice.
+            if (await db.Items.Where(i => i.Id == row.Id && i.RedirectUrl == row.RedirectUrl && i.RedirectedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.RedirectUrl, without), cancellationToken) == 1)
+            {
+                await RecordAsync(row.Id, now, InboxEventTypes.TicketCleared, null, "ticket expired unused; cleared from the stored URL", cancellationToken);
+                cleared++;
+                using (About(row.CorrelationId))
+                {
+                    logger.LogInformation("Item {ItemId}: the browser never came for its ticket; cleared it from the stored redirect URL", row.Id);
+                }
+            }
+
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        return cleared;
+    }
+
+    /// <summary><paramref name="url"/> with the value of every <c>ticket=</c> parameter removed (the parameter name stays, empty).</summary>
+    public static string? WithoutTicket(string? url) => url is null ? null : TicketParameter().Replace(url, "$1");
+
+    [System.Text.RegularExpressions.GeneratedRegex("([?&]ticket=)[^&#]*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex TicketParameter();
 
     /// <summary>
     /// An admin puts a failed message or event back in the queue with a new deadline (<c>Inbox:MessageDeadline</c>).

@@ -115,6 +115,10 @@ public static class WaitingApi
                 ? $"排队中：内网服务{SilenceText(lastSeen)}，请求已保存，正在等待它恢复…"
                 : "排队中：已收到微信授权，等待内网服务处理…"),
             InboxItemStatuses.Leased => Status("processing", "处理中：内网服务正在向微信确认您的身份…"),
+            // Note: the ticket is cleared once handed out (or expired unused); a reload, the back button or a late browser
+            // must not be sent on with a URL that no longer carries it.
+            InboxItemStatuses.Done when item.Outcome == "ticket_issued" && ItemStore.WithoutTicket(item.RedirectUrl) == item.RedirectUrl => Status("failed",
+                "这次登录的结果已经交给浏览器（或已过期），不能再次使用。如需登录，请重新开始。", retry: true),
             InboxItemStatuses.Done when settings.IsAllowedRedirect(item.RedirectUrl) => Status("done",
                 item.Outcome == "ticket_issued" ? "登录成功，正在跳转…" : "登录未完成，正在返回应用查看原因…", redirect: item.RedirectUrl),
             InboxItemStatuses.Done => Status("failed", "登录结果指向了不被允许的地址，已拦截。请联系管理员。", retry: true),

@@ -41,6 +41,9 @@ public sealed record LoginSystemSettings
 
     /// <summary>When set, the inbox's admin pages are on with one user, <c>ops</c>, of this password; default null: off.</summary>
     public string? InboxAdminPassword { get; init; }
+
+    /// <summary>More inbox settings (<c>Inbox__…</c>), added to or replacing the defaults.</summary>
+    public IReadOnlyDictionary<string, string> InboxEnvironment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -150,7 +153,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["PollerSigning__Keys__0"] = pollerKey,
             ["Admin__Users__0__Name"] = settings.InboxAdminPassword is null ? "" : InboxAdminName,
             ["Admin__Users__0__PasswordHash"] = settings.InboxAdminPassword is null ? "" : AdminPasswordHash(settings.InboxAdminPassword),
-        }.Where(e => e.Value.Length > 0).ToDictionary(), logPrefix);
+        }.Where(e => e.Value.Length > 0).Concat(settings.InboxEnvironment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), logPrefix);
 
         var pollerEnvironment = new Dictionary<string, string>
         {

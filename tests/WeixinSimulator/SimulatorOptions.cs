@@ -73,6 +73,19 @@ public sealed class SimulatorOptions
     public IReadOnlyList<string> EffectiveOAuthDomains => OAuthDomains.Count > 0 ? OAuthDomains : DefaultOAuthDomains;
 
     /// <summary>
+    /// What <c>cgi-bin/getcallbackip</c> answers: the addresses (or CIDR ranges) WeChat posts callbacks from. Default:
+    /// none configured, in which case <see cref="DefaultCallbackIps"/> (<c>127.0.0.1</c>, where the simulator posts
+    /// from in the demo and the tests) is used.
+    /// </summary>
+    public List<string> CallbackIps { get; set; } = [];
+
+    /// <summary>The list used when <see cref="CallbackIps"/> is empty.</summary>
+    public static IReadOnlyList<string> DefaultCallbackIps { get; } = ["127.0.0.1"];
+
+    /// <summary>The configured <see cref="CallbackIps"/>, or the defaults when none are.</summary>
+    public IReadOnlyList<string> EffectiveCallbackIps => CallbackIps.Count > 0 ? CallbackIps : DefaultCallbackIps;
+
+    /// <summary>
     /// What 「拒绝」 on the authorize page does. Default <c>false</c>: the user stays on WeChat's page and nothing
     /// comes back, as today's WeChat behaves. <c>true</c>: the old documented redirect to redirect_uri with only
     /// <c>state</c> (no <c>code</c>).

@@ -77,6 +77,14 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             }
         }
 
+        foreach (var ip in options.CallbackIps)
+        {
+            if (!System.Net.IPAddress.TryParse(ip, out _) && !System.Net.IPNetwork.TryParse(ip, out _))
+            {
+                failures.Add($"Simulator:CallbackIps entry '{ip}' must be an IP address or a CIDR range (e.g. 101.226.103.0/25).");
+            }
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Users.Count; i++)
         {

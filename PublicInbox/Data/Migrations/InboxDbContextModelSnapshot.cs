@@ -46,6 +46,32 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.CallbackIps.StoredCallbackIps", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("int")
+                        .HasColumnName("id");
+
+                    b.Property<string>("IpList")
+                        .IsRequired()
+                        .HasColumnType("mediumtext")
+                        .HasColumnName("ip_list");
+
+                    b.Property<string>("PollerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("poller_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("weixin_callback_ips", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.PublicInbox.Callbacks.SeenCallbackSignature", b =>
                 {
                     b.Property<string>("Timestamp")

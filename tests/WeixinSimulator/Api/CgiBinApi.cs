@@ -31,6 +31,7 @@ internal static partial class CgiBinApi
         cgi.MapGet("/menu/delete", DeleteMenu).RequireCapability(Capability.Menu);
         cgi.MapGet("/get_current_selfmenu_info", GetCurrentSelfMenuInfo).RequireCapability(Capability.Menu);
         cgi.MapPost("/qrcode/create", CreateQrCodeAsync).RequireCapability(Capability.QrCode);
+        cgi.MapGet("/getcallbackip", CallbackIpApi.GetCallbackIp);
         return app;
     }
 
