@@ -143,7 +143,8 @@ public sealed class MessageFlowTests(MessageFlowFixture fixture) : IClassFixture
             _ => Convert.ToBase64String(Encoding.ASCII.GetBytes(new string('x', 64))),
         };
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = "12345";
+        // Note: a nonce of its own per case: the inbox refuses a timestamp and nonce reused with another body.
+        var nonce = Random.Shared.NextInt64(1, long.MaxValue).ToString(CultureInfo.InvariantCulture);
         var msgSignature = WeixinSignature.Compute(System.WeixinToken, timestamp, nonce, encrypt);
         var envelope = $"<xml><ToUserName><![CDATA[gh_sim]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>";
 
