@@ -68,6 +68,13 @@ public sealed class InboxOptions : IValidatableObject
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// Refuse message callbacks that are not in safe or compatible mode (<c>encrypt_type=aes</c>) at the door: 403, nothing
+    /// stored. Default false (the poller refuses them anyway while it requires safe mode, and shows them in the
+    /// timeline); set true once the 公众号 posts in 安全模式 so forged plaintext never reaches the queue.
+    /// </summary>
+    public bool RequireSafeMode { get; set; }
+
     /// <summary>True when the given absolute URL may receive a waiting browser (see <see cref="ReturnUrlPolicy"/>).</summary>
     public bool IsAllowedRedirect(string? url) => ReturnUrlPolicy.IsAllowed(url, AllowedRedirectPrefixes);
 

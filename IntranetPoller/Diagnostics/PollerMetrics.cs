@@ -27,4 +27,13 @@ public static class PollerMetrics
     /// <summary>access_token fetches by result (<c>ok</c>, <c>error</c>).</summary>
     public static readonly Counter AccessTokenFetches = Metrics.CreateCounter(
         "weixin_access_token_fetches_total", "access_token fetches from WeChat by this instance, by result.", "result");
+
+    /// <summary>
+    /// Message and event items refused before any handler ran, by reason: <c>plaintext</c> (Weixin:RequireSafeMode),
+    /// <c>unopenable</c> (msg_signature, decryption, XML), <c>sender_mismatch</c> (query openid is not the sender),
+    /// <c>no_key</c> (safe-mode item, no EncodingAESKey). A rising <c>plaintext</c> or <c>sender_mismatch</c> count with
+    /// the 公众号 in 安全模式 means someone writes into the inbox.
+    /// </summary>
+    public static readonly Counter MessageItemsRefused = Metrics.CreateCounter(
+        "poller_message_items_refused_total", "Message and event items this poller refused to open, by reason.", "reason");
 }

@@ -24,5 +24,8 @@ public abstract record ItemDecision
     public sealed record RetryLater(string Error) : ItemDecision;
 
     /// <summary>Fail the item for good.</summary>
-    public sealed record Fail(string Error) : ItemDecision;
+    /// <param name="Error">What the inbox is told (and shows in its admin timeline).</param>
+    /// <param name="Detail">More than the inbox may know (e.g. which decryption step failed), for this poller's log
+    /// and tests only; null when <paramref name="Error"/> says it all.</param>
+    public sealed record Fail(string Error, string? Detail = null) : ItemDecision;
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Data;
+using Weixin.Inbox.IntranetPoller.Diagnostics;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
 using Weixin.Inbox.IntranetPoller.Inbox;
 
@@ -32,15 +33,16 @@ public sealed class MessageItemHandler(
     /// <summary>Decides what to do with a claimed <c>message</c> or <c>event</c> item.</summary>
     public async Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken)
     {
-        // 1. Open: signature, decryption, XML. A defect here never heals, so the item fails for good.
+        // 1. Open: safe mode required, signature, decryption, XML, sender. A defect here never heals, so the item fails
+        // for good, and the inbox is told a constant reason (no decryption oracle).
         if (item.Message is null)
         {
-            return Refuse(item, "message item without its callback body");
+            return Refuse(item, new OpenFailure("unopenable", "message item without its callback body", "message item without its callback body"));
         }
 
-        if (!envelope.TryOpen(item.Message, out var opened, out var error))
+        if (!envelope.TryOpen(item.Message, out var opened, out var failure))
         {
-            return Refuse(item, error);
+            return Refuse(item, failure);
         }
 
         var message = opened.Message;
@@ -107,10 +109,13 @@ public sealed class MessageItemHandler(
         return await store.RecordReplyAsync(key, xml, cancellationToken);
     }
 
-    private ItemDecision.Fail Refuse(ClaimedItem item, string error)
+    private ItemDecision.Fail Refuse(ClaimedItem item, OpenFailure failure)
     {
-        logger.LogWarning("Message item {ItemId} refused: {Error}", item.Id, error);
-        return new ItemDecision.Fail(error);
+        // Note: the defect is logged here, on the LAN, with the query's openid; the inbox only gets the constant reason.
+        PollerMetrics.MessageItemsRefused.WithLabels(failure.Metric).Inc();
+        logger.LogWarning("Message item {ItemId} refused ({RefusalKind}, query openid {QueryOpenId}, encrypt_type {EncryptType}): {Detail}",
+            item.Id, failure.Metric, item.Message?.OpenId, item.Message?.EncryptType, failure.Detail);
+        return new ItemDecision.Fail(failure.Reason, failure.Detail);
     }
 
     private ItemDecision.Reply Finish(ClaimedItem item, WeixinMessage message, ItemDecision.Reply decision)

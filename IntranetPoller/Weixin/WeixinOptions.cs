@@ -29,6 +29,16 @@ public sealed class WeixinOptions : IValidatableObject
     public string EncodingAESKey { get; set; } = "";
 
     /// <summary>
+    /// Refuse every message and event item that is not in safe or compatible mode (<c>encrypt_type=aes</c>): a
+    /// plaintext callback can be written by whoever holds the public inbox, in any follower's name. Default (unset):
+    /// on when <see cref="EncodingAESKey"/> is set. Set false on purpose only while the 公众号 still posts in 明文模式.
+    /// </summary>
+    public bool? RequireSafeMode { get; set; }
+
+    /// <summary>The effective <see cref="RequireSafeMode"/>.</summary>
+    public bool SafeModeRequired => RequireSafeMode ?? EncodingAESKey.Length > 0;
+
+    /// <summary>
     /// How the access_token is fetched: <c>stable_token</c> (default; <c>POST cgi-bin/stable_token</c>, does not
     /// invalidate tokens held elsewhere) or <c>token</c> (<c>GET cgi-bin/token</c>, invalidates the previous token).
     /// </summary>
@@ -68,6 +78,11 @@ public sealed class WeixinOptions : IValidatableObject
         {
             // Note: the message never echoes the configured value; it is a secret.
             yield return new ValidationResult("Weixin:EncodingAESKey must be the 43-character key from the account's server settings.", [nameof(EncodingAESKey)]);
+        }
+
+        if (RequireSafeMode == true && EncodingAESKey.Length == 0)
+        {
+            yield return new ValidationResult("Weixin:RequireSafeMode=true needs Weixin:EncodingAESKey (without it no message can be opened).", [nameof(RequireSafeMode)]);
         }
 
         if (TokenEndpoint is not (StableTokenEndpoint or ClassicTokenEndpoint))

@@ -68,6 +68,14 @@ public static class MessageCallbackApi
             return Results.Text("stale timestamp", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (settings.RequireSafeMode && !string.Equals(query.EncryptType, "aes", StringComparison.Ordinal))
+        {
+            // Note: a plaintext callback is vouched for only by `signature`, which does not cover the body; with
+            // Inbox:RequireSafeMode it is not stored (compatible mode posts encrypt_type=aes and passes).
+            logger.LogWarning("Refused message callback from {RemoteIp}: plaintext (encrypt_type '{EncryptType}') while Inbox:RequireSafeMode is on", remote, Clip(query.EncryptType, 16));
+            return Results.Text("safe mode required", statusCode: StatusCodes.Status403Forbidden);
+        }
+
         var body = await ReadBodyAsync(http);
         if (body is null)
         {

@@ -18,7 +18,9 @@ public static class MessageBench
         var interval = args.Length > 3 ? TimeSpan.Parse(args[3], CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(1);
         var mode = args.Length > 4 ? args[4] : "aes";
         Console.WriteLine($"Starting simulator, inbox, poller (poll interval {interval}) on MariaDB…");
-        await using var system = await LoginSystem.StartAsync(new LoginSystemSettings { PollInterval = interval }, "bench-messages");
+        // Note: measuring plaintext mode needs a poller that accepts it (it refuses plaintext by default when it holds the key).
+        await using var system = await LoginSystem.StartAsync(
+            new LoginSystemSettings { PollInterval = interval, PollerRequireSafeMode = mode == "plain" ? false : null }, "bench-messages");
 
         var users = new List<string>();
         for (var i = 0; i < 20; i++)

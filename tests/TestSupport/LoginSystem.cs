@@ -44,6 +44,12 @@ public sealed record LoginSystemSettings
 
     /// <summary>More inbox settings (<c>Inbox__…</c>), added to or replacing the defaults.</summary>
     public IReadOnlyDictionary<string, string> InboxEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The poller's <c>Weixin:RequireSafeMode</c>; default null: unset, so on (the poller holds the EncodingAESKey).</summary>
+    public bool? PollerRequireSafeMode { get; init; }
+
+    /// <summary>The inbox's <c>Inbox:RequireSafeMode</c> (refuse plaintext callbacks at the door); default false.</summary>
+    public bool InboxRequireSafeMode { get; init; }
 }
 
 /// <summary>
@@ -153,6 +159,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["PollerSigning__Keys__0"] = pollerKey,
             ["Admin__Users__0__Name"] = settings.InboxAdminPassword is null ? "" : InboxAdminName,
             ["Admin__Users__0__PasswordHash"] = settings.InboxAdminPassword is null ? "" : AdminPasswordHash(settings.InboxAdminPassword),
+            ["Inbox__RequireSafeMode"] = settings.InboxRequireSafeMode ? "true" : "",
         }.Where(e => e.Value.Length > 0).Concat(settings.InboxEnvironment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), logPrefix);
 
         var pollerEnvironment = new Dictionary<string, string>
@@ -175,6 +182,11 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Messages__LoginUrl"] = new Uri(appBase, "/login/weixin").ToString(),
             ["CrmHook__BaseUrl"] = appBase.ToString().TrimEnd('/'),
         };
+        if (settings.PollerRequireSafeMode is { } requireSafeMode)
+        {
+            pollerEnvironment["Weixin__RequireSafeMode"] = requireSafeMode ? "true" : "false";
+        }
+
         if (settings.GatewayAllowsForeignPrefix)
         {
             pollerEnvironment["OAuth__AllowedReturnPrefixes__1"] = foreignPrefix;
@@ -251,8 +263,12 @@ public sealed class LoginSystem : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    /// <summary>The simulated user sends a message or event through WeChat (with WeChat's timeout and retries).</summary>
-    public async Task<SimulatedDelivery> SendAsUserAsync(string openId, string type, string? content = null, string? eventKey = null, string mode = "plain")
+    /// <summary>
+    /// The simulated user sends a message or event through WeChat (with WeChat's timeout and retries). The default
+    /// <paramref name="mode"/> is 安全模式, as the 公众号 of a poller holding the EncodingAESKey posts (the poller refuses
+    /// plaintext then); <c>plain</c> and <c>compat</c> on request.
+    /// </summary>
+    public async Task<SimulatedDelivery> SendAsUserAsync(string openId, string type, string? content = null, string? eventKey = null, string mode = "aes")
     {
         using var http = new HttpClient { BaseAddress = Simulator.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         using var response = await http.PostAsJsonAsync($"/sim/users/{Uri.EscapeDataString(openId)}/messages", new { type, content, eventKey, mode });

@@ -299,7 +299,8 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
 
         var fail = Assert.IsType<ItemDecision.Fail>(await HandleAsync(host, item));
 
-        Assert.Contains("msg_signature", fail.Error, StringComparison.Ordinal);
+        Assert.Equal(MessageFailReasons.Unopenable, fail.Error);
+        Assert.Contains("msg_signature", fail.Detail, StringComparison.Ordinal);
         Assert.Null(await FindRowAsync("msg:" + msgId));
     }
 
@@ -311,8 +312,9 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
 
         var fail = Assert.IsType<ItemDecision.Fail>(await HandleAsync(host, item));
 
-        Assert.StartsWith("cannot decrypt", fail.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(MessagesTestHost.EncodingAesKey, fail.Error, StringComparison.Ordinal);
+        Assert.Equal(MessageFailReasons.Unopenable, fail.Error);
+        Assert.StartsWith("cannot decrypt", fail.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(MessagesTestHost.EncodingAesKey, fail.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -322,7 +324,8 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
 
         var fail = Assert.IsType<ItemDecision.Fail>(await HandleAsync(host, Safe(Text(NewOpenId(), "hi", NewMsgId()), appId: "wx_someone_else")));
 
-        Assert.Contains("another appid", fail.Error, StringComparison.Ordinal);
+        Assert.Equal(MessageFailReasons.Unopenable, fail.Error);
+        Assert.Contains("another appid", fail.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -332,7 +335,7 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
 
         var fail = Assert.IsType<ItemDecision.Fail>(await HandleAsync(host, Safe(Text(NewOpenId(), "hi", NewMsgId()))));
 
-        Assert.Contains("Weixin:EncodingAESKey is not configured", fail.Error, StringComparison.Ordinal);
+        Assert.Equal(MessageFailReasons.NoKey, fail.Error);
     }
 
     [Theory]
@@ -345,7 +348,8 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
 
         var fail = Assert.IsType<ItemDecision.Fail>(await HandleAsync(host, Item(new MessageCallback(body, "1", "2", null, null, null))));
 
-        Assert.StartsWith("unreadable XML", fail.Error, StringComparison.Ordinal);
+        Assert.Equal(MessageFailReasons.Unopenable, fail.Error);
+        Assert.StartsWith("unreadable XML", fail.Detail, StringComparison.Ordinal);
     }
 
     private static async Task<ItemDecision> HandleAsync(MessagesTestHost host, ClaimedItem item)

@@ -38,6 +38,9 @@ public sealed class MessagesTestHost : IAsyncDisposable
             ["Weixin:AppSecret"] = "msg_test_app_secret_0123456789",
             ["Weixin:Token"] = Token,
             ["Weixin:EncodingAESKey"] = EncodingAesKey,
+            // Note: the handler tests use plaintext items where the mode does not matter (easier to read), so this host
+            // accepts them; the refusal of plaintext (on by default with a key) is tested in IntranetPoller.Tests/Security.
+            ["Weixin:RequireSafeMode"] = "false",
             ["Weixin:ApiBaseUrl"] = (weixinApi ?? new Uri("http://127.0.0.1:9")).ToString(),
             ["Messages:Enabled"] = "true",
             ["Messages:LoginUrl"] = LoginUrl,

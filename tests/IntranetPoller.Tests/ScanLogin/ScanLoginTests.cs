@@ -268,6 +268,9 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
                 ["Weixin:ApiBaseUrl"] = fixture.SimulatorAddress.ToString(),
                 ["Weixin:Token"] = MessagesTestHost.Token,
                 ["Weixin:EncodingAESKey"] = MessagesTestHost.EncodingAesKey,
+                // Note: off so plaintext items reach the scan handlers, which refuse a plaintext number themselves (the
+                // defence that holds when an operator turns the requirement off).
+                ["Weixin:RequireSafeMode"] = "false",
                 ["Messages:Enabled"] = "true",
                 ["Messages:LoginUrl"] = MessagesTestHost.LoginUrl,
                 ["OAuth:CallbackUrl"] = "http://127.0.0.1:5200/wx/oauth/callback",

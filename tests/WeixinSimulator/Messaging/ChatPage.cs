@@ -80,7 +80,9 @@ internal static class ChatPage
     {
         var all = users.All();
         var user = all.FirstOrDefault(u => u.OpenId == openId) ?? (all.Count > 0 ? all[0] : null);
-        mode = Modes.Any(m => m.Value == mode) ? mode : "plain";
+        // Note: 安全模式 by default, as a 公众号 whose poller holds the EncodingAESKey is set up (the poller refuses plaintext
+        // then, Weixin:RequireSafeMode); 明文模式 stays selectable to show that refusal.
+        mode = Modes.Any(m => m.Value == mode) ? mode : "aes";
         var body = new StringBuilder();
 
         if (!delivery.Enabled)
@@ -136,7 +138,7 @@ internal static class ChatPage
             .Append("<p class=\"muted\">发送后最长等待约 ")
             .Append(((settings.CallbackTimeout * settings.CallbackAttempts) + settings.CustomerServiceWait).TotalSeconds.ToString("0", CultureInfo.InvariantCulture))
             .Append(" 秒（微信的超时重试，以及等待客服消息）。</p></div></form>");
-        AppendMenu(body, menus.Current, user.OpenId, mode ?? "plain");
+        AppendMenu(body, menus.Current, user.OpenId, mode ?? "aes");
 
         if (problem is not null)
         {
