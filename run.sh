@@ -253,6 +253,8 @@ cmd_demo() {
     say ""
     say "微信登录只在微信的浏览器里有效（如同真实微信）：./run.sh phone 以微信手机浏览器打开 http://127.0.0.1:5300，"
     say "点击「微信登录」（模拟器里选一个测试用户，按「同意」）；或在浏览器中把 User-Agent 设为: $WEIXIN_PHONE_UA"
+    say "新设备首次微信登录要确认：在 http://127.0.0.1:5080/sim/chat 以同一测试用户（安全模式）发送页面上显示的两位数字。"
+    say "电脑上的普通浏览器打开 http://127.0.0.1:5300/login 显示「微信扫码登录」二维码：在 /sim/chat 选用户，点「扫一扫」（已填入屏幕上的二维码），再发送数字。"
     say "或用账号密码登录：admin / ${CRM_ADMIN_PASSWORD}（保存在 .data/crm-admin.env）"
   else
     say "  CrmApp                       (not built yet: no $(dll CrmApp))"

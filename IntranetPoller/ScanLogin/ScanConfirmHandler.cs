@@ -23,6 +23,9 @@ public sealed class ScanConfirmHandler(
     /// <summary>Reply to the right number.</summary>
     public const string ConfirmedReply = "已确认，电脑将自动登录";
 
+    /// <summary>Reply to the right number of a new-device confirmation (the device may be a phone).</summary>
+    public const string DeviceConfirmedReply = "已确认，该设备将自动登录";
+
     /// <summary>Reply to a wrong number (first and second).</summary>
     public const string WrongReply = "数字不对，请核对电脑上显示的两位数字";
 
@@ -70,7 +73,7 @@ public sealed class ScanConfirmHandler(
             if (await store.TryConfirmAsync(login.Id, cancellationToken))
             {
                 logger.LogInformation("Message item {ItemId}: login {ScanLoginId} ({Kind}) confirmed by {OpenId}", item.Id, login.Id, login.Kind, message.FromUserName);
-                return ConfirmedReply;
+                return login.Kind == ScanLoginKinds.Device ? DeviceConfirmedReply : ConfirmedReply;
             }
 
             return Cancelled(login);

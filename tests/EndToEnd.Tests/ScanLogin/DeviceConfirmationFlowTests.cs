@@ -34,7 +34,7 @@ public sealed class DeviceConfirmationFlowTests(MessageFlowFixture fixture) : IC
 
         var waiting = System.Gateway.GetScanLoginAsync(created.Id, wait: 25);
         var confirm = await System.SendAsUserAsync(openId, "text", created.ConfirmCode, mode: "aes");
-        Assert.Equal("已确认，电脑将自动登录", confirm.Reply);
+        Assert.Equal("已确认，该设备将自动登录", confirm.Reply);
 
         var confirmed = await waiting;
         if (confirmed.State == ScanLoginStates.Scanned)

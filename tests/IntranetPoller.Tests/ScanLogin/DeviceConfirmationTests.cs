@@ -41,7 +41,7 @@ public class DeviceConfirmationTests(DefaultSimulatorFixture fixture) : IClassFi
 
         // Polled like a scan login: a long poll started before the number returns with the change.
         var polling = host.Gateway.GetScanLoginAsync(created.Id, wait: 20);
-        Assert.Equal(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
+        Assert.Equal(ScanConfirmHandler.DeviceConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
         var confirmed = await polling;
         Assert.Equal(ScanLoginStates.Confirmed, confirmed.State);
         Assert.NotNull(confirmed.Ticket);
@@ -80,7 +80,7 @@ public class DeviceConfirmationTests(DefaultSimulatorFixture fixture) : IClassFi
         Assert.Equal(ScanConfirmHandler.DeviceCancelledReply, await host.ReplyAsync(SafeItem(Text(openId, wrong, NewMsgId()))));
 
         Assert.Equal(ScanLoginStates.Cancelled, (await host.Gateway.GetScanLoginAsync(created.Id)).State);
-        Assert.NotEqual(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
+        Assert.NotEqual(ScanConfirmHandler.DeviceConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
         Assert.Equal(ScanLoginStates.Cancelled, (await host.Gateway.GetScanLoginAsync(created.Id)).State);
     }
 
@@ -122,7 +122,7 @@ public class DeviceConfirmationTests(DefaultSimulatorFixture fixture) : IClassFi
         // Another user's confirmation is not touched.
         Assert.Equal(ScanLoginStates.Scanned, (await host.Gateway.GetScanLoginAsync(othersLogin.Id)).State);
 
-        Assert.Equal(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, newer.ConfirmCode!, NewMsgId()))));
+        Assert.Equal(ScanConfirmHandler.DeviceConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, newer.ConfirmCode!, NewMsgId()))));
         Assert.Equal(ScanLoginStates.Confirmed, (await host.Gateway.GetScanLoginAsync(newer.Id)).State);
         Assert.Equal(ScanLoginStates.Cancelled, (await host.Gateway.GetScanLoginAsync(older.Id)).State);
     }
@@ -146,7 +146,7 @@ public class DeviceConfirmationTests(DefaultSimulatorFixture fixture) : IClassFi
                 .SetProperty(l => l.ExpiresAt, past + ScanLoginStore.ConfirmWindow));
         }
 
-        Assert.NotEqual(ScanConfirmHandler.ConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
+        Assert.NotEqual(ScanConfirmHandler.DeviceConfirmedReply, await host.ReplyAsync(SafeItem(Text(openId, created.ConfirmCode!, NewMsgId()))));
 
         var status = await host.Gateway.GetScanLoginAsync(created.Id);
         Assert.Equal(ScanLoginStates.Expired, status.State);
