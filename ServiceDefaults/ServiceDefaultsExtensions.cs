@@ -74,7 +74,12 @@ public static class ServiceDefaultsExtensions
     {
         app.UseCorrelation(trustIncomingCorrelation);
         // Note: the completion line is written inside UseCorrelation, so the enricher puts the id on it too.
-        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = app.Services.GetService<Serilog.ILogger>();
+            // Note: a path may carry a secret (a login id); endpoints mark such route values with SecretRouteValues.
+            options.GetMessageTemplateProperties = SecretRouteValues.TemplateProperties;
+        });
         app.UseHttpMetrics();
         return app;
     }

@@ -18,6 +18,7 @@ public sealed class MessageItemHandler(
     MessageStore store,
     MessagePipeline pipeline,
     IOptionsMonitor<MessagesOptions> options,
+    IOptionsMonitor<MessageContentLogging> contentLogging,
     TimeProvider time,
     ILogger<MessageItemHandler> logger) : IItemHandler
 {
@@ -105,7 +106,15 @@ public sealed class MessageItemHandler(
         var xml = string.IsNullOrEmpty(text)
             ? null
             : WeixinXml.TextReply(toUser: message.FromUserName, fromUser: message.ToUserName, createTime: time.GetUtcNow().ToUnixTimeSeconds(), content: text);
-        logger.LogDebug("Message item {ItemId}: reply {Reply}", item.Id, text);
+        if (contentLogging.CurrentValue.IncludeMessageContent)
+        {
+            logger.LogDebug("Message item {ItemId}: reply {Reply}", item.Id, text);
+        }
+        else
+        {
+            // Note: the reply (it may echo the user or carry CRM data) is logged only with Logging:IncludeMessageContent.
+            logger.LogDebug("Message item {ItemId}: reply of {ReplyLength} characters", item.Id, text?.Length ?? 0);
+        }
         return await store.RecordReplyAsync(key, xml, cancellationToken);
     }
 
