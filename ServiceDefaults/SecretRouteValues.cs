@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Serilog.Core;
 using Serilog.Events;
 using Weixin.Inbox.Contracts.Diagnostics;
 
@@ -40,4 +41,26 @@ public sealed class SecretRouteValues(params string[] names)
         new("StatusCode", new ScalarValue(statusCode)),
         new("Elapsed", new ScalarValue(elapsedMs)),
     ];
+
+    /// <summary>
+    /// Hides secret route values in the <c>RequestPath</c> property the framework's request scope puts on every line
+    /// written during a request.
+    /// </summary>
+    public sealed class PathEnricher(IHttpContextAccessor accessor) : ILogEventEnricher
+    {
+        /// <inheritdoc />
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            if (accessor.HttpContext is { } http
+                && logEvent.Properties.TryGetValue("RequestPath", out var value)
+                && value is ScalarValue { Value: string path })
+            {
+                var logged = LoggedPath(http, path);
+                if (!ReferenceEquals(logged, path))
+                {
+                    logEvent.AddOrUpdateProperty(new LogEventProperty("RequestPath", new ScalarValue(logged)));
+                }
+            }
+        }
+    }
 }

@@ -12,4 +12,17 @@ public sealed class MessageContentLogging
 
     /// <summary>Log message contents and replies (at Debug level) instead of their length.</summary>
     public bool IncludeMessageContent { get; set; }
+
+    /// <summary>The fields that say what a message is, not what it says; kept when the contents are hidden.</summary>
+    private static readonly HashSet<string> Structural = new(StringComparer.Ordinal)
+    {
+        "ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "EventKey", "MsgId", "MsgDataId", "Idx",
+    };
+
+    /// <summary>
+    /// A message's fields for the log with every non-structural field (Content, Recognition, Title, Description,
+    /// Label, …) replaced by its length.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WithoutContent(IReadOnlyDictionary<string, string> fields) =>
+        fields.ToDictionary(f => f.Key, f => Structural.Contains(f.Key) ? f.Value : $"({f.Value.Length} characters)", StringComparer.Ordinal);
 }

@@ -48,7 +48,8 @@ public sealed class MessageItemHandler(
 
         var message = opened.Message;
         var key = MessageStore.KeyOf(message);
-        logger.LogDebug("Message item {ItemId}: {Xml}", item.Id, message.Fields);
+        logger.LogDebug("Message item {ItemId}: {Xml}", item.Id,
+            contentLogging.CurrentValue.IncludeMessageContent ? message.Fields : MessageContentLogging.WithoutContent(message.Fields));
 
         // 2. Dedup: the first item of a message runs the handlers; WeChat's repeats reuse its reply.
         WeixinMessageEntry row;
