@@ -54,12 +54,20 @@ public static class ServiceDefaultsExtensions
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With<CorrelationSuffixEnricher>()
-                .WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: CultureInfo.InvariantCulture);
-            if (!string.IsNullOrWhiteSpace(jsonFile))
-            {
-                logger.WriteTo.File(new CompactJsonFormatter(), jsonFile, shared: true);
-            }
+                // Note: the sinks sit in a sub-logger so that its enricher runs after the framework's request scope
+                // has added RequestPath to the event (a root enricher runs before it), and can hide secrets in it.
+                .WriteTo.Logger(sinks =>
+                {
+                    sinks.MinimumLevel.Verbose()
+                        .Enrich.With(new SecretRouteValues.PathEnricher(services.GetRequiredService<IHttpContextAccessor>()))
+                        .WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: CultureInfo.InvariantCulture);
+                    if (!string.IsNullOrWhiteSpace(jsonFile))
+                    {
+                        sinks.WriteTo.File(new CompactJsonFormatter(), jsonFile, shared: true);
+                    }
+                });
         }, preserveStaticLogger: true);
+        builder.Services.AddHttpContextAccessor();
         // Note: the probes are mapped for every service; each adds its readiness checks (AddDatabaseHealthCheck).
         builder.Services.AddHealthChecks();
         return builder;
@@ -74,7 +82,12 @@ public static class ServiceDefaultsExtensions
     {
         app.UseCorrelation(trustIncomingCorrelation);
         // Note: the completion line is written inside UseCorrelation, so the enricher puts the id on it too.
-        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = app.Services.GetService<Serilog.ILogger>();
+            // Note: a path may carry a secret (a login id); endpoints mark such route values with SecretRouteValues.
+            options.GetMessageTemplateProperties = SecretRouteValues.TemplateProperties;
+        });
         app.UseHttpMetrics();
         return app;
     }

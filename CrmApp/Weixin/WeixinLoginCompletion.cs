@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
@@ -96,8 +97,8 @@ public sealed class WeixinLoginCompletion(
             return ConfirmPage + "?error=" + ConfirmErrors.Unavailable;
         }
 
-        logger.LogInformation("WeChat login of {OpenId} on a new device ({Reason}): number confirmation {LoginId} asked",
-            user.OpenId, firstBind ? "first bind" : "device not known for the account", status.Id);
+        logger.LogInformation("WeChat login of {OpenId} on a new device ({Reason}): number confirmation {LoginRef} asked",
+            user.OpenId, firstBind ? "first bind" : "device not known for the account", LogRef.Of(status.Id));
         cookies.SetLogin(http, new PendingLogin(status.Id, returnUrl, ExpectedOpenId: user.OpenId), status.ExpiresAt);
         return ConfirmPage;
     }

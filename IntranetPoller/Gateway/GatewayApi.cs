@@ -9,6 +9,7 @@ using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.ScanLogin;
 using Weixin.Inbox.IntranetPoller.Users;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Gateway;
 
@@ -40,7 +41,7 @@ public static class GatewayApi
     {
         var api = app.MapGroup("/gateway/v1").RequireSignedRequests(SigningName);
         api.MapPost("/logins", CreateLogin);
-        api.MapPost("/logins/{loginId}/redeem", Redeem);
+        api.MapPost("/logins/{loginId}/redeem", Redeem).WithMetadata(new SecretRouteValues("loginId"));
         api.MapGet("/users/{openId}", GetUser);
         api.MapScanLogins();
         api.MapDeviceConfirmations();
@@ -79,7 +80,7 @@ public static class GatewayApi
         services.Db.Logins.Add(login);
         await services.Db.SaveChangesAsync(cancellationToken);
 
-        services.Logger.LogInformation("Login {LoginId} started for {ReturnUrl}, expires at {ExpiresAt}", login.Id, login.ReturnUrl, login.ExpiresAt);
+        services.Logger.LogInformation("Login {LoginRef} started for {ReturnUrl}, expires at {ExpiresAt}", LoginSecrets.LogRef(login.Id), login.ReturnUrl, login.ExpiresAt);
         return TypedResults.Ok(new CreateLoginResponse(login.Id, services.AuthorizeUrls.Build(login.State), login.ExpiresAt));
     }
 
@@ -97,20 +98,20 @@ public static class GatewayApi
         // carried into another browser is refused there.
         if (string.IsNullOrEmpty(request.Ticket) || !LoginSecrets.TicketMatches(request.Ticket, login.TicketHash))
         {
-            services.Logger.LogWarning("Login {LoginId}: ticket refused (no match)", login.Id);
+            services.Logger.LogWarning("Login {LoginRef}: ticket refused (no match)", LoginSecrets.LogRef(login.Id));
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketInvalid, "Invalid ticket.");
         }
 
         if (login.Status == LoginStatuses.Redeemed)
         {
-            services.Logger.LogWarning("Login {LoginId}: ticket refused (already redeemed at {RedeemedAt})", login.Id, login.RedeemedAt);
+            services.Logger.LogWarning("Login {LoginRef}: ticket refused (already redeemed at {RedeemedAt})", LoginSecrets.LogRef(login.Id), login.RedeemedAt);
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketUsed, "Ticket already used.");
         }
 
         var now = services.Time.GetUtcNow();
         if (login.Status != LoginStatuses.TicketIssued || login.TicketExpiresAt is null || now > login.TicketExpiresAt)
         {
-            services.Logger.LogWarning("Login {LoginId}: ticket refused (expired at {TicketExpiresAt})", login.Id, login.TicketExpiresAt);
+            services.Logger.LogWarning("Login {LoginRef}: ticket refused (expired at {TicketExpiresAt})", LoginSecrets.LogRef(login.Id), login.TicketExpiresAt);
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketExpired, "Ticket expired.");
         }
 
@@ -124,7 +125,7 @@ public static class GatewayApi
                 .SetProperty(l => l.RedeemedAt, now), cancellationToken);
         if (redeemed == 0)
         {
-            services.Logger.LogWarning("Login {LoginId}: ticket refused (redeemed concurrently)", login.Id);
+            services.Logger.LogWarning("Login {LoginRef}: ticket refused (redeemed concurrently)", LoginSecrets.LogRef(login.Id));
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketUsed, "Ticket already used.");
         }
 
@@ -132,11 +133,11 @@ public static class GatewayApi
         if (user is null)
         {
             // Note: cannot happen (user and ticket commit together) unless someone deleted the user row.
-            services.Logger.LogError("Login {LoginId}: WeChat user {OpenId} missing from the directory", login.Id, login.OpenId);
+            services.Logger.LogError("Login {LoginRef}: WeChat user {OpenId} missing from the directory", LoginSecrets.LogRef(login.Id), login.OpenId);
             return Problem(StatusCodes.Status400BadRequest, LoginErrors.TicketInvalid, "Invalid ticket.");
         }
 
-        services.Logger.LogInformation("Login {LoginId} redeemed by WeChat user {OpenId}", login.Id, user.OpenId);
+        services.Logger.LogInformation("Login {LoginRef} redeemed by WeChat user {OpenId}", LoginSecrets.LogRef(login.Id), user.OpenId);
         return TypedResults.Ok(new RedeemTicketResponse(login.Id, user.ToContract()));
     }
 

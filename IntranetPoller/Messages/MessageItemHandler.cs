@@ -18,6 +18,7 @@ public sealed class MessageItemHandler(
     MessageStore store,
     MessagePipeline pipeline,
     IOptionsMonitor<MessagesOptions> options,
+    IOptionsMonitor<MessageContentLogging> contentLogging,
     TimeProvider time,
     ILogger<MessageItemHandler> logger) : IItemHandler
 {
@@ -47,7 +48,8 @@ public sealed class MessageItemHandler(
 
         var message = opened.Message;
         var key = MessageStore.KeyOf(message);
-        logger.LogDebug("Message item {ItemId}: {Xml}", item.Id, message.Fields);
+        logger.LogDebug("Message item {ItemId}: {Xml}", item.Id,
+            contentLogging.CurrentValue.IncludeMessageContent ? message.Fields : MessageContentLogging.WithoutContent(message.Fields));
 
         // 2. Dedup: the first item of a message runs the handlers; WeChat's repeats reuse its reply.
         WeixinMessageEntry row;
@@ -105,7 +107,15 @@ public sealed class MessageItemHandler(
         var xml = string.IsNullOrEmpty(text)
             ? null
             : WeixinXml.TextReply(toUser: message.FromUserName, fromUser: message.ToUserName, createTime: time.GetUtcNow().ToUnixTimeSeconds(), content: text);
-        logger.LogDebug("Message item {ItemId}: reply {Reply}", item.Id, text);
+        if (contentLogging.CurrentValue.IncludeMessageContent)
+        {
+            logger.LogDebug("Message item {ItemId}: reply {Reply}", item.Id, text);
+        }
+        else
+        {
+            // Note: the reply (it may echo the user or carry CRM data) is logged only with Logging:IncludeMessageContent.
+            logger.LogDebug("Message item {ItemId}: reply of {ReplyLength} characters", item.Id, text?.Length ?? 0);
+        }
         return await store.RecordReplyAsync(key, xml, cancellationToken);
     }
 

@@ -31,6 +31,7 @@ public static class MessagesExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MessagesOptions>, MessagesSettingsCheck>();
+        services.AddOptions<MessageContentLogging>().BindConfiguration(MessageContentLogging.Section);
         services.AddOptions<CrmHookOptions>()
             .BindConfiguration(CrmHookOptions.Section)
             .ValidateDataAnnotations()

@@ -43,4 +43,10 @@ public static class LoginSecrets
         // leading bytes of a guessed ticket's hash matched the stored one.
         return CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(storedHash));
     }
+
+    /// <summary>
+    /// How a login id appears in the gateway's logs (<c>{LoginRef}</c>): a short one-way tag. Note: the id is what
+    /// the browser and the CRM hold to poll and redeem a login, so it is never logged itself.
+    /// </summary>
+    public static string LogRef(string? id) => global::Weixin.Inbox.Contracts.Diagnostics.LogRef.Of(id);
 }

@@ -101,8 +101,8 @@ public sealed class OAuthItemHandler(
         // 「使用完整服务」 and log in again.
         if (token.Value!.IsSnapshot)
         {
-            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat answered a snapshot-mode (virtual) user; login refused",
-                item.Id, login.Id);
+            logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): WeChat answered a snapshot-mode (virtual) user; login refused",
+                item.Id, LoginSecrets.LogRef(login.Id));
             return await FailLoginAsync(item, login, LoginErrors.SnapshotUser, cancellationToken);
         }
 
@@ -117,8 +117,8 @@ public sealed class OAuthItemHandler(
 
         if (profile.Outcome == WeixinOutcome.Unreachable)
         {
-            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): sns/userinfo unreachable after {Retries} retries: {Reason}",
-                item.Id, login.Id, UserInfoRetries, profile.ErrMsg);
+            logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): sns/userinfo unreachable after {Retries} retries: {Reason}",
+                item.Id, LoginSecrets.LogRef(login.Id), UserInfoRetries, profile.ErrMsg);
             return await FailLoginAsync(item, login, LoginErrors.WeixinUnavailable, cancellationToken);
         }
 
@@ -139,13 +139,13 @@ public sealed class OAuthItemHandler(
             if (item.Attempts < options.CurrentValue.MaxAttempts)
             {
                 // Note: item_id stays set to this item, so the retry is recognised as the same login (rule 2).
-                logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat unreachable on attempt {Attempts}, retrying later: {Reason}",
-                    item.Id, login.Id, item.Attempts, errMsg);
+                logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): WeChat unreachable on attempt {Attempts}, retrying later: {Reason}",
+                    item.Id, LoginSecrets.LogRef(login.Id), item.Attempts, errMsg);
                 return new ItemDecision.RetryLater($"WeChat unreachable ({errMsg})");
             }
 
-            logger.LogWarning("OAuth item {ItemId} (login {LoginId}): WeChat still unreachable after {Attempts} attempts: {Reason}",
-                item.Id, login.Id, item.Attempts, errMsg);
+            logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): WeChat still unreachable after {Attempts} attempts: {Reason}",
+                item.Id, LoginSecrets.LogRef(login.Id), item.Attempts, errMsg);
             return await FailLoginAsync(item, login, LoginErrors.WeixinUnavailable, cancellationToken);
         }
 
@@ -161,8 +161,8 @@ public sealed class OAuthItemHandler(
             WeixinPermissions.Log(logger, api, errMsg);
         }
 
-        logger.LogWarning("OAuth item {ItemId} (login {LoginId}): {Api} answered errcode {ErrCode} {ErrMsg}",
-            item.Id, login.Id, api, errCode, errMsg);
+        logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): {Api} answered errcode {ErrCode} {ErrMsg}",
+            item.Id, LoginSecrets.LogRef(login.Id), api, errCode, errMsg);
         return await FailLoginAsync(item, login, error, cancellationToken);
     }
 
@@ -206,8 +206,8 @@ public sealed class OAuthItemHandler(
         }
 
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): WeChat user {OpenId} signed in",
-            item.Id, login.Id, profile.OpenId);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginRef}): WeChat user {OpenId} signed in",
+            item.Id, LoginSecrets.LogRef(login.Id), profile.OpenId);
         return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, profile.OpenId));
     }
 
@@ -229,8 +229,8 @@ public sealed class OAuthItemHandler(
             return ChangedMeanwhile(item, login);
         }
 
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): delivered again, ticket replaced",
-            item.Id, login.Id);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginRef}): delivered again, ticket replaced",
+            item.Id, LoginSecrets.LogRef(login.Id));
         return Finish(item, login, new ItemDecision.Complete(ReturnUrlPolicy.AppendQuery(login.ReturnUrl, "ticket", ticket), TicketIssuedOutcome, login.OpenId));
     }
 
@@ -238,8 +238,8 @@ public sealed class OAuthItemHandler(
     {
         // Note: another delivery of this item got there first (a lease ended mid-processing); let the inbox decide
         // whose result stands rather than overwrite a ticket the browser may already hold.
-        logger.LogWarning("OAuth item {ItemId} (login {LoginId}): login changed while processing, releasing the item",
-            item.Id, login.Id);
+        logger.LogWarning("OAuth item {ItemId} (login {LoginRef}): login changed while processing, releasing the item",
+            item.Id, LoginSecrets.LogRef(login.Id));
         return new ItemDecision.RetryLater("login changed while processing");
     }
 
@@ -248,8 +248,8 @@ public sealed class OAuthItemHandler(
 
     private ItemDecision.Complete Finish(ClaimedItem item, WeixinLogin? login, ItemDecision.Complete decision)
     {
-        logger.LogInformation("OAuth item {ItemId} (login {LoginId}): {Outcome}",
-            item.Id, login?.Id, decision.Outcome);
+        logger.LogInformation("OAuth item {ItemId} (login {LoginRef}): {Outcome}",
+            item.Id, LoginSecrets.LogRef(login?.Id), decision.Outcome);
         return decision;
     }
 }

@@ -68,12 +68,12 @@ public static class DeviceConfirmationApi
         var (login, superseded) = await store.CreateDeviceConfirmationAsync(openId, request.ReturnUrl, cancellationToken);
         if (superseded > 0)
         {
-            logger.LogInformation("Device confirmation {ScanLoginId}: {Count} older login(s) of WeChat user {OpenId} still waiting for a number cancelled (superseded)",
-                login.Id, superseded, openId);
+            logger.LogInformation("Device confirmation {LoginRef}: {Count} older login(s) of WeChat user {OpenId} still waiting for a number cancelled (superseded)",
+                LoginSecrets.LogRef(login.Id), superseded, openId);
         }
 
-        logger.LogInformation("Device confirmation {ScanLoginId} created for WeChat user {OpenId} ({ReturnUrl}); waiting for the number until {ExpiresAt}",
-            login.Id, openId, login.ReturnUrl, login.ExpiresAt);
+        logger.LogInformation("Device confirmation {LoginRef} created for WeChat user {OpenId} ({ReturnUrl}); waiting for the number until {ExpiresAt}",
+            LoginSecrets.LogRef(login.Id), openId, login.ReturnUrl, login.ExpiresAt);
         return TypedResults.Created($"/gateway/v1/scan-logins/{login.Id}", store.ToStatus(login));
     }
 

@@ -1,6 +1,7 @@
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Users;
 
 namespace Weixin.Inbox.IntranetPoller.ScanLogin;
@@ -78,8 +79,8 @@ public sealed class QrScanHandler(ScanLoginStore store, WeixinUserDirectory user
         if (await store.TryScanAsync(scene, openId, item.Id, code, cancellationToken))
         {
             var started = await store.FindBySceneAsync(scene, cancellationToken);
-            logger.LogInformation("Message item {ItemId}: scan login {ScanLoginId} scanned by {OpenId} ({Event}); waiting for the number",
-                item.Id, started?.Id, openId, message.Event);
+            logger.LogInformation("Message item {ItemId}: scan login {LoginRef} scanned by {OpenId} ({Event}); waiting for the number",
+                item.Id, LoginSecrets.LogRef(started?.Id), openId, message.Event);
             return ScannedReply;
         }
 
@@ -98,12 +99,12 @@ public sealed class QrScanHandler(ScanLoginStore store, WeixinUserDirectory user
 
         if (login.State == ScanLoginStates.Waiting)
         {
-            logger.LogInformation("Message item {ItemId}: {OpenId} scanned the expired QR code of scan login {ScanLoginId}", item.Id, openId, login.Id);
+            logger.LogInformation("Message item {ItemId}: {OpenId} scanned the expired QR code of scan login {LoginRef}", item.Id, openId, LoginSecrets.LogRef(login.Id));
             return ExpiredReply;
         }
 
-        logger.LogWarning("Message item {ItemId}: {OpenId} scanned the QR code of scan login {ScanLoginId} again (already {State} by {ScannedBy}); refused",
-            item.Id, openId, login.Id, login.State, login.OpenId);
+        logger.LogWarning("Message item {ItemId}: {OpenId} scanned the QR code of scan login {LoginRef} again (already {State} by {ScannedBy}); refused",
+            item.Id, openId, LoginSecrets.LogRef(login.Id), login.State, login.OpenId);
         return UsedReply;
     }
 }

@@ -1,8 +1,9 @@
-using Weixin.Inbox.Contracts.Gateway;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.Messages.Handlers;
+using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Weixin;
 
 namespace Weixin.Inbox.IntranetPoller.ScanLogin;
@@ -63,8 +64,8 @@ public sealed class ScanConfirmHandler(
         var safe = string.Equals(item.Message?.EncryptType, MessageEnvelope.AesEncryptType, StringComparison.Ordinal);
         if (!safe && weixin.CurrentValue.EncodingAESKey.Length > 0)
         {
-            logger.LogWarning("Message item {ItemId}: number for scan login {ScanLoginId} from {OpenId} arrived in plaintext although Weixin:EncodingAESKey is set; not accepted as a confirmation (a plaintext callback can be forged by the public host)",
-                item.Id, login.Id, message.FromUserName);
+            logger.LogWarning("Message item {ItemId}: number for scan login {LoginRef} from {OpenId} arrived in plaintext although Weixin:EncodingAESKey is set; not accepted as a confirmation (a plaintext callback can be forged by the public host)",
+                item.Id, LoginSecrets.LogRef(login.Id), message.FromUserName);
             return PlaintextReply;
         }
 
@@ -72,7 +73,7 @@ public sealed class ScanConfirmHandler(
         {
             if (await store.TryConfirmAsync(login.Id, cancellationToken))
             {
-                logger.LogInformation("Message item {ItemId}: login {ScanLoginId} ({Kind}) confirmed by {OpenId}", item.Id, login.Id, login.Kind, message.FromUserName);
+                logger.LogInformation("Message item {ItemId}: login {LoginRef} ({Kind}) confirmed by {OpenId}", item.Id, LoginSecrets.LogRef(login.Id), login.Kind, message.FromUserName);
                 return login.Kind == ScanLoginKinds.Device ? DeviceConfirmedReply : ConfirmedReply;
             }
 
@@ -80,8 +81,8 @@ public sealed class ScanConfirmHandler(
         }
 
         var state = await store.RecordWrongNumberAsync(login.Id, cancellationToken);
-        logger.LogWarning("Message item {ItemId}: wrong number for login {ScanLoginId} ({Kind}) from {OpenId} (now {State})",
-            item.Id, login.Id, login.Kind, message.FromUserName, state);
+        logger.LogWarning("Message item {ItemId}: wrong number for login {LoginRef} ({Kind}) from {OpenId} (now {State})",
+            item.Id, LoginSecrets.LogRef(login.Id), login.Kind, message.FromUserName, state);
         return state == ScanLoginStates.Cancelled ? Cancelled(login) : WrongReply;
     }
 

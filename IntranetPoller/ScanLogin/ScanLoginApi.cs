@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.ScanLogin;
 
@@ -43,7 +44,7 @@ public static class ScanLoginApi
     public static RouteGroupBuilder MapScanLogins(this RouteGroupBuilder api)
     {
         api.MapPost("/scan-logins", CreateAsync);
-        api.MapGet("/scan-logins/{id}", GetAsync);
+        api.MapGet("/scan-logins/{id}", GetAsync).WithMetadata(new SecretRouteValues("id"));
         return api;
     }
 
@@ -102,7 +103,7 @@ public static class ScanLoginApi
         // Note: WeChat echoes the lifetime it granted; the shorter of the two decides, so the page never shows a dead code as live.
         var seconds = qr.ExpireSeconds is > 0 and < ScanLoginStore.ExpireSeconds ? qr.ExpireSeconds : ScanLoginStore.ExpireSeconds;
         var login = await store.CreateAsync(scene, request.ReturnUrl, time.GetUtcNow().AddSeconds(seconds), cancellationToken);
-        logger.LogInformation("Scan login {ScanLoginId} started for {ReturnUrl}, QR code expires at {ExpiresAt}", login.Id, login.ReturnUrl, login.ExpiresAt);
+        logger.LogInformation("Scan login {LoginRef} started for {ReturnUrl}, QR code expires at {ExpiresAt}", LoginSecrets.LogRef(login.Id), login.ReturnUrl, login.ExpiresAt);
         return TypedResults.Created($"/gateway/v1/scan-logins/{login.Id}", new CreateScanLoginResponse(login.Id, qr.Url!, login.ExpiresAt));
     }
 
@@ -142,7 +143,7 @@ public static class ScanLoginApi
         if (status.State == ScanLoginStates.Confirmed && login.TicketIssuedAt is null &&
             await store.TryIssueTicketAsync(login, cancellationToken) is { } ticket)
         {
-            loggers.CreateLogger(typeof(ScanLoginApi)).LogInformation("Scan login {ScanLoginId}: ticket handed out for WeChat user {OpenId}", login.Id, login.OpenId);
+            loggers.CreateLogger(typeof(ScanLoginApi)).LogInformation("Scan login {LoginRef}: ticket handed out for WeChat user {OpenId}", LoginSecrets.LogRef(login.Id), login.OpenId);
             status = store.ToStatus(login, ticket);
         }
 

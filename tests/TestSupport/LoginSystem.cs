@@ -45,6 +45,9 @@ public sealed record LoginSystemSettings
     /// <summary>More inbox settings (<c>Inbox__…</c>), added to or replacing the defaults.</summary>
     public IReadOnlyDictionary<string, string> InboxEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>More poller settings (e.g. <c>Serilog__MinimumLevel__Default</c>), added to or replacing the defaults.</summary>
+    public IReadOnlyDictionary<string, string> PollerEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The poller's <c>Weixin:RequireSafeMode</c>; default null: unset, so on (the poller holds the EncodingAESKey).</summary>
     public bool? PollerRequireSafeMode { get; init; }
 
@@ -190,6 +193,11 @@ public sealed class LoginSystem : IAsyncDisposable
         if (settings.GatewayAllowsForeignPrefix)
         {
             pollerEnvironment["OAuth__AllowedReturnPrefixes__1"] = foreignPrefix;
+        }
+
+        foreach (var (key, value) in settings.PollerEnvironment)
+        {
+            pollerEnvironment[key] = value;
         }
 
         var poller = new ServiceProcess("poller", "IntranetPoller", pollerPort, pollerEnvironment, logPrefix);

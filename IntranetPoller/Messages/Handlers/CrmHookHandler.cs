@@ -13,6 +13,7 @@ public sealed class CrmHookHandler(
     IServiceProvider services,
     IOptionsMonitor<CrmHookOptions> hook,
     IOptionsMonitor<MessagesOptions> options,
+    IOptionsMonitor<MessageContentLogging> contentLogging,
     ILogger<CrmHookHandler> logger) : IMessageHandler
 {
     /// <inheritdoc />
@@ -30,8 +31,17 @@ public sealed class CrmHookHandler(
             return messages.DefaultReply;
         }
 
-        logger.LogDebug("Message item {ItemId}: asking the CRM about {MsgType} {Content}{EventKey}",
-            item.Id, message.MsgType, message.Content, message.EventKey);
+        if (contentLogging.CurrentValue.IncludeMessageContent)
+        {
+            logger.LogDebug("Message item {ItemId}: asking the CRM about {MsgType} {Content}{EventKey}",
+                item.Id, message.MsgType, message.Content, message.EventKey);
+        }
+        else
+        {
+            // Note: what the user wrote stays out of the logs unless Logging:IncludeMessageContent is on.
+            logger.LogDebug("Message item {ItemId}: asking the CRM about {MsgType} ({ContentLength} characters){EventKey}",
+                item.Id, message.MsgType, message.Content?.Length ?? 0, message.EventKey);
+        }
         var started = Environment.TickCount64;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(messages.HookTimeout);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Weixin;
 
@@ -50,14 +51,14 @@ public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies
         }
         catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogWarning("Gateway refused the state of confirmation {LoginId} ({Status})", pending.LoginId, (int)ex.StatusCode);
+            logger.LogWarning("Gateway refused the state of confirmation {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
             Error = "确认已失效，请重新登录。";
             return Page();
         }
         catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogError(ex, "Could not ask the gateway for confirmation {LoginId}", pending.LoginId);
+            logger.LogError(ex, "Could not ask the gateway for confirmation {LoginRef}", LogRef.Of(pending.LoginId));
             Error = ConfirmErrors.Describe(ConfirmErrors.Unavailable);
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return Page();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.ScanLogin;
@@ -90,7 +91,7 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
         // Note: a new scan login replaces this browser's previous one (「刷新二维码」); the old one simply expires at the gateway.
         cookies.SetLogin(HttpContext, new PendingLogin(created.Id, target), created.ExpiresAt);
         var secondsLeft = Math.Max(0, (int)(created.ExpiresAt - time.GetUtcNow()).TotalSeconds);
-        logger.LogInformation("Desktop scan login {ScanLoginId} started, QR code valid for {Seconds} s", created.Id, secondsLeft);
+        logger.LogInformation("Desktop scan login {LoginRef} started, QR code valid for {Seconds} s", LogRef.Of(created.Id), secondsLeft);
         // Note: seconds left rather than only the time: the countdown must not depend on the desktop's clock being right.
         return new JsonResult(new
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
+using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Weixin;
 
@@ -42,7 +43,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         }
         catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogWarning("Gateway refused the state of login {LoginId} ({Status})", pending.LoginId, (int)ex.StatusCode);
+            logger.LogWarning("Gateway refused the state of login {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
             return Answer(NoLogin, message: "登录已失效，请刷新二维码或重新登录。");
         }
@@ -53,7 +54,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         }
         catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogError(ex, "Could not ask the gateway for login {LoginId}", pending.LoginId);
+            logger.LogError(ex, "Could not ask the gateway for login {LoginRef}", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return Answer(Unavailable, message: "内网微信网关暂时不可用，正在重试…");
         }
@@ -67,7 +68,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
                 return await FinishAsync(pending, ticket);
             case ScanLoginStates.Confirmed:
                 // Note: the ticket is handed out once; another tab (or a lost answer) took it.
-                logger.LogWarning("Login {LoginId} confirmed but its ticket was already handed out", pending.LoginId);
+                logger.LogWarning("Login {LoginRef} confirmed but its ticket was already handed out", LogRef.Of(pending.LoginId));
                 cookies.ClearLogin(HttpContext);
                 return Answer(Failed, message: "本次登录已在其他页面完成或已失效，请刷新后重试。");
             case ScanLoginStates.Cancelled:
@@ -88,13 +89,13 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         }
         catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogWarning("Ticket of confirmed login {LoginId} refused by the gateway: {Code}", pending.LoginId, WeixinLoginExtensions.RedeemErrorCode(ex));
+            logger.LogWarning("Ticket of confirmed login {LoginRef} refused by the gateway: {Code}", LogRef.Of(pending.LoginId), WeixinLoginExtensions.RedeemErrorCode(ex));
             cookies.ClearLogin(HttpContext);
             return Answer(Failed, message: "登录凭据无效，请刷新后重试。");
         }
         catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
-            logger.LogError(ex, "Could not redeem the ticket of confirmed login {LoginId}: gateway unavailable", pending.LoginId);
+            logger.LogError(ex, "Could not redeem the ticket of confirmed login {LoginRef}: gateway unavailable", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return Answer(Failed, message: "内网微信网关暂时不可用，请稍后刷新重试。");
         }
@@ -103,7 +104,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         if (pending.ExpectedOpenId is { } expected && !string.Equals(expected, redeemed.User.OpenId, StringComparison.Ordinal))
         {
             // Note: cannot happen with an honest gateway (it asked exactly this user); refused rather than trusted.
-            logger.LogError("Confirmation {LoginId} was asked of {Expected} but its ticket is for {Actual}; not signed in", pending.LoginId, expected, redeemed.User.OpenId);
+            logger.LogError("Confirmation {LoginRef} was asked of {Expected} but its ticket is for {Actual}; not signed in", LogRef.Of(pending.LoginId), expected, redeemed.User.OpenId);
             return Answer(Failed, message: "确认的微信用户与登录的用户不一致，已拒绝本次登录。");
         }
 
