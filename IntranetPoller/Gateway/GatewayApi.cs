@@ -55,8 +55,7 @@ public static class GatewayApi
         var oauth = services.OAuth.CurrentValue;
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.AllowedReturnPrefixes))
         {
-            return Problem(StatusCodes.Status400BadRequest, ReturnUrlNotAllowed,
-                "returnUrl is not allowed.", "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
+            return ReturnUrlRefused();
         }
 
         var errorUrl = string.IsNullOrEmpty(request.ErrorUrl) ? ReturnUrlPolicy.DefaultErrorUrlFor(request.ReturnUrl) : request.ErrorUrl;
@@ -151,7 +150,8 @@ public static class GatewayApi
             : TypedResults.Ok(user.ToContract());
     }
 
-    private static ProblemHttpResult Problem(int status, string code, string title, string? detail = null) =>
+    /// <summary>A problem answer carrying our <c>code</c> member (the detail defaults to the login error's description).</summary>
+    internal static ProblemHttpResult Problem(int status, string code, string title, string? detail = null) =>
         TypedResults.Problem(new ProblemDetails
         {
             Status = status,
@@ -159,6 +159,11 @@ public static class GatewayApi
             Detail = detail ?? LoginErrors.Describe(code),
             Extensions = { ["code"] = code },
         });
+
+    /// <summary>400 <c>return_url_not_allowed</c>: the one answer every endpoint that takes a <c>returnUrl</c> gives.</summary>
+    internal static ProblemHttpResult ReturnUrlRefused() =>
+        Problem(StatusCodes.Status400BadRequest, ReturnUrlNotAllowed,
+            "returnUrl is not allowed.", "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
 }
 
 /// <summary>What the gateway handlers need, bundled.</summary>

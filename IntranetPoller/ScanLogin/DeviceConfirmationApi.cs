@@ -41,27 +41,26 @@ public static class DeviceConfirmationApi
         var logger = loggers.CreateLogger(typeof(DeviceConfirmationApi));
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.CurrentValue.AllowedReturnPrefixes))
         {
-            return Problem(StatusCodes.Status400BadRequest, GatewayApi.ReturnUrlNotAllowed, "returnUrl is not allowed.",
-                "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
+            return GatewayApi.ReturnUrlRefused();
         }
 
         var openId = request.OpenId;
         if (string.IsNullOrWhiteSpace(openId))
         {
-            return Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
+            return GatewayApi.Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
                 "openId is empty: name the WeChat user (the openid of their redeemed ticket) who must confirm.");
         }
 
         if (openId.Length > MaxOpenIdLength)
         {
-            return Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
+            return GatewayApi.Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
                 $"openId is longer than {MaxOpenIdLength} characters; no WeChat openid is.");
         }
 
         if (await users.FindAsync(openId, cancellationToken) is null)
         {
             logger.LogWarning("Device confirmation refused: WeChat user {OpenId} is not in the user directory", openId);
-            return Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
+            return GatewayApi.Problem(StatusCodes.Status404NotFound, UnknownUser, "Unknown WeChat user.",
                 "The gateway has never seen this openid (no login, message or follow): it cannot ask them to confirm.");
         }
 
@@ -76,13 +75,4 @@ public static class DeviceConfirmationApi
             LoginSecrets.LogRef(login.Id), openId, login.ReturnUrl, login.ExpiresAt);
         return TypedResults.Created($"/gateway/v1/scan-logins/{login.Id}", store.ToStatus(login));
     }
-
-    private static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
-        TypedResults.Problem(new ProblemDetails
-        {
-            Status = status,
-            Title = title,
-            Detail = detail,
-            Extensions = { ["code"] = code },
-        });
 }

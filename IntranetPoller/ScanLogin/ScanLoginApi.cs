@@ -62,8 +62,7 @@ public static class ScanLoginApi
         var logger = loggers.CreateLogger(typeof(ScanLoginApi));
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.CurrentValue.AllowedReturnPrefixes))
         {
-            return Problem(StatusCodes.Status400BadRequest, GatewayApi.ReturnUrlNotAllowed, "returnUrl is not allowed.",
-                "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
+            return GatewayApi.ReturnUrlRefused();
         }
 
         var scene = ScanLoginStore.NewScene();
@@ -73,9 +72,9 @@ public static class ScanLoginApi
         {
             logger.LogWarning("Scan login not started: no access_token ({Reason})", result.ErrMsg);
             return result.ErrCode == WeixinErrorCodes.IpNotWhitelisted
-                ? Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the access_token request.",
+                ? GatewayApi.Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the access_token request.",
                     $"WeChat refused the gateway's IP (40164): add the poller's egress IP to the account's IP whitelist. {result.ErrMsg}")
-                : Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "No access_token.", result.ErrMsg ?? "WeChat did not answer.");
+                : GatewayApi.Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "No access_token.", result.ErrMsg ?? "WeChat did not answer.");
         }
 
         switch (result.Outcome)
@@ -84,19 +83,19 @@ public static class ScanLoginApi
                 break;
             case WeixinOutcome.Error when result.ErrCode == 48001:
                 WeixinPermissions.Log(logger, QrCodeApi, result.ErrMsg);
-                return Problem(StatusCodes.Status403Forbidden, WeixinUnauthorized, "The official account may not create parametric QR codes.",
+                return GatewayApi.Problem(StatusCodes.Status403Forbidden, WeixinUnauthorized, "The official account may not create parametric QR codes.",
                     WeixinPermissions.Reason(QrCodeApi));
             case WeixinOutcome.Error when result.ErrCode == WeixinErrorCodes.IpNotWhitelisted:
                 logger.LogError("WeChat refused {Api} from this IP (40164: {ErrMsg}); add the poller's egress IP to the account's IP whitelist", QrCodeApi, result.ErrMsg);
-                return Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the gateway's IP.",
+                return GatewayApi.Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused the gateway's IP.",
                     $"WeChat refused the call from this IP (40164): add the poller's egress IP to the account's IP whitelist ({result.ErrMsg}).");
             case WeixinOutcome.Error:
                 logger.LogError("WeChat refused {Api} with errcode {ErrCode} ({ErrMsg})", QrCodeApi, result.ErrCode, result.ErrMsg);
-                return Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused to create the QR code.",
+                return GatewayApi.Problem(StatusCodes.Status502BadGateway, WeixinError, "WeChat refused to create the QR code.",
                     $"WeChat answered errcode {result.ErrCode} ({result.ErrMsg}) to {QrCodeApi}.");
             default:
                 logger.LogWarning("WeChat did not answer {Api} ({Reason})", QrCodeApi, result.ErrMsg);
-                return Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "WeChat did not answer.", result.ErrMsg ?? "WeChat did not answer.");
+                return GatewayApi.Problem(StatusCodes.Status502BadGateway, WeixinUnreachable, "WeChat did not answer.", result.ErrMsg ?? "WeChat did not answer.");
         }
 
         var qr = result.Value!;
@@ -122,7 +121,7 @@ public static class ScanLoginApi
         var login = id.Length > 43 ? null : await store.FindAsync(id, cancellationToken);
         if (login is null)
         {
-            return Problem(StatusCodes.Status404NotFound, "scan_login_unknown", "Unknown scan login.", "No scan login with this id.");
+            return GatewayApi.Problem(StatusCodes.Status404NotFound, "scan_login_unknown", "Unknown scan login.", "No scan login with this id.");
         }
 
         var status = store.ToStatus(login);
@@ -149,13 +148,4 @@ public static class ScanLoginApi
 
         return TypedResults.Ok(status);
     }
-
-    private static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
-        TypedResults.Problem(new ProblemDetails
-        {
-            Status = status,
-            Title = title,
-            Detail = detail,
-            Extensions = { ["code"] = code },
-        });
 }
