@@ -43,6 +43,10 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
             e.Property(a => a.LockoutEndsAt).HasColumnName("lockout_ends_at");
             e.Property(a => a.CreatedAt).HasColumnName("created_at");
             e.Property(a => a.LastLoginAt).HasColumnName("last_login_at");
+            e.Property(a => a.Role).HasColumnName("role").HasMaxLength(16).HasDefaultValue(AccountRoles.Sales);
+            e.Property(a => a.Status).HasColumnName("status").HasMaxLength(16).HasDefaultValue(AccountStatuses.Active);
+            // Note: existing rows get '' (one shared stamp until their first renewal); new rows get a random one from the app.
+            e.Property(a => a.SecurityStamp).HasColumnName("security_stamp").HasMaxLength(32).HasDefaultValue("");
             e.HasIndex(a => a.UserName).IsUnique().HasDatabaseName("ux_accounts_user_name");
             // Note: unique, so two accounts can never share a WeChat user, whatever races the pages lose (NULLs may repeat).
             e.HasIndex(a => a.WeixinOpenId).IsUnique().HasDatabaseName("ux_accounts_weixin_open_id");

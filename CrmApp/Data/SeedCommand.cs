@@ -48,7 +48,7 @@ public static class SeedCommand
         if (admin is null)
         {
             var password = string.IsNullOrEmpty(givenPassword) ? NewPassword() : givenPassword;
-            admin = new Account { UserName = AdminUserName, DisplayName = "管理员", CreatedAt = now };
+            admin = new Account { UserName = AdminUserName, DisplayName = "管理员", CreatedAt = now, Role = AccountRoles.Admin };
             admin.PasswordHash = hasher.HashPassword(admin, password);
             db.Accounts.Add(admin);
             await db.SaveChangesAsync();
@@ -70,6 +70,16 @@ public static class SeedCommand
         else
         {
             logger.Information("Account {UserName} ({AccountId}) exists; password unchanged", AdminUserName, admin.Id);
+        }
+
+        // Note: the seeded admin is always a 管理员 and active, also in a database created before roles existed.
+        if (admin.Role != AccountRoles.Admin || admin.Status != AccountStatuses.Active)
+        {
+            admin.Role = AccountRoles.Admin;
+            admin.Status = AccountStatuses.Active;
+            admin.RenewSecurityStamp();
+            await db.SaveChangesAsync();
+            logger.Information("Account {UserName} ({AccountId}) made an active 管理员", AdminUserName, admin.Id);
         }
 
         if (await db.Customers.AnyAsync())
