@@ -77,6 +77,13 @@ public static partial class ItemTimeline
                 return ("租约结束时仍未完成，记录交给下一个来领取的轮询器", null);
             case InboxEventTypes.Completed:
                 return (AdminFormat.OutcomeName(detail) is { } outcome ? "结果：" + outcome : "内网返回的结果代码：", detail);
+            // Note: the poller's constant refusal reasons (MessageFailReasons) read as what the admin should do.
+            case InboxEventTypes.Failed when detail == MessageFailReasons.Unopenable:
+                return ("内网轮询器无法打开这条消息（签名、解密或发送者不符；原因只记在内网日志里）", null);
+            case InboxEventTypes.Failed when detail == MessageFailReasons.PlaintextRefused:
+                return ("内网轮询器拒绝明文消息：要求安全模式（请在公众号后台把消息加解密方式设为「安全模式」）", null);
+            case InboxEventTypes.Failed when detail == MessageFailReasons.NoKey:
+                return ("安全模式消息，但内网轮询器没有配置 Weixin:EncodingAESKey", null);
             case InboxEventTypes.Failed:
                 return ("内网报告的错误：", detail);
             case InboxEventTypes.Released:

@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.Data;
 
@@ -17,6 +18,9 @@ public class ItemTimelineTests
     [InlineData(InboxEventTypes.PassiveWindowClosed, "no reply within 4.5 s; answered success", "4.5 秒内没有等到回复，已答复 success")]
     [InlineData(InboxEventTypes.Requeued, "re-queued by admin ops; new deadline 2026-12-01T16:00:00.0000000Z", "管理员 ops 把它放回队列；新的截止时间 2026-12-02 00:00:00.000（北京时间）")]
     [InlineData(InboxEventTypes.PayloadPurged, "payload removed after 30 days", "保存满 30 天，请求内容已清除，只保留元数据")]
+    [InlineData(InboxEventTypes.Failed, MessageFailReasons.Unopenable, "内网轮询器无法打开这条消息（签名、解密或发送者不符；原因只记在内网日志里）")]
+    [InlineData(InboxEventTypes.Failed, MessageFailReasons.PlaintextRefused, "内网轮询器拒绝明文消息：要求安全模式（请在公众号后台把消息加解密方式设为「安全模式」）")]
+    [InlineData(InboxEventTypes.Failed, MessageFailReasons.NoKey, "安全模式消息，但内网轮询器没有配置 Weixin:EncodingAESKey")]
     public void Describe_AKnownSentence_IsChineseWithNothingLeftOver(string type, string stored, string chinese)
     {
         var entry = ItemTimeline.Describe(Event(type, stored));
