@@ -80,6 +80,12 @@ public static class WaitingApi
                 item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, http.RequestAborted);
             }
         }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // Note: the browser dropped the long-poll (a reload, a closed tab): no error, and its place for this
+            // cookie (RateLimits:WaitPerCookie) is free again at once. 499 as nginx logs a request the client closed.
+            return Results.StatusCode(ClientClosedRequest);
+        }
         finally
         {
             signals.Forget(id);
@@ -98,6 +104,8 @@ public static class WaitingApi
     public static readonly TimeSpan LongPollHold = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
+
+    private const int ClientClosedRequest = 499;
 
     private static async Task<(InboxItem Item, WaitStatus Status)> CurrentStatusAsync(
         InboxItem item, InboxDbContext db, ItemStore items, InboxOptions settings, CancellationToken cancellationToken)

@@ -21,8 +21,7 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
     {
         var (id, browser) = await Inbox.OAuthCallbackAsync(Token(), Token());
         using var _ = browser;
-        var first = browser.GetAsync($"/wx/wait/{id}/status?known=queued");
-        await UntilHeldAsync(browser, id);
+        var first = await HeldLongPollAsync(browser, id);
 
         using var second = await browser.GetAsync($"/wx/wait/{id}/status?known=queued");
 
@@ -44,8 +43,7 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
     {
         var (id, browser) = await Inbox.OAuthCallbackAsync(Token(), Token());
         using var _ = browser;
-        var held = browser.GetAsync($"/wx/wait/{id}/status?known=queued");
-        await UntilHeldAsync(browser, id);
+        var held = await HeldLongPollAsync(browser, id);
 
         using (var shortPoll = await browser.GetAsync($"/wx/wait/{id}/status"))
         {
@@ -69,8 +67,7 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
         var (id, browser) = await Inbox.OAuthCallbackAsync(Token(), Token());
         using var _ = browser;
         using var abortOld = new CancellationTokenSource();
-        var old = browser.GetAsync($"/wx/wait/{id}/status?known=queued", abortOld.Token);
-        await UntilHeldAsync(browser, id);
+        var old = await HeldLongPollAsync(browser, id, abortOld.Token);
 
         // The user reloads: the browser drops the old page's request. The reloaded page's first request may still
         // reach the server before it noticed; then the page waits Retry-After, as its script does, once at most.
@@ -91,8 +88,7 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
             await Task.Delay(status.Headers.RetryAfter!.Delta!.Value);
         }
 
-        var reloaded = browser.GetAsync($"/wx/wait/{id}/status?known=queued");
-        await UntilHeldAsync(browser, id);
+        var reloaded = await HeldLongPollAsync(browser, id);
         await ClaimAsync(id);
         using var answered = await reloaded;
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
@@ -105,8 +101,7 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
         var (id, browser) = await Inbox.OAuthCallbackAsync(Token(), Token());
         using var _ = browser;
         using var stranger = new HttpClient { BaseAddress = Inbox.BaseAddress };
-        var held = browser.GetAsync($"/wx/wait/{id}/status?known=queued");
-        await UntilHeldAsync(browser, id);
+        var held = await HeldLongPollAsync(browser, id);
 
         var strangers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => stranger.GetAsync($"/wx/wait/{id}/status?known=queued")));
 
@@ -122,25 +117,33 @@ public sealed class WaitLongPollLimitTests(AdminInboxFixture fixture) : IClassFi
     }
 
     /// <summary>
-    /// Returns once the server holds a long-poll of <paramref name="id"/> for this browser's cookie: a status request
-    /// whose <c>known</c> differs from the state would be answered at once, and is refused (429) only while another
-    /// long-poll holds the cookie's one place.
+    /// Starts a long-poll of <paramref name="id"/> (the state is <c>queued</c>) and returns it once the server holds it.
+    /// Note: a probe whose <c>known</c> differs from the state is answered at once, and refused (429) only while another
+    /// long-poll holds the cookie's one place; when the probe got there first, the long-poll itself was refused and is
+    /// sent again.
     /// </summary>
-    private static async Task UntilHeldAsync(HttpClient browser, long id)
+    private static async Task<Task<HttpResponseMessage>> HeldLongPollAsync(HttpClient browser, long id, CancellationToken cancellationToken = default)
     {
-        for (var i = 0; i < 300; i++)
+        for (var attempt = 0; attempt < 20; attempt++)
         {
-            using var probe = await browser.GetAsync($"/wx/wait/{id}/status?known=probe");
-            if (probe.StatusCode == HttpStatusCode.TooManyRequests)
+            var poll = browser.GetAsync($"/wx/wait/{id}/status?known=queued", cancellationToken);
+            for (var i = 0; i < 100 && !poll.IsCompleted; i++)
             {
-                return;
+                using var probe = await browser.GetAsync($"/wx/wait/{id}/status?known=probe", CancellationToken.None); // Note: only the long-poll is dropped by a reload.
+                if (probe.StatusCode == HttpStatusCode.TooManyRequests && !poll.IsCompleted)
+                {
+                    return poll;
+                }
+
+                await Task.Delay(50, CancellationToken.None);
             }
 
-            Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
-            await Task.Delay(50);
+            using var refused = await poll;
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         }
 
-        Assert.Fail("the long-poll never reached the inbox");
+        Assert.Fail("the long-poll was never held by the inbox");
+        return null!;
     }
 
     private async Task ClaimAsync(long id) =>
