@@ -8,6 +8,7 @@ using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Health;
 using Weixin.Inbox.PublicInbox.PollerApi;
+using Weixin.Inbox.PublicInbox.RateLimits;
 using Weixin.Inbox.PublicInbox.Retention;
 using Weixin.Inbox.PublicInbox.Waiting;
 using Weixin.Inbox.ServiceDefaults;
@@ -35,6 +36,7 @@ try
     builder.AddAdmin();
     builder.AddRetention();
     builder.AddCallbackIps();
+    builder.AddRateLimits();
 
     var app = builder.Build();
     app.UseTrustedProxies();
@@ -45,6 +47,7 @@ try
     app.UseSignedRequests();
     app.UseCallbackIpRestriction();
     app.UseAdmin();
+    app.UseRateLimits();
     app.MapServiceDefaults();
     app.MapOAuthCallback();
     app.MapMessageCallback();

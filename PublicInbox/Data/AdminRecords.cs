@@ -32,12 +32,16 @@ public static class AdminAuditActions
 }
 
 /// <summary>
-/// Failed sign-ins per user name, shared by every inbox instance (so the lockout holds behind a load balancer).
-/// A row exists only while there are recent failures.
+/// Failed sign-ins per user name and client address, shared by every inbox instance (so the lockout holds behind a
+/// load balancer). A row exists only while there are recent failures. Owner: <c>Admin/AdminSignIn</c> (the retention
+/// purge deletes stale rows).
 /// </summary>
 public sealed class AdminSignInLock
 {
     public required string UserName { get; set; }
+
+    /// <summary>The client's address (IPv6: its /64, see <c>RateLimits/ClientAddress</c>), as resolved through <c>Inbox:TrustedProxies</c>.</summary>
+    public required string RemoteAddress { get; set; }
     public int Failures { get; set; }
     public DateTime LastFailureAt { get; set; }
     public DateTime? LockedUntil { get; set; }

@@ -120,8 +120,10 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
         modelBuilder.Entity<AdminSignInLock>(e =>
         {
             e.ToTable("admin_sign_in_locks");
-            e.HasKey(x => x.UserName);
+            // Note: per name and address, so guesses from the internet cannot lock the office's admin out (issue 13 item 5).
+            e.HasKey(x => new { x.UserName, x.RemoteAddress });
             e.Property(x => x.UserName).HasColumnName("user_name").HasMaxLength(64);
+            e.Property(x => x.RemoteAddress).HasColumnName("remote_address").HasMaxLength(64);
             e.Property(x => x.Failures).HasColumnName("failures");
             e.Property(x => x.LastFailureAt).HasColumnName("last_failure_at");
             e.Property(x => x.LockedUntil).HasColumnName("locked_until");

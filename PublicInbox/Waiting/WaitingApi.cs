@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
+using Weixin.Inbox.PublicInbox.RateLimits;
 
 namespace Weixin.Inbox.PublicInbox.Waiting;
 
@@ -32,13 +33,15 @@ public static class WaitingApi
     {
         var group = app.MapGroup("/wx/wait/{id:long}");
         group.MapGet("", GetPageAsync);
-        group.MapGet("/status", GetStatusAsync);
+        // Note: one long-poll at a time per wait cookie (RateLimits:WaitPerCookie); the page's script waits Retry-After on a 429.
+        group.MapGet("/status", GetStatusAsync).RequireRateLimiting(RateLimitPolicies.WaitLongPoll);
         return app;
     }
 
     public static async Task<BrowserPage> GetPageAsync(long id, HttpContext http, InboxDbContext db, IOptions<InboxOptions> options)
     {
-        var item = await db.Items.AsNoTracking().Where(i => i.Id == id).Select(i => new { i.CookieHash }).SingleOrDefaultAsync(http.RequestAborted);
+        // Note: without the item's cookie the answer is known without reading the database.
+        var item = HasCookie(http, id) ? await db.Items.AsNoTracking().Where(i => i.Id == id).Select(i => new { i.CookieHash }).SingleOrDefaultAsync(http.RequestAborted) : null;
         if (item is null || !WaitCookie.Matches(http, id, item.CookieHash))
         {
             return ForeignBrowser(options.Value);
@@ -51,7 +54,7 @@ public static class WaitingApi
         long id, HttpContext http, InboxDbContext db, ItemStore items, InboxSignals signals, IOptions<InboxOptions> options)
     {
         var settings = options.Value;
-        var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, http.RequestAborted);
+        var item = HasCookie(http, id) ? await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, http.RequestAborted) : null;
         if (item is null || !WaitCookie.Matches(http, id, item.CookieHash))
         {
             return Results.Json(new { state = "forbidden", message = "请在发起登录的浏览器中打开此页面。" }, statusCode: StatusCodes.Status403Forbidden);
@@ -77,6 +80,12 @@ public static class WaitingApi
                 item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, http.RequestAborted);
             }
         }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // Note: the browser dropped the long-poll (a reload, a closed tab): no error, and its place for this
+            // cookie (RateLimits:WaitPerCookie) is free again at once. 499 as nginx logs a request the client closed.
+            return Results.StatusCode(ClientClosedRequest);
+        }
         finally
         {
             signals.Forget(id);
@@ -95,6 +104,8 @@ public static class WaitingApi
     public static readonly TimeSpan LongPollHold = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan LongPollStep = TimeSpan.FromMilliseconds(300);
+
+    private const int ClientClosedRequest = 499;
 
     private static async Task<(InboxItem Item, WaitStatus Status)> CurrentStatusAsync(
         InboxItem item, InboxDbContext db, ItemStore items, InboxOptions settings, CancellationToken cancellationToken)
@@ -139,6 +150,8 @@ public static class WaitingApi
         : $"自 {AsUtc(lastSeen.Value).ToOffset(TimeSpan.FromHours(8)):HH:mm:ss}（北京时间）起未再连接";
 
     private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static bool HasCookie(HttpContext http, long id) => !string.IsNullOrEmpty(http.Request.Cookies[WaitCookie.Name(id)]);
 
     private static BrowserPage ForeignBrowser(InboxOptions options) => BrowserPage.Message(
         StatusCodes.Status403Forbidden,

@@ -160,6 +160,11 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("varchar(64)")
                         .HasColumnName("user_name");
 
+                    b.Property<string>("RemoteAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("remote_address");
+
                     b.Property<int>("Failures")
                         .HasColumnType("int")
                         .HasColumnName("failures");
@@ -172,7 +177,7 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("locked_until");
 
-                    b.HasKey("UserName");
+                    b.HasKey("UserName", "RemoteAddress");
 
                     b.ToTable("admin_sign_in_locks", (string)null);
                 });

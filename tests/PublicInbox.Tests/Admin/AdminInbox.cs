@@ -68,6 +68,9 @@ public sealed class AdminInbox : IAsyncDisposable
             ["Admin__Users__1__Name"] = LockName,
             ["Admin__Users__1__PasswordHash"] = AdminPasswords.Hash(LockPassword),
             ["Retention__Enabled"] = "false",
+            // Note: every test of a class signs in from 127.0.0.1 on one inbox; the per-address limit on sign-ins is
+            // tested on its own (Security/AdminSignInLimitTests), where this is removed.
+            ["RateLimits__AdminSignInPerAddress__PermitLimit"] = "10000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
@@ -109,8 +112,11 @@ public sealed class AdminInbox : IAsyncDisposable
         return process;
     }
 
-    /// <summary>A browser-like client: own cookies, redirects not followed.</summary>
-    public AdminClient NewClient() => new(BaseAddress);
+    /// <summary>
+    /// A browser-like client: own cookies, redirects not followed. With <paramref name="forwardedFor"/> every request
+    /// carries <c>X-Forwarded-For</c>, as nginx adds it (believed only with <c>Inbox:TrustedProxies</c> 127.0.0.1).
+    /// </summary>
+    public AdminClient NewClient(string? forwardedFor = null) => new(BaseAddress) { ForwardedFor = forwardedFor };
 
     /// <summary>A client already signed in as <see cref="AdminName"/>.</summary>
     public async Task<AdminClient> SignedInAsync()
@@ -185,6 +191,12 @@ public sealed partial class AdminClient(Uri baseAddress) : IDisposable
 
     private readonly Dictionary<string, string> _jar = new(StringComparer.Ordinal);
 
+    /// <summary>The client address a trusted proxy in front of the inbox would report (<c>X-Forwarded-For</c>); null: none.</summary>
+    public string? ForwardedFor { get; init; }
+
+    /// <summary>Extra headers on every request (e.g. <c>Accept: text/html</c>, as a browser sends).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>GET with the cookies the server set (the jar ignores paths: every request here is under /admin).</summary>
     public async Task<HttpResponseMessage> GetAsync(string path)
     {
@@ -221,6 +233,16 @@ public sealed partial class AdminClient(Uri baseAddress) : IDisposable
         if (_jar.Count > 0)
         {
             request.Headers.Add("Cookie", string.Join("; ", _jar.Select(c => $"{c.Key}={c.Value}")));
+        }
+
+        if (ForwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", ForwardedFor);
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         var response = await Http.SendAsync(request);

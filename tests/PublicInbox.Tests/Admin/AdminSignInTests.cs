@@ -66,8 +66,9 @@ public class AdminSignInTests(AdminInboxFixture fixture) : IClassFixture<AdminIn
         Assert.Equal(HttpStatusCode.TooManyRequests, fifth.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
         Assert.Contains("已锁定", await right.Content.ReadAsStringAsync());
-        var row = Assert.Single(await Inbox.QueryAsync("SELECT failures, locked_until FROM admin_sign_in_locks WHERE user_name = @n", ("@n", AdminInbox.LockName)));
+        var row = Assert.Single(await Inbox.QueryAsync("SELECT failures, locked_until, remote_address FROM admin_sign_in_locks WHERE user_name = @n", ("@n", AdminInbox.LockName)));
         Assert.Equal(5, row["failures"]);
+        Assert.Equal("127.0.0.1", row["remote_address"]);
         var lockedUntil = (DateTime)row["locked_until"]!;
         Assert.InRange(lockedUntil, DateTime.UtcNow.AddMinutes(14), DateTime.UtcNow.AddMinutes(16));
         var locked = await Inbox.AuditAsync(AdminAuditActions.SignInLocked);
