@@ -5,7 +5,7 @@ using Weixin.Inbox.CrmApp.Data;
 
 namespace Weixin.Inbox.CrmApp.Accounts;
 
-/// <summary>Signs an account in (cookie) and records the time.</summary>
+/// <summary>Signs an account in (cookie) and records the time; re-issues the cookie after the account's security stamp changed.</summary>
 public sealed class AccountSignIn(CrmDbContext db, TimeProvider time, ILogger<AccountSignIn> logger)
 {
     public const string DisplayNameClaim = "display_name";
@@ -16,17 +16,31 @@ public sealed class AccountSignIn(CrmDbContext db, TimeProvider time, ILogger<Ac
         account.LastLoginAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(http.RequestAborted);
 
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new Claim(ClaimTypes.Name, account.UserName),
-            new Claim(DisplayNameClaim, account.DisplayName),
-            new Claim(ClaimTypes.AuthenticationMethod, method),
-        ], CookieAuthenticationDefaults.AuthenticationScheme);
         // Note: RedirectUri set, so the cookie handler (signing in on its LoginPath) never redirects to a raw ?returnUrl= itself.
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { RedirectUri = returnUrl });
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account, method), new AuthenticationProperties { RedirectUri = returnUrl });
         logger.LogInformation("Account {AccountId} signed in with {Method}", account.Id, method);
     }
+
+    /// <summary>
+    /// Re-issues the current browser's cookie with <paramref name="account"/>'s renewed security stamp (call after
+    /// saving it): the change ends the account's other sessions, while the browser that made it stays signed in.
+    /// </summary>
+    public async Task KeepThisSessionAsync(HttpContext http, Account account)
+    {
+        var method = http.User.FindFirstValue(ClaimTypes.AuthenticationMethod) ?? "password";
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account, method), new AuthenticationProperties());
+        logger.LogInformation("Account {AccountId} renewed its security stamp; this session continues, the others end at their next request", account.Id);
+    }
+
+    private static ClaimsPrincipal Principal(Account account, string method) => new(new ClaimsIdentity(
+    [
+        new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(ClaimTypes.Name, account.UserName),
+        new Claim(DisplayNameClaim, account.DisplayName),
+        new Claim(ClaimTypes.AuthenticationMethod, method),
+        // Note: compared with the account's current stamp on every request (AccountSessions.ValidateAsync).
+        new Claim(AccountSessions.SecurityStampClaim, account.SecurityStamp),
+    ], CookieAuthenticationDefaults.AuthenticationScheme));
 }
 
 /// <summary>Reads the signed-in account from the cookie's claims.</summary>

@@ -35,6 +35,7 @@ public static class AccountsExtensions
                 cookie.AccessDeniedPath = "/login";
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnRedirectToLogin = WeixinBrowser.RedirectToLogin(cookie.Events.OnRedirectToLogin);
+                cookie.Events.OnValidatePrincipal = AccountSessions.ValidateAsync;
             });
         builder.Services.AddAuthorization();
         return builder;

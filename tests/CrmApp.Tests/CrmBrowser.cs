@@ -15,7 +15,11 @@ public sealed record CrmPage(Uri Url, HttpStatusCode Status, string Html)
 /// A browser without JavaScript against the CRM: its own cookie jar, redirects followed by hand so each hop can be
 /// checked, forms posted with the antiforgery token read from the page like a browser would.
 /// </summary>
-public sealed partial class CrmBrowser(CrmSystem system, string userAgent = UserAgents.WeixinPhone) : IDisposable
+/// <param name="system">The system under test.</param>
+/// <param name="userAgent">The browser's User-Agent.</param>
+/// <param name="baseAddress">The CrmApp instance paths go to (by default the system's own; another instance started
+/// with <see cref="CrmSystem.StartAnotherInstanceAsync"/> otherwise).</param>
+public sealed partial class CrmBrowser(CrmSystem system, string userAgent = UserAgents.WeixinPhone, Uri? baseAddress = null) : IDisposable
 {
     // Note: by default WeChat's in-app browser on a phone, the only place WeChat's authorize page works.
     private readonly ScriptedBrowser _browser = system.Login.NewBrowser(userAgent);
@@ -23,7 +27,7 @@ public sealed partial class CrmBrowser(CrmSystem system, string userAgent = User
     public HttpClient Http => _browser.Http;
     public CookieContainer Cookies => _browser.Cookies;
 
-    public Uri Url(string path) => new(system.BaseAddress, path);
+    public Uri Url(string path) => new(baseAddress ?? system.BaseAddress, path);
 
     public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(Url(path));
 
