@@ -200,7 +200,7 @@ public sealed class GatewayClientKeysTests(GatewayClientKeysTests.Fixture fixtur
         // The poller signs the hook with the new hook key; the CRM signs its gateway calls with its new client key.
         var delivery = await Login.SendAsUserAsync(openId, "text", "帮助", mode: "aes");
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Crm.BaseAddress };
-        browser.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgents.WeixinPhone);
+        browser.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", UserAgents.WeixinPhone);
         using var start = await browser.GetAsync("/login/weixin");
 
         Assert.StartsWith("可用指令", delivery.Reply, StringComparison.Ordinal);
