@@ -204,7 +204,8 @@ cmd_demo() {
     ConnectionStrings__Gateway="$(cs weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD")"
     Poller__InboxBaseUrl=http://127.0.0.1:5000
     PollerSigning__Keys__0="$POLLER_SIGNING_KEY"
-    GatewaySigning__Keys__0="$GATEWAY_CLIENT_KEY"
+    GatewaySigning__Clients__0__Id=crm
+    GatewaySigning__Clients__0__Keys__0="$GATEWAY_CLIENT_KEY"
     Weixin__AppId="$app_id" Weixin__AppSecret="$app_secret"
     Weixin__ApiBaseUrl=http://127.0.0.1:5080 Weixin__OpenBaseUrl=http://127.0.0.1:5080
     OAuth__CallbackUrl=http://127.0.0.1:5000/wx/oauth/callback
@@ -213,6 +214,7 @@ cmd_demo() {
     Weixin__Token="$WEIXIN_TOKEN" Weixin__EncodingAESKey="$WEIXIN_AES_KEY"
     Messages__LoginUrl=http://127.0.0.1:5300/login/weixin
     CrmHook__BaseUrl=http://127.0.0.1:5300
+    CrmHook__SigningKeys__0="$CRM_HOOK_KEY"
   )
   start_service IntranetPoller 5200 "$(dll IntranetPoller)" "${poller_env[@]}"
   local crm=0
@@ -220,7 +222,9 @@ cmd_demo() {
     start_service CrmApp 5300 "$(dll CrmApp)" \
       ConnectionStrings__Crm="$(cs crm crm_svc "$CRM_DB_PASSWORD")" \
       Gateway__BaseUrl=http://127.0.0.1:5200 \
+      Gateway__ClientId=crm \
       Gateway__ClientKey="$GATEWAY_CLIENT_KEY" \
+      Gateway__HookKeys__0="$CRM_HOOK_KEY" \
       Gateway__PublicBaseUrl=http://127.0.0.1:5300 \
       Notifications__ReminderPollInterval=00:00:05
     crm=1

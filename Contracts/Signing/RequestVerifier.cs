@@ -21,6 +21,9 @@ public enum SignatureFailure
 
     /// <summary>The request id was already used within the tolerance window.</summary>
     Replayed,
+
+    /// <summary>The request names no client, or one that is not configured (APIs with per-client keys).</summary>
+    UnknownClient,
 }
 
 /// <summary>Checks the signature headers of one request against the active keys.</summary>
@@ -29,13 +32,24 @@ public sealed class RequestVerifier
     private readonly byte[][] _keys;
     private readonly TimeSpan _tolerance;
     private readonly TimeProvider _time;
+    private readonly string? _client;
 
     /// <summary>Creates a verifier over the given options' keys.</summary>
     public RequestVerifier(SigningOptions options, TimeProvider time)
+        : this(options.Keys, options.Tolerance, time)
     {
-        _keys = options.Keys.Select(RequestSignature.KeyBytes).ToArray();
-        _tolerance = options.Tolerance;
+    }
+
+    /// <summary>
+    /// Creates a verifier over <paramref name="keys"/>; with <paramref name="client"/>, for requests that name that
+    /// client (the client id is part of what they sign).
+    /// </summary>
+    public RequestVerifier(IEnumerable<string> keys, TimeSpan tolerance, TimeProvider time, string? client = null)
+    {
+        _keys = keys.Select(RequestSignature.KeyBytes).ToArray();
+        _tolerance = tolerance;
         _time = time;
+        _client = client;
     }
 
     /// <summary>How long a request id must be remembered to refuse replays.</summary>
@@ -49,7 +63,8 @@ public sealed class RequestVerifier
     public SignatureFailure CheckHeaders(string? id, string? timestamp, string? signatures, out long unix)
     {
         unix = 0;
-        if (string.IsNullOrEmpty(id) || id.Length > 128 || string.IsNullOrEmpty(signatures) || signatures.Length > 1024
+        // Note: an id holds no '.', so the signed string's segments cannot be shifted (see RequestSignature).
+        if (string.IsNullOrEmpty(id) || id.Length > 128 || id.Contains('.') || string.IsNullOrEmpty(signatures) || signatures.Length > 1024
             || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out unix))
         {
             return SignatureFailure.Malformed;
@@ -74,7 +89,7 @@ public sealed class RequestVerifier
 
         foreach (var key in _keys)
         {
-            var expected = Encoding.ASCII.GetBytes(RequestSignature.Version + "," + RequestSignature.Compute(key, id, unix, method, target, body));
+            var expected = Encoding.ASCII.GetBytes(RequestSignature.Version + "," + RequestSignature.Compute(key, _client, id, unix, method, target, body));
             foreach (var candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 // Note: fixed-time comparison, so response timing does not leak how much of a forged signature matched.

@@ -15,6 +15,13 @@ public sealed class SigningOptions : IValidatableObject
     [Required]
     public List<string> Keys { get; set; } = [];
 
+    /// <summary>
+    /// Signers only: the client id sent in <see cref="SignedRequestHeaders.Client"/> and signed with the request (a LAN
+    /// application calling the gateway, e.g. <c>crm</c>). Default none: the request names no client (the poller's calls
+    /// to the inbox and to the CRM's message hook).
+    /// </summary>
+    public string? ClientId { get; set; }
+
     /// <summary>Allowed clock difference between signer and verifier. Default 300 s.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
     public TimeSpan Tolerance { get; set; } = TimeSpan.FromSeconds(300);
@@ -30,6 +37,11 @@ public sealed class SigningOptions : IValidatableObject
         if (Keys.Count > 2)
         {
             yield return new ValidationResult("At most two signing keys may be active at once (current and next).", [nameof(Keys)]);
+        }
+
+        if (!string.IsNullOrEmpty(ClientId) && !SigningClient.IsValidId(ClientId))
+        {
+            yield return new ValidationResult(SigningClient.IdRule, [nameof(ClientId)]);
         }
 
         foreach (var key in Keys)

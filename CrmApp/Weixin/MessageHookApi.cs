@@ -10,17 +10,23 @@ namespace Weixin.Inbox.CrmApp.Weixin;
 
 /// <summary>
 /// What the CRM answers when an employee writes to the 公众号 or taps its menu. Called by the gateway only
-/// (signed with the shared client key); customer data goes only to WeChat users bound to a CRM account.
+/// (signed with the hook's own key, <c>Gateway:HookKeys</c>, never the CRM's client key); customer data goes only to
+/// WeChat users bound to a CRM account.
 /// </summary>
 public static class MessageHookApi
 {
     /// <summary>Menu key of 「我的客户」.</summary>
     public const string MyCustomersKey = "MY_CUSTOMERS";
 
+    /// <summary>Name of the signing options that verify hook calls (<c>Gateway:HookKeys</c>).</summary>
+    public const string SigningName = "GatewayHook";
+
     private const int MaxListed = 5;
 
     public static WebApplicationBuilder AddMessageHook(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<SigningOptions>(SigningName)
+            .Configure<IOptions<GatewayOptions>>((signing, gateway) => signing.Keys = [.. gateway.Value.HookKeys]);
         // Note: the gateway's signed requests are refused when replayed, on any CRM instance (request_ids in crm).
         builder.AddReplayGuard<CrmDbContext>();
         return builder;
@@ -29,7 +35,7 @@ public static class MessageHookApi
     public static WebApplication MapMessageHook(this WebApplication app)
     {
         app.UseSignedRequests();
-        app.MapGroup("/weixin/hook").RequireSignedRequests("Gateway").AllowAnonymous().DisableAntiforgery()
+        app.MapGroup("/weixin/hook").RequireSignedRequests(SigningName).AllowAnonymous().DisableAntiforgery()
             .MapPost("/message", HandleAsync);
         return app;
     }

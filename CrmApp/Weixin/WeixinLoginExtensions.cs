@@ -13,7 +13,11 @@ public static class WeixinLoginExtensions
     public static WebApplicationBuilder AddWeixinLogin(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<SigningOptions>("Gateway").Configure<IOptions<GatewayOptions>>((signing, gateway) => signing.Keys = [gateway.Value.ClientKey]);
+        builder.Services.AddOptions<SigningOptions>("Gateway").Configure<IOptions<GatewayOptions>>((signing, gateway) =>
+        {
+            signing.Keys = [gateway.Value.ClientKey];
+            signing.ClientId = gateway.Value.ClientId;
+        });
         builder.Services.AddRefitGeneratedClient<IGatewayApi>()
             .ConfigureHttpClient((sp, c) =>
             {

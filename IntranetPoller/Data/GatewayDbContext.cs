@@ -70,6 +70,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             login.Property(l => l.OpenId).HasMaxLength(64).IsAscii();
             login.Property(l => l.TicketHash).HasMaxLength(64).IsFixedLength().IsAscii();
             login.Property(l => l.ErrorCode).HasMaxLength(32).IsAscii();
+            login.Property(l => l.ClientId).HasMaxLength(32).IsAscii();
         });
 
         modelBuilder.Entity<ScanLogin.ScanLoginEntry>(scan =>
@@ -87,6 +88,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             // Note: the confirmation looks up the scanned login of the user who sent a number.
             scan.HasIndex(l => new { l.OpenId, l.State });
             scan.Property(l => l.CorrelationId).HasMaxLength(64).IsAscii();
+            scan.Property(l => l.ClientId).HasMaxLength(32).IsAscii();
             // Note: retention deletes by expiry.
             scan.HasIndex(l => l.ExpiresAt);
         });
@@ -144,6 +146,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
             message.Property(m => m.LastError).HasMaxLength(512);
             message.Property(m => m.SentAs).HasMaxLength(24).IsAscii();
             message.Property(m => m.CorrelationId).HasMaxLength(64).IsAscii();
+            message.Property(m => m.ClientId).HasMaxLength(32).IsAscii();
             // Note: the claim looks for due queued rows and lapsed leases; the rate limit counts recent attempts;
             // the list pages by status, newest first.
             message.HasIndex(m => new { m.Status, m.NextAttemptAt });

@@ -58,6 +58,9 @@ public sealed class OutboxMessage
     /// </summary>
     public DateTimeOffset? UncertainSince { get; set; }
 
+    /// <summary>The LAN application that queued it (its <c>GatewaySigning:Clients:N:Id</c>); null for rows from before client ids.</summary>
+    public string? ClientId { get; set; }
+
     /// <summary>When the gateway queued it.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -18,6 +18,12 @@ public sealed class WeixinLogin
     /// <summary>Where the browser goes with <c>err=</c> appended.</summary>
     public required string ErrorUrl { get; set; }
 
+    /// <summary>
+    /// The LAN application that started the login (its <c>GatewaySigning:Clients:N:Id</c>); only it may redeem the ticket.
+    /// Null for logins started before client ids.
+    /// </summary>
+    public string? ClientId { get; set; }
+
     /// <summary>When the login was created (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -13,7 +13,10 @@ using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.IntranetPoller.Gateway;
 
-/// <summary>The API LAN applications call (<c>/gateway/v1</c>, HMAC-signed with <c>GatewaySigning</c> keys).</summary>
+/// <summary>
+/// The API LAN applications call (<c>/gateway/v1</c>), each HMAC-signed with its own keys
+/// (<c>GatewaySigning:Clients:N:Id</c>, <c>GatewaySigning:Clients:N:Keys:0..1</c>) and naming its client id.
+/// </summary>
 public static class GatewayApi
 {
     /// <summary>Name of the signing options that verify LAN applications.</summary>
@@ -25,10 +28,11 @@ public static class GatewayApi
     /// <summary>Problem <c>code</c> when the error URL is not allowed.</summary>
     public const string ErrorUrlNotAllowed = "error_url_not_allowed";
 
-    /// <summary>Adds the gateway's signing options (<c>GatewaySigning:Keys</c>).</summary>
+    /// <summary>Adds the gateway's signing options (<c>GatewaySigning:Clients</c>).</summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSigningOptions(SigningName, SigningName);
+        builder.Services.AddSigningClients(SigningName, SigningName);
+        builder.Services.AddSingleton<IValidateOptions<SigningClientsOptions>, LegacyKeysCheck>();
         builder.Services.AddProblemDetails();
         builder.Services.AddUserDirectory();
         builder.Services.AddScanLogins();
@@ -39,7 +43,7 @@ public static class GatewayApi
     /// <summary>Maps <c>/gateway/v1</c>.</summary>
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/gateway/v1").RequireSignedRequests(SigningName);
+        var api = app.MapGroup("/gateway/v1").RequireSignedClientRequests(SigningName);
         api.MapPost("/logins", CreateLogin);
         api.MapPost("/logins/{loginId}/redeem", Redeem).WithMetadata(new SecretRouteValues("loginId"));
         api.MapGet("/users/{openId}", GetUser);
@@ -50,7 +54,7 @@ public static class GatewayApi
 
     /// <summary>Starts a login: stores a single-use state and answers WeChat's authorize URL.</summary>
     public static async Task<Results<Ok<CreateLoginResponse>, ProblemHttpResult>> CreateLogin(
-        CreateLoginRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+        CreateLoginRequest request, HttpContext http, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
         var oauth = services.OAuth.CurrentValue;
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.AllowedReturnPrefixes))
@@ -75,6 +79,7 @@ public static class GatewayApi
             CreatedAt = now,
             ExpiresAt = now + oauth.StateLifetime,
             Status = LoginStatuses.Pending,
+            ClientId = SignedRequestClient.Of(http),
         };
         services.Db.Logins.Add(login);
         await services.Db.SaveChangesAsync(cancellationToken);
@@ -85,11 +90,19 @@ public static class GatewayApi
 
     /// <summary>Redeems the one-time ticket the browser brought back; answers the WeChat user.</summary>
     public static async Task<Results<Ok<RedeemTicketResponse>, ProblemHttpResult>> Redeem(
-        string loginId, RedeemTicketRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+        string loginId, RedeemTicketRequest request, HttpContext http, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
         var login = loginId.Length > 43 ? null : await services.Db.Logins.AsNoTracking().SingleOrDefaultAsync(l => l.Id == loginId, cancellationToken);
         if (login is null)
         {
+            return Problem(StatusCodes.Status404NotFound, LoginErrors.TicketInvalid, "Unknown login.");
+        }
+
+        // Note: a login belongs to the LAN application that started it; another application holding a stolen login id
+        // and ticket learns nothing, not even that the login exists (the same answer as an unknown login).
+        if (!string.Equals(login.ClientId, SignedRequestClient.Of(http), StringComparison.Ordinal))
+        {
+            services.Logger.LogWarning("Login {LoginRef}: redeem refused (started by client {StartedBy})", LoginSecrets.LogRef(login.Id), login.ClientId);
             return Problem(StatusCodes.Status404NotFound, LoginErrors.TicketInvalid, "Unknown login.");
         }
 
@@ -164,6 +177,21 @@ public static class GatewayApi
     internal static ProblemHttpResult ReturnUrlRefused() =>
         Problem(StatusCodes.Status400BadRequest, ReturnUrlNotAllowed,
             "returnUrl is not allowed.", "returnUrl must be an absolute http(s) URL under one of the gateway's allowed return prefixes.");
+}
+
+/// <summary>
+/// Refuses the form before per-client keys (<c>GatewaySigning:Keys</c>) at start-up with the names of the new settings:
+/// a key shared by every LAN application cannot tell them apart, so it is not silently turned into a client.
+/// </summary>
+internal sealed class LegacyKeysCheck(IConfiguration configuration) : IValidateOptions<SigningClientsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SigningClientsOptions options) =>
+        name == GatewayApi.SigningName && configuration.GetSection(GatewayApi.SigningName + ":Keys").GetChildren().Any()
+            ? ValidateOptionsResult.Fail(
+                "GatewaySigning:Keys is no longer read: every LAN application has its own client id and keys. Set GatewaySigning:Clients:0:Id=crm " +
+                "and GatewaySigning:Clients:0:Keys:0=<the CRM's Gateway:ClientKey> (Keys:1 during a rotation), one Clients:N entry per application, " +
+                "give the CRM's message hook its own key (CrmHook:SigningKeys:0 here, Gateway:HookKeys:0 in the CRM), then remove GatewaySigning:Keys.")
+            : ValidateOptionsResult.Success;
 }
 
 /// <summary>What the gateway handlers need, bundled.</summary>

@@ -36,6 +36,10 @@ public static class MessagesExtensions
             .BindConfiguration(CrmHookOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CrmHookOptions>, HookKeyCheck>();
+        // Note: the hook's own keys, not a gateway client's: the CRM's client key may be rotated (or leak) without the hook changing.
+        services.AddOptions<SigningOptions>(CrmHookOptions.SigningName)
+            .Configure<IOptions<CrmHookOptions>>((signing, hook) => signing.Keys = [.. hook.Value.SigningKeys]);
 
         services.AddSingleton<MessageEnvelope>();
         services.AddScoped<MessageStore>();
@@ -74,7 +78,7 @@ public static class MessagesExtensions
             })
             .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(provider => new SigningHandler(
-                provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), GatewayApi.SigningName, provider.GetRequiredService<TimeProvider>()));
+                provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), CrmHookOptions.SigningName, provider.GetRequiredService<TimeProvider>()));
 
         if (builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
         {
@@ -87,6 +91,21 @@ public static class MessagesExtensions
     // Note: read from configuration rather than WeixinOptions, so a bad Weixin setting is reported once, by its own section.
     private static bool HasToken(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[$"{WeixinOptions.Section}:{nameof(WeixinOptions.Token)}"]);
+
+    /// <summary>
+    /// The hook's key is no gateway client's key (checked at start-up): with a shared key, the CRM (or whoever holds its
+    /// client key) could forge hook calls, and rotating the client key would break the hook.
+    /// </summary>
+    private sealed class HookKeyCheck(IOptionsMonitor<SigningClientsOptions> clients) : IValidateOptions<CrmHookOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, CrmHookOptions options)
+        {
+            var clientKeys = clients.Get(GatewayApi.SigningName).Clients.SelectMany(c => c.Keys).ToHashSet(StringComparer.Ordinal);
+            return options.SigningKeys.Any(clientKeys.Contains)
+                ? ValidateOptionsResult.Fail("A key of CrmHook:SigningKeys is also a gateway client's key (GatewaySigning:Clients:N:Keys); the hook needs a key of its own.")
+                : ValidateOptionsResult.Success;
+        }
+    }
 
     /// <summary>Settings of other sections that messages need (checked at start-up).</summary>
     private sealed class MessagesSettingsCheck(IConfiguration configuration) : IValidateOptions<MessagesOptions>

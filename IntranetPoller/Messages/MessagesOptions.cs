@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Weixin.Inbox.Contracts.Signing;
 
 namespace Weixin.Inbox.IntranetPoller.Messages;
 
@@ -84,11 +85,22 @@ public sealed class CrmHookOptions : IValidatableObject
     /// <summary>Configuration section name.</summary>
     public const string Section = "CrmHook";
 
+    /// <summary>Name of the signing options of hook calls.</summary>
+    public const string SigningName = "CrmHook";
+
     /// <summary>
     /// The CRM's base URL; the gateway posts to <c>{BaseUrl}/weixin/hook/message</c>, signed with the first
-    /// <c>GatewaySigning:Keys</c> key. Default none: text messages and menu clicks get <c>Messages:DefaultReply</c>.
+    /// <see cref="SigningKeys"/> key. Default none: text messages and menu clicks get <c>Messages:DefaultReply</c>.
     /// </summary>
     public string BaseUrl { get; set; } = "";
+
+    /// <summary>
+    /// Keys of the hook calls (<c>CrmHook:SigningKeys:0..1</c>; the CRM verifies them with <c>Gateway:HookKeys</c>): the
+    /// first signs; a second may stay listed during a rotation. Only the hook uses them: they are never a gateway
+    /// client's key, so rotating the CRM's client key leaves the hook alone. Required with <see cref="BaseUrl"/>;
+    /// each at least 32 characters.
+    /// </summary>
+    public List<string> SigningKeys { get; set; } = [];
 
     /// <summary><see cref="BaseUrl"/> with a trailing '/', or null when none is configured.</summary>
     public Uri? BaseUri => BaseUrl.Length > 0 && Uri.TryCreate(BaseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) ? uri : null;
@@ -99,6 +111,23 @@ public sealed class CrmHookOptions : IValidatableObject
         if (BaseUrl.Length > 0 && BaseUri is not { Scheme: "http" or "https" })
         {
             yield return new ValidationResult("CrmHook:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
+        }
+
+        if (BaseUrl.Length > 0 && SigningKeys.Count == 0)
+        {
+            yield return new ValidationResult(
+                $"CrmHook:BaseUrl is set but CrmHook:SigningKeys:0 is not: the hook calls need a key of their own (at least {SigningOptions.MinimumKeyLength} characters; the same value as the CRM's Gateway:HookKeys:0).",
+                [nameof(SigningKeys)]);
+        }
+
+        if (SigningKeys.Count > 2)
+        {
+            yield return new ValidationResult("CrmHook:SigningKeys holds at most two keys (current and next).", [nameof(SigningKeys)]);
+        }
+
+        if (SigningKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < SigningOptions.MinimumKeyLength))
+        {
+            yield return new ValidationResult($"Every key of CrmHook:SigningKeys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(SigningKeys)]);
         }
     }
 }

@@ -27,7 +27,7 @@ public static class MessagesApi
     /// <summary>Maps <c>/gateway/v1/messages</c>.</summary>
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/gateway/v1/messages").RequireSignedRequests(GatewayApi.SigningName);
+        var api = app.MapGroup("/gateway/v1/messages").RequireSignedClientRequests(GatewayApi.SigningName);
         api.MapPost("", Send);
         api.MapGet("/{id:long}", Get);
         api.MapGet("", List);
@@ -37,7 +37,7 @@ public static class MessagesApi
 
     /// <summary>Queues a message: 202 when new, 200 when the key already queued the same message.</summary>
     public static async Task<Results<Accepted<MessageStatus>, Ok<MessageStatus>, ProblemHttpResult>> Send(
-        SendMessageRequest? request, [AsParameters] MessagesServices services, CancellationToken cancellationToken)
+        SendMessageRequest? request, HttpContext http, [AsParameters] MessagesServices services, CancellationToken cancellationToken)
     {
         var problems = SendMessageValidator.Validate(request);
         if (problems.Count > 0)
@@ -77,6 +77,7 @@ public static class MessagesApi
             NextAttemptAt = now,
             CreatedAt = now,
             CorrelationId = Correlation.Current ?? Correlation.NewId(),
+            ClientId = SignedRequestClient.Of(http),
         }, cancellationToken);
 
         if (!created)

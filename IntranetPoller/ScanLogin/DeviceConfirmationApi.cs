@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Users;
@@ -32,6 +33,7 @@ public static class DeviceConfirmationApi
     /// <summary>Stores a confirmation waiting for the user's number; 201 with its state (<c>scanned</c>, the number, the deadline).</summary>
     public static async Task<Results<Created<ScanLoginStatus>, ProblemHttpResult>> CreateAsync(
         CreateDeviceConfirmationRequest request,
+        HttpContext http,
         ScanLoginStore store,
         WeixinUserDirectory users,
         IOptionsMonitor<OAuthOptions> oauth,
@@ -64,7 +66,7 @@ public static class DeviceConfirmationApi
                 "The gateway has never seen this openid (no login, message or follow): it cannot ask them to confirm.");
         }
 
-        var (login, superseded) = await store.CreateDeviceConfirmationAsync(openId, request.ReturnUrl, cancellationToken);
+        var (login, superseded) = await store.CreateDeviceConfirmationAsync(openId, request.ReturnUrl, SignedRequestClient.Of(http), cancellationToken);
         if (superseded > 0)
         {
             logger.LogInformation("Device confirmation {LoginRef}: {Count} older login(s) of WeChat user {OpenId} still waiting for a number cancelled (superseded)",

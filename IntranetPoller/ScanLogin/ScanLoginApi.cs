@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Gateway;
+using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Gateway;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Weixin;
@@ -51,6 +52,7 @@ public static class ScanLoginApi
     /// <summary>Creates the QR code with WeChat and stores a waiting login.</summary>
     public static async Task<Results<Created<CreateScanLoginResponse>, ProblemHttpResult>> CreateAsync(
         CreateScanLoginRequest request,
+        HttpContext http,
         ScanLoginStore store,
         AccessTokenProvider tokens,
         WeixinServiceClient weixin,
@@ -101,7 +103,7 @@ public static class ScanLoginApi
         var qr = result.Value!;
         // Note: WeChat echoes the lifetime it granted; the shorter of the two decides, so the page never shows a dead code as live.
         var seconds = qr.ExpireSeconds is > 0 and < ScanLoginStore.ExpireSeconds ? qr.ExpireSeconds : ScanLoginStore.ExpireSeconds;
-        var login = await store.CreateAsync(scene, request.ReturnUrl, time.GetUtcNow().AddSeconds(seconds), cancellationToken);
+        var login = await store.CreateAsync(scene, request.ReturnUrl, time.GetUtcNow().AddSeconds(seconds), SignedRequestClient.Of(http), cancellationToken);
         logger.LogInformation("Scan login {LoginRef} started for {ReturnUrl}, QR code expires at {ExpiresAt}", LoginSecrets.LogRef(login.Id), login.ReturnUrl, login.ExpiresAt);
         return TypedResults.Created($"/gateway/v1/scan-logins/{login.Id}", new CreateScanLoginResponse(login.Id, qr.Url!, login.ExpiresAt));
     }
@@ -113,12 +115,21 @@ public static class ScanLoginApi
     public static async Task<Results<Ok<ScanLoginStatus>, ProblemHttpResult>> GetAsync(
         string id,
         int? wait,
+        HttpContext http,
         ScanLoginStore store,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var login = id.Length > 43 ? null : await store.FindAsync(id, cancellationToken);
+        if (login is not null && !string.Equals(login.ClientId, SignedRequestClient.Of(http), StringComparison.Ordinal))
+        {
+            // Note: the number and the ticket belong to the application that started the login; another one learns
+            // nothing, not even that it exists.
+            loggers.CreateLogger(typeof(ScanLoginApi)).LogWarning("Scan login {LoginRef}: state refused (started by client {StartedBy})", LoginSecrets.LogRef(login.Id), login.ClientId);
+            login = null;
+        }
+
         if (login is null)
         {
             return GatewayApi.Problem(StatusCodes.Status404NotFound, "scan_login_unknown", "Unknown scan login.", "No scan login with this id.");

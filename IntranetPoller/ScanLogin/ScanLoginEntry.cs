@@ -26,6 +26,12 @@ public sealed class ScanLoginEntry
     /// <summary>Where the browser goes with <c>ticket=</c> appended (an allowed return prefix).</summary>
     public required string ReturnUrl { get; set; }
 
+    /// <summary>
+    /// The LAN application that started the login (its <c>GatewaySigning:Clients:N:Id</c>); only it may poll the state
+    /// and receive the ticket. Null for logins started before client ids.
+    /// </summary>
+    public string? ClientId { get; set; }
+
     /// <summary>When the login was created (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

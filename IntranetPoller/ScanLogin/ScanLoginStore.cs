@@ -44,11 +44,12 @@ public sealed class ScanLoginStore(GatewayDbContext db, IOptionsMonitor<OAuthOpt
         scene is { Length: SceneRandomLength + 1 } && scene.StartsWith(ScenePrefix, StringComparison.Ordinal) && scene.All(char.IsAsciiLetterOrDigit);
 
     /// <summary>Stores a waiting login for a QR code just created.</summary>
-    public async Task<ScanLoginEntry> CreateAsync(string scene, string returnUrl, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<ScanLoginEntry> CreateAsync(string scene, string returnUrl, DateTimeOffset expiresAt, string? clientId, CancellationToken cancellationToken)
     {
         var login = new ScanLoginEntry
         {
             Id = LoginSecrets.NewToken(),
+            ClientId = clientId,
             Scene = scene,
             ReturnUrl = returnUrl,
             CreatedAt = time.GetUtcNow(),
@@ -65,12 +66,13 @@ public sealed class ScanLoginStore(GatewayDbContext db, IOptionsMonitor<OAuthOpt
     /// accepted for <see cref="ConfirmWindow"/>. Cancels the user's other logins still waiting for a number and answers
     /// how many.
     /// </summary>
-    public async Task<(ScanLoginEntry Login, int Superseded)> CreateDeviceConfirmationAsync(string openId, string returnUrl, CancellationToken cancellationToken)
+    public async Task<(ScanLoginEntry Login, int Superseded)> CreateDeviceConfirmationAsync(string openId, string returnUrl, string? clientId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var login = new ScanLoginEntry
         {
             Id = LoginSecrets.NewToken(),
+            ClientId = clientId,
             Kind = ScanLoginKinds.Device,
             // Note: the column is unique and required; "D" + random never has the shape of a QR scene, so no scan
             // event (which could be forged in plaintext) can ever reach this row.
@@ -201,6 +203,8 @@ public sealed class ScanLoginStore(GatewayDbContext db, IOptionsMonitor<OAuthOpt
         db.Logins.Add(new WeixinLogin
         {
             Id = login.Id,
+            // Note: the ticket redeems only for the application that started the scan login.
+            ClientId = login.ClientId,
             // Note: never sent to WeChat; a fresh random value only fills the unique column, so no OAuth callback can match it.
             State = LoginSecrets.NewState(),
             ReturnUrl = login.ReturnUrl,

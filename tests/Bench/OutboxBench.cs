@@ -45,7 +45,8 @@ internal static class OutboxBench
         {
             ["ConnectionStrings__Gateway"] = database.ServiceConnection(database.GatewayDatabase),
             ["Poller__Enabled"] = "false",
-            ["GatewaySigning__Keys__0"] = gatewayKey,
+            ["GatewaySigning__Clients__0__Id"] = "crm",
+            ["GatewaySigning__Clients__0__Keys__0"] = gatewayKey,
             ["PollerSigning__Keys__0"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), // Note: required even with polling off.
             ["Weixin__AppId"] = AppId,
             ["Weixin__AppSecret"] = AppSecret,
@@ -72,7 +73,11 @@ internal static class OutboxBench
 
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<SigningOptions>("Crm").Configure(o => o.Keys = [gatewayKey]);
+        services.AddOptions<SigningOptions>("Crm").Configure(o =>
+        {
+            o.Keys = [gatewayKey];
+            o.ClientId = "crm";
+        });
         services.AddRefitGeneratedClient<IGatewayApi>()
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));

@@ -60,6 +60,7 @@ public sealed class CrmSystem : IAsyncDisposable
                 ["ConnectionStrings__Crm"] = database.ServiceConnection(crmDatabase),
                 ["Gateway__BaseUrl"] = login.Poller.BaseAddress.ToString(),
                 ["Gateway__ClientKey"] = login.GatewayKey,
+                ["Gateway__HookKeys__0"] = login.HookKey,
                 ["Gateway__PublicBaseUrl"] = crmBase.ToString().TrimEnd('/'),
                 // Note: due reminders are picked up within a second, so tests wait on delivery, not on the schedule.
                 ["Notifications__ReminderPollInterval"] = "00:00:01",

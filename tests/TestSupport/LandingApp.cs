@@ -35,7 +35,8 @@ public sealed class LandingApp : IAsyncDisposable
 
     private int _refused;
 
-    public static async Task<LandingApp> StartAsync(string gatewayKey)
+    /// <param name="hookKey">The key the gateway signs hook calls with (its <c>CrmHook:SigningKeys:0</c>).</param>
+    public static async Task<LandingApp> StartAsync(string hookKey)
     {
         var port = TestEnvironment.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -43,7 +44,7 @@ public sealed class LandingApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var landing = new LandingApp(app, new Uri($"http://127.0.0.1:{port}/"));
-        var verifier = new RequestVerifier(new SigningOptions { Keys = [gatewayKey] }, TimeProvider.System);
+        var verifier = new RequestVerifier(new SigningOptions { Keys = [hookKey] }, TimeProvider.System);
         app.MapGet("/login/weixin/done", (string? ticket) => Html("已返回应用", $"收到登录凭据（{ticket?.Length ?? 0} 个字符）。"));
         app.MapGet("/login", (string? err) => Html("登录", $"错误代码：{err}"));
         app.MapGet("/login/weixin", () => Html("微信登录", "重新登录入口"));

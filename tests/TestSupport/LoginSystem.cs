@@ -64,8 +64,9 @@ public sealed class LoginSystem : IAsyncDisposable
     private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private readonly ServiceProvider _clients;
 
-    private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey)
+    private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey, string hookKey)
     {
+        HookKey = hookKey;
         Settings = settings;
         Database = database;
         Landing = landing;
@@ -76,7 +77,11 @@ public sealed class LoginSystem : IAsyncDisposable
 
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<SigningOptions>("Gateway").Configure(o => o.Keys = [gatewayKey]);
+        services.AddOptions<SigningOptions>("Gateway").Configure(o =>
+        {
+            o.Keys = [gatewayKey];
+            o.ClientId = ClientId;
+        });
         services.AddRefitGeneratedClient<IGatewayApi>()
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", TimeProvider.System));
@@ -93,7 +98,14 @@ public sealed class LoginSystem : IAsyncDisposable
     public ServiceProcess Simulator { get; }
     public ServiceProcess Inbox { get; }
     public ServiceProcess Poller { get; }
+    /// <summary>The LAN app's client key at the gateway (<c>GatewaySigning:Clients:0:Keys:0</c>, client <see cref="ClientId"/>).</summary>
     public string GatewayKey { get; }
+
+    /// <summary>The LAN app's client id at the gateway (<c>GatewaySigning:Clients:0:Id</c>).</summary>
+    public const string ClientId = "crm";
+
+    /// <summary>The key of the gateway's calls to the LAN app's message hook (<c>CrmHook:SigningKeys:0</c>; the CRM's <c>Gateway:HookKeys:0</c>).</summary>
+    public string HookKey { get; }
 
     /// <summary>The 公众号's message Token (shared by simulator, inbox and poller).</summary>
     public string WeixinToken { get; private init; } = "";
@@ -120,7 +132,8 @@ public sealed class LoginSystem : IAsyncDisposable
         var foreignPrefix = $"http://127.0.0.1:{TestEnvironment.FreePort()}/";
         var pollerKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var gatewayKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var landing = await LandingApp.StartAsync(gatewayKey);
+        var hookKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var landing = await LandingApp.StartAsync(hookKey);
         var simPort = TestEnvironment.FreePort();
         var inboxPort = TestEnvironment.FreePort();
         var pollerPort = TestEnvironment.FreePort();
@@ -172,7 +185,8 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Poller__Interval"] = settings.PollInterval.ToString("c"),
             ["Metrics__GaugeRefreshInterval"] = "00:00:00",
             ["PollerSigning__Keys__0"] = pollerKey,
-            ["GatewaySigning__Keys__0"] = gatewayKey,
+            ["GatewaySigning__Clients__0__Id"] = ClientId,
+            ["GatewaySigning__Clients__0__Keys__0"] = gatewayKey,
             ["Weixin__AppId"] = AppId,
             ["Weixin__AppSecret"] = AppSecret,
             ["Weixin__ApiBaseUrl"] = $"http://127.0.0.1:{simPort}",
@@ -184,6 +198,7 @@ public sealed class LoginSystem : IAsyncDisposable
             ["Weixin__EncodingAESKey"] = aesKey,
             ["Messages__LoginUrl"] = new Uri(appBase, "/login/weixin").ToString(),
             ["CrmHook__BaseUrl"] = appBase.ToString().TrimEnd('/'),
+            ["CrmHook__SigningKeys__0"] = hookKey,
         };
         if (settings.PollerRequireSafeMode is { } requireSafeMode)
         {
@@ -218,7 +233,7 @@ public sealed class LoginSystem : IAsyncDisposable
             throw;
         }
 
-        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
+        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey, hookKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
     }
 
     /// <summary>The inbox admin's name when <see cref="LoginSystemSettings.InboxAdminPassword"/> is set.</summary>

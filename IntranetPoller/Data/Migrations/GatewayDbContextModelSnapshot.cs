@@ -79,6 +79,14 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .HasColumnType("varchar(100)")
                         .HasColumnName("claimed_by");
 
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("client_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("ClientId"), "ascii");
+
                     b.Property<string>("CorrelationId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -250,6 +258,14 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .UseCollation("ascii_bin");
 
                     MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Id"), "ascii");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("client_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("ClientId"), "ascii");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("datetime(6)")
@@ -535,6 +551,14 @@ namespace Weixin.Inbox.IntranetPoller.Data.Migrations
                         .UseCollation("ascii_bin");
 
                     MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("Id"), "ascii");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("client_id")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("ClientId"), "ascii");
 
                     b.Property<int?>("ConfirmCode")
                         .HasColumnType("int")

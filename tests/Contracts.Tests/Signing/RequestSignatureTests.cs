@@ -118,6 +118,27 @@ public class RequestSignatureTests
     }
 
     [Fact]
+    public void Verify_ClientBound_OnlyTheSameClientVerifies()
+    {
+        var signed = RequestSignature.Version + "," + RequestSignature.Compute(RequestSignature.KeyBytes(NewKey), "crm", Id, NowUnix, Method, Target, Body);
+        RequestVerifier For(string? client) => new([NewKey], TimeSpan.FromMinutes(5), new FixedTimeProvider(Now), client);
+
+        Assert.Equal(SignatureFailure.None, For("crm").Verify(Id, Ts(NowUnix), signed, Method, Target, Body));
+        // Note: the same key and request, but another client named (or none): the client id is part of the signed string.
+        Assert.Equal(SignatureFailure.BadSignature, For("crm2").Verify(Id, Ts(NowUnix), signed, Method, Target, Body));
+        Assert.Equal(SignatureFailure.BadSignature, For(null).Verify(Id, Ts(NowUnix), signed, Method, Target, Body));
+        Assert.Equal(SignatureFailure.BadSignature, For("crm").Verify(Id, Ts(NowUnix), Sign(NewKey, NowUnix), Method, Target, Body));
+    }
+
+    [Fact]
+    public void Verify_IdWithADot_ReturnsMalformed()
+    {
+        // Note: a '.' in the id could shift the signed string's segments (id.client.timestamp…).
+        var result = Verifier(NewKey).Verify("req.crm", Ts(NowUnix), Sign(NewKey, NowUnix, id: "req.crm"), Method, Target, Body);
+        Assert.Equal(SignatureFailure.Malformed, result);
+    }
+
+    [Fact]
     public void Verify_IdLongerThan128_ReturnsMalformed()
     {
         var id = new string('a', 129);

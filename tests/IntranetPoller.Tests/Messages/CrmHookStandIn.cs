@@ -8,8 +8,8 @@ using Weixin.Inbox.Contracts.Signing;
 namespace Weixin.Inbox.IntranetPoller.Tests.Messages;
 
 /// <summary>
-/// Stands in for CrmApp's <c>POST /weixin/hook/message</c> (not built yet): verifies the gateway's signature with the
-/// shared key exactly as a LAN app does, then answers as scripted.
+/// Stands in for CrmApp's <c>POST /weixin/hook/message</c>: verifies the gateway's signature with the hook's key
+/// exactly as a LAN app does, then answers as scripted.
 /// </summary>
 internal static class CrmHookStandIn
 {
@@ -28,7 +28,7 @@ internal static class CrmHookStandIn
             },
             services =>
             {
-                services.AddOptions<SigningOptions>(SigningName).Configure(o => o.Keys = [MessagesTestHost.GatewayKey]);
+                services.AddOptions<SigningOptions>(SigningName).Configure(o => o.Keys = [MessagesTestHost.HookKey]);
                 services.AddSingleton<IReplayGuard, MemoryReplayGuard>();
                 services.AddSingleton(TimeProvider.System);
             });

@@ -235,7 +235,7 @@ public class MessageItemHandlerTests(GatewayDatabaseFixture fixture) : IClassFix
         var received = new ConcurrentQueue<MessageHookRequest>();
         await using var crm = await CrmHookStandIn.StartAsync(CrmHookStandIn.Reply("不应出现"), received);
         await using var host = await MessagesTestHost.StartAsync(fixture, null, crm.BaseAddress,
-            new Dictionary<string, string?> { ["GatewaySigning:Keys:0"] = "another-gateway-key-0123456789abcdef" });
+            new Dictionary<string, string?> { ["CrmHook:SigningKeys:0"] = "another-hook-key-0123456789abcdef0123" });
 
         var reply = Assert.IsType<ItemDecision.Reply>(await HandleAsync(host, Plain(Text(NewOpenId(), "客户 张", NewMsgId()))));
 

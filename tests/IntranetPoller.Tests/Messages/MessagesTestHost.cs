@@ -22,6 +22,9 @@ public sealed class MessagesTestHost : IAsyncDisposable
     public const string LoginUrl = "http://127.0.0.1:5300/login/weixin";
     public static readonly string GatewayKey = "gateway-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>The key of hook calls (<c>CrmHook:SigningKeys:0</c>), the one <see cref="CrmHookStandIn"/> verifies with.</summary>
+    public static readonly string HookKey = "hook-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     private readonly IHost _host;
 
     private MessagesTestHost(IHost host) => _host = host;
@@ -47,7 +50,9 @@ public sealed class MessagesTestHost : IAsyncDisposable
             ["Messages:HookTimeout"] = "00:00:02",
             ["Messages:SendRetryDelay"] = "00:00:01",
             ["CrmHook:BaseUrl"] = crmHook?.ToString() ?? "",
-            ["GatewaySigning:Keys:0"] = GatewayKey,
+            ["GatewaySigning:Clients:0:Id"] = "crm",
+            ["GatewaySigning:Clients:0:Keys:0"] = GatewayKey,
+            ["CrmHook:SigningKeys:0"] = HookKey,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

@@ -27,6 +27,9 @@ public sealed class PushTestHost : IAsyncDisposable
 {
     public static readonly string GatewayKey = "push-gateway-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>The CRM's client id at the gateway.</summary>
+    public const string ClientId = "crm";
+
     private readonly WebApplication _app;
     private readonly ServiceProvider _clients;
 
@@ -36,7 +39,11 @@ public sealed class PushTestHost : IAsyncDisposable
         BaseAddress = baseAddress;
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<SigningOptions>("Crm").Configure(o => o.Keys = [GatewayKey]);
+        services.AddOptions<SigningOptions>("Crm").Configure(o =>
+        {
+            o.Keys = [GatewayKey];
+            o.ClientId = ClientId;
+        });
         services.AddRefitGeneratedClient<IGatewayApi>()
             .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
@@ -65,7 +72,8 @@ public sealed class PushTestHost : IAsyncDisposable
             ["Weixin:AppId"] = SimulatorFixture.AppId,
             ["Weixin:AppSecret"] = SimulatorFixture.AppSecret,
             ["Weixin:ApiBaseUrl"] = fixture.SimulatorAddress.ToString(),
-            ["GatewaySigning:Keys:0"] = GatewayKey,
+            ["GatewaySigning:Clients:0:Id"] = ClientId,
+            ["GatewaySigning:Clients:0:Keys:0"] = GatewayKey,
             ["Push:Enabled"] = "false",
             ["Push:InstanceId"] = "test-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)),
         };

@@ -240,7 +240,11 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
             _fixture = fixture;
             var services = new ServiceCollection();
             services.AddSingleton(TimeProvider.System);
-            services.AddOptions<SigningOptions>("Crm").Configure(o => o.Keys = [GatewayKey]);
+            services.AddOptions<SigningOptions>("Crm").Configure(o =>
+            {
+                o.Keys = [GatewayKey];
+                o.ClientId = "crm";
+            });
             services.AddRefitGeneratedClient<IGatewayApi>()
                 .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
                 .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
@@ -276,7 +280,9 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
                 ["OAuth:CallbackUrl"] = "http://127.0.0.1:5200/wx/oauth/callback",
                 ["OAuth:AllowedReturnPrefixes:0"] = "http://127.0.0.1:5300/",
                 ["OAuth:DefaultErrorUrl"] = "http://127.0.0.1:5300/login",
-                ["GatewaySigning:Keys:0"] = GatewayKey,
+                ["GatewaySigning:Clients:0:Id"] = "crm",
+                ["GatewaySigning:Clients:0:Keys:0"] = GatewayKey,
+                ["CrmHook:SigningKeys:0"] = MessagesTestHost.HookKey,
             });
             if (settings is not null)
             {
