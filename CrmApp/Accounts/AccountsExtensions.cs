@@ -36,7 +36,7 @@ public static class AccountsExtensions
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.Events.OnRedirectToLogin = WeixinBrowser.RedirectToLogin(cookie.Events.OnRedirectToLogin);
             });
-        builder.Services.AddAuthorization();
+        builder.Services.AddCrmAuthorization();
         return builder;
     }
 }
