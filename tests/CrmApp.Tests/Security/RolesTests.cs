@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.CrmApp.Tests.Security;
@@ -262,7 +263,7 @@ public sealed class RolesTests(CrmFixture fixture)
         var weak = await admin.SubmitAsync($"/admin/users/{employee.Id}", $"/admin/users/{employee.Id}?handler=Password", new Dictionary<string, string> { ["NewPassword"] = "short" });
         Assert.Contains("密码太短", weak.Text);
         var generated = await admin.SubmitAsync($"/admin/users/{employee.Id}", $"/admin/users/{employee.Id}?handler=Password", new Dictionary<string, string> { ["Generate"] = "true" });
-        var password = System.Text.RegularExpressions.Regex.Match(generated.Html, "id=\"generated-password\"[^>]*>([^<]+)<").Groups[1].Value;
+        var password = Regex.Match(generated.Html, "id=\"generated-password\"[^>]*>([^<]+)<").Groups[1].Value;
         Assert.Matches("^[A-Za-z0-9]{12}$", password);
         Assert.DoesNotContain(password, (await admin.OpenAsync($"/admin/users/{employee.Id}")).Text); // shown once
         using (var old = new CrmBrowser(System, UserAgents.DesktopChrome))
