@@ -260,6 +260,7 @@ cmd_demo() {
     say "新设备首次微信登录要确认：在 http://127.0.0.1:5080/sim/chat 以同一测试用户（安全模式）发送页面上显示的两位数字。"
     say "电脑上的普通浏览器打开 http://127.0.0.1:5300/login 显示「微信扫码登录」二维码：在 /sim/chat 选用户，点「扫一扫」（已填入屏幕上的二维码），再发送数字。"
     say "或用账号密码登录：admin / ${CRM_ADMIN_PASSWORD}（保存在 .data/crm-admin.env）"
+    say "微信登录时「新建账号」的账号需管理员审核：用 admin 登录 →「用户管理」→「待审核」→ 打开账号 →「批准」。"
   else
     say "  CrmApp                       (not built yet: no $(dll CrmApp))"
     say ""

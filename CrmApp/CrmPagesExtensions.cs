@@ -4,7 +4,7 @@ using Microsoft.Extensions.WebEncoders;
 
 namespace Weixin.Inbox.CrmApp;
 
-/// <summary>The web side of the CRM: Razor Pages (login required except under <c>/Login</c>), antiforgery, headers.</summary>
+/// <summary>The web side of the CRM: Razor Pages (login required except under <c>/Login</c>, roles per folder), antiforgery, headers.</summary>
 public static class CrmPagesExtensions
 {
     public const string AntiforgeryCookie = "crm_af";
@@ -16,7 +16,13 @@ public static class CrmPagesExtensions
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddRazorPages(o =>
         {
+            // Note: the default policy (every page) wants an account that exists and is not disabled; customers and
+            // notifications want it active (a pending one is sent to 「等待管理员审核」); 「用户管理」 wants an active 管理员.
+            // Role and status come from the database at each request (AccountAccess), not from the cookie.
             o.Conventions.AuthorizeFolder("/");
+            o.Conventions.AuthorizeFolder("/Customers", Accounts.CrmPolicies.ActiveAccount);
+            o.Conventions.AuthorizeFolder("/Notifications", Accounts.CrmPolicies.ActiveAccount);
+            o.Conventions.AuthorizeFolder("/Admin", Accounts.CrmPolicies.Admin);
             o.Conventions.AllowAnonymousToFolder("/Login");
             o.Conventions.AllowAnonymousToPage("/Error");
         })

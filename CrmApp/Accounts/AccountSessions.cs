@@ -27,11 +27,11 @@ public static class AccountSessions
         var stamp = principal?.FindFirstValue(SecurityStampClaim);
 
         // Note: read on every request, never cached in the process: a stamp renewed through one instance must end the
-        // session on every other at its very next request, and the read is one primary-key lookup of two short columns.
+        // session on every other at its very next request, and the read is one primary-key lookup of a few short columns, shared with the role and status checks.
         var db = http.RequestServices.GetRequiredService<CrmDbContext>();
         var current = id is null ? null : await db.Accounts.AsNoTracking()
             .Where(a => a.Id == id)
-            .Select(a => new { a.SecurityStamp, a.Status })
+            .Select(a => new { a.SecurityStamp, a.Status, Account = new SignedInAccount(a.Id, a.UserName, a.DisplayName, a.Role, a.Status) })
             .SingleOrDefaultAsync(http.RequestAborted);
 
         var reason = id is null ? "the cookie names no account"
@@ -43,6 +43,8 @@ public static class AccountSessions
             : null;
         if (reason is null)
         {
+            // Note: the same row answers the role and status checks of this request (AccountAccess).
+            http.RequestServices.GetRequiredService<AccountAccess>().Remember(current!.Account);
             return;
         }
 

@@ -13,6 +13,12 @@ public sealed class AccountSignIn(CrmDbContext db, TimeProvider time, ILogger<Ac
     /// <summary>Signs in and answers a redirect to <paramref name="returnUrl"/> (already checked to be local).</summary>
     public async Task SignInAsync(HttpContext http, Account account, string method, string returnUrl)
     {
+        // Note: every caller refuses a disabled account first, with its own message; this is the last line.
+        if (account.Status == AccountStatuses.Disabled)
+        {
+            throw new InvalidOperationException($"Account {account.Id} is disabled and cannot sign in.");
+        }
+
         account.LastLoginAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(http.RequestAborted);
 
@@ -38,6 +44,8 @@ public sealed class AccountSignIn(CrmDbContext db, TimeProvider time, ILogger<Ac
         new Claim(ClaimTypes.Name, account.UserName),
         new Claim(DisplayNameClaim, account.DisplayName),
         new Claim(ClaimTypes.AuthenticationMethod, method),
+        // Note: informational; pages and policies read the role and status from the database (AccountAccess).
+        new Claim(ClaimTypes.Role, account.Role),
         // Note: compared with the account's current stamp on every request (AccountSessions.ValidateAsync).
         new Claim(AccountSessions.SecurityStampClaim, account.SecurityStamp),
     ], CookieAuthenticationDefaults.AuthenticationScheme));

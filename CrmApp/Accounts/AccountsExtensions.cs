@@ -37,7 +37,7 @@ public static class AccountsExtensions
                 cookie.Events.OnRedirectToLogin = WeixinBrowser.RedirectToLogin(cookie.Events.OnRedirectToLogin);
                 cookie.Events.OnValidatePrincipal = AccountSessions.ValidateAsync;
             });
-        builder.Services.AddAuthorization();
+        builder.Services.AddCrmAuthorization();
         return builder;
     }
 }

@@ -15,9 +15,13 @@ public abstract record PasswordCheckResult
 
     public sealed record LockedOut(DateTime Until) : PasswordCheckResult;
 
+    /// <summary>Right password, but a 管理员 disabled the account (told only after the right password).</summary>
+    public sealed record Disabled(int AccountId) : PasswordCheckResult;
+
     /// <summary>The Chinese message a form shows for a failure.</summary>
     public static string Describe(PasswordCheckResult result, DateTime nowUtc) => result switch
     {
+        Disabled => Weixin.CrmLoginErrors.AccountDisabledMessage,
         LockedOut locked => $"密码连续输错次数过多，账号已被锁定，请 {Math.Max(1, (int)Math.Ceiling((locked.Until - nowUtc).TotalMinutes))} 分钟后再试。",
         _ => "用户名或密码错误。",
     };
@@ -77,6 +81,12 @@ public sealed class PasswordCheck(
         account.LockoutEndsAt = null;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (account.Status == AccountStatuses.Disabled)
+        {
+            logger.LogWarning("Password sign-in refused for account {AccountId}: the account is disabled", account.Id);
+            return new PasswordCheckResult.Disabled(account.Id);
+        }
+
         return new PasswordCheckResult.Success(account);
     }
 

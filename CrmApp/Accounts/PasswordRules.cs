@@ -43,6 +43,19 @@ public static partial class PasswordRules
         : UserNamePattern().IsMatch(userName.Trim()) ? null
         : UserNameHint;
 
+    /// <summary>A random password that follows the rules (12 characters, no look-alikes such as 0/O, 1/l/I, so it can be typed).</summary>
+    public static string Generate()
+    {
+        while (true)
+        {
+            var password = System.Security.Cryptography.RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
+            if (CheckPassword(password) is null)
+            {
+                return password;
+            }
+        }
+    }
+
     /// <summary>User names are stored and compared in lower case.</summary>
     public static string NormalizeUserName(string? userName) => (userName ?? "").Trim().ToLowerInvariant();
 

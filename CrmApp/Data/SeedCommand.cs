@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.CrmApp.Accounts;
@@ -47,7 +46,7 @@ public static class SeedCommand
         var admin = await db.Accounts.SingleOrDefaultAsync(a => a.UserName == AdminUserName);
         if (admin is null)
         {
-            var password = string.IsNullOrEmpty(givenPassword) ? NewPassword() : givenPassword;
+            var password = string.IsNullOrEmpty(givenPassword) ? PasswordRules.Generate() : givenPassword;
             admin = new Account { UserName = AdminUserName, DisplayName = "管理员", CreatedAt = now, Role = AccountRoles.Admin };
             admin.PasswordHash = hasher.HashPassword(admin, password);
             db.Accounts.Add(admin);
@@ -119,18 +118,5 @@ public static class SeedCommand
         await db.SaveChangesAsync();
         logger.Information("Added {Count} demo customers and a sample follow-up reminder", DemoCustomers.Length);
         return 0;
-    }
-
-    private static string NewPassword()
-    {
-        while (true)
-        {
-            // Note: no look-alikes (0/O, 1/l/I) so the printed password can be typed.
-            var password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 12);
-            if (PasswordRules.CheckPassword(password) is null)
-            {
-                return password;
-            }
-        }
     }
 }

@@ -59,6 +59,17 @@ public sealed class DeviceStore(CrmDbContext db, DeviceCookie cookie, TimeProvid
         return rows.Select(r => new DeviceView(r.Id, r.Label, r.CreatedAt, r.LastSeenAt, r.DeviceHash == current)).ToList();
     }
 
+    /// <summary>An account's devices for 「用户管理」, most recently used first (none marked current: it is not the admin's browser).</summary>
+    public async Task<IReadOnlyList<DeviceView>> ListForAdminAsync(int accountId, CancellationToken cancellationToken)
+    {
+        var rows = await db.AccountDevices.AsNoTracking()
+            .Where(d => d.AccountId == accountId)
+            .OrderByDescending(d => d.LastSeenAt).ThenByDescending(d => d.Id)
+            .Select(d => new DeviceView(d.Id, d.Label, d.CreatedAt, d.LastSeenAt, false))
+            .ToListAsync(cancellationToken);
+        return rows;
+    }
+
     /// <summary>Forgets one of the account's own devices (another account's id changes nothing); true when one was removed.</summary>
     public async Task<bool> RemoveAsync(int accountId, long deviceId, CancellationToken cancellationToken)
     {

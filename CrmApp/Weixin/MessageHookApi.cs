@@ -11,7 +11,7 @@ namespace Weixin.Inbox.CrmApp.Weixin;
 /// <summary>
 /// What the CRM answers when an employee writes to the 公众号 or taps its menu. Called by the gateway only
 /// (signed with the hook's own key, <c>Gateway:HookKeys</c>, never the CRM's client key); customer data goes only to
-/// WeChat users bound to a CRM account.
+/// WeChat users bound to an active CRM account, and only the customers that account may see (a 管理员 all, a 销售 their own).
 /// </summary>
 public static class MessageHookApi
 {
@@ -48,11 +48,16 @@ public static class MessageHookApi
         var text = request.MsgType == "event"
             ? request.EventKey
             : request.Content?.Trim();
-        logger.LogInformation("Hook {MsgType} from {OpenId} (bound account {AccountId})", request.MsgType, request.OpenId, account?.Id);
+        logger.LogInformation("Hook {MsgType} from {OpenId} (bound account {AccountId}, {Status})", request.MsgType, request.OpenId, account?.Id, account?.Status);
 
         if (text is "帮助" or "help" or "?" or "？" or null or "")
         {
-            return Reply(Help(account is not null, loginUrl));
+            return Reply(account?.Status switch
+            {
+                AccountStatuses.Pending => PendingReply,
+                AccountStatuses.Disabled => DisabledReply,
+                _ => Help(account is not null, loginUrl),
+            });
         }
 
         if (account is null)
@@ -60,6 +65,19 @@ public static class MessageHookApi
             // Note: only bound employees may see customer data; an outsider following the account learns nothing.
             return Reply($"您的微信还没有绑定客户管理系统账号。请点击菜单「登录CRM」或打开 {loginUrl} 登录并绑定后再查询。");
         }
+
+        if (account.Status == AccountStatuses.Pending)
+        {
+            // Note: a self-registered account (any WeChat user can make one) sees nothing until a 管理员 approves it.
+            return Reply(PendingReply);
+        }
+
+        if (account.Status != AccountStatuses.Active)
+        {
+            return Reply(DisabledReply);
+        }
+
+        var isAdmin = account.Role == AccountRoles.Admin;
 
         if (text == MyCustomersKey)
         {
@@ -76,7 +94,9 @@ public static class MessageHookApi
                 return Reply("请在「客户」后面加上姓名或公司，例如：客户 张");
             }
 
+            // Note: a 管理员 searches every customer, a 销售 only their own (as on the pages).
             var found = await db.Customers.AsNoTracking()
+                .Where(c => isAdmin || c.OwnerId == account.Id)
                 .Where(c => c.Name.Contains(keyword) || (c.Company != null && c.Company.Contains(keyword)))
                 .OrderBy(c => c.Name).Take(MaxListed + 1).ToListAsync(cancellationToken);
             return Reply(List($"「{keyword}」的查询结果", found, gateway.Value.PublicBaseUrl));
@@ -84,6 +104,12 @@ public static class MessageHookApi
 
         return Reply("没有识别这条指令。回复「帮助」查看可用指令。");
     }
+
+    /// <summary>The answer to a bound account that waits for a 管理员's approval.</summary>
+    public const string PendingReply = "您的账号正在等待管理员审核，审核通过后才能查询客户。请联系管理员在「用户管理」中批准。";
+
+    /// <summary>The answer to a bound account a 管理员 disabled.</summary>
+    public const string DisabledReply = "该账号已停用，请联系管理员。";
 
     private static string Help(bool bound, string loginUrl) => bound
         ? "可用指令：\n· 客户 <姓名或公司>：查询客户，例如「客户 张」\n· 菜单「我的客户」：查看您负责的客户\n· 帮助：显示本说明"

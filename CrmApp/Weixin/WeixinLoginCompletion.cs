@@ -45,6 +45,13 @@ public sealed class WeixinLoginCompletion(
     public async Task<string> CompleteAsync(HttpContext http, WeixinUser user, string returnUrl, bool confirmedByNumber, Microsoft.AspNetCore.Mvc.IUrlHelper returnUrlCheck)
     {
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.WeixinOpenId == user.OpenId, http.RequestAborted);
+        if (account is { Status: AccountStatuses.Disabled })
+        {
+            // Note: before the number confirmation too: a disabled account has nothing to confirm, and no device is remembered.
+            logger.LogWarning("WeChat login of {OpenId} refused: bound account {AccountId} is disabled", user.OpenId, account.Id);
+            return "/login?err=" + CrmLoginErrors.AccountDisabled;
+        }
+
         if (!confirmedByNumber && deviceOptions.Value.ConfirmNewDevice && (account is null || !await devices.IsKnownAsync(http, account.Id)))
         {
             // Note: an OAuth code is not bound to the browser that started the login (no PKCE at WeChat), so a

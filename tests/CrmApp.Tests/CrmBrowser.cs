@@ -27,7 +27,10 @@ public sealed partial class CrmBrowser(CrmSystem system, string userAgent = User
     public HttpClient Http => _browser.Http;
     public CookieContainer Cookies => _browser.Cookies;
 
-    public Uri Url(string path) => new(baseAddress ?? system.BaseAddress, path);
+    /// <summary>The CrmApp instance paths go to (the system's by default; another instance on the same database shares the cookies).</summary>
+    public Uri BaseAddress { get; set; } = baseAddress ?? system.BaseAddress;
+
+    public Uri Url(string path) => new(BaseAddress, path);
 
     public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(Url(path));
 

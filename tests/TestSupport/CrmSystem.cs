@@ -124,15 +124,20 @@ public sealed class CrmSystem : IAsyncDisposable
     public static string NewUserName(string prefix = "u") => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 
     /// <summary>Creates a CRM account directly in the database (as an administrator would); returns its id.</summary>
-    public async Task<int> CreateAccountAsync(string userName, string displayName, string password, string? weixinOpenId = null)
+    /// <param name="role">
+    /// <c>admin</c> (管理员, sees every customer: what tests written before roles expect) or <c>sales</c> (销售, sees the
+    /// customers they own).
+    /// </param>
+    /// <param name="status"><c>active</c>, <c>pending</c> or <c>disabled</c>.</param>
+    public async Task<int> CreateAccountAsync(string userName, string displayName, string password, string? weixinOpenId = null, string role = "admin", string status = "active")
     {
         // Note: the same hasher CrmApp uses (ASP.NET Core Identity's PBKDF2 format does not depend on the user type).
         var hash = new PasswordHasher<object>().HashPassword(new object(), password);
         var rows = await QueryAsync("""
-            INSERT INTO accounts (user_name, display_name, password_hash, weixin_open_id, weixin_bound_at, failed_login_count, created_at)
-            VALUES (@u, @d, @h, @o, IF(@o IS NULL, NULL, UTC_TIMESTAMP(6)), 0, UTC_TIMESTAMP(6));
+            INSERT INTO accounts (user_name, display_name, password_hash, weixin_open_id, weixin_bound_at, failed_login_count, created_at, role, status, security_stamp)
+            VALUES (@u, @d, @h, @o, IF(@o IS NULL, NULL, UTC_TIMESTAMP(6)), 0, UTC_TIMESTAMP(6), @r, @s, LOWER(HEX(RANDOM_BYTES(16))));
             SELECT LAST_INSERT_ID() AS id;
-            """, ("@u", userName), ("@d", displayName), ("@h", hash), ("@o", weixinOpenId));
+            """, ("@u", userName), ("@d", displayName), ("@h", hash), ("@o", weixinOpenId), ("@r", role), ("@s", status));
         return Convert.ToInt32(rows.Single()["id"], System.Globalization.CultureInfo.InvariantCulture);
     }
 

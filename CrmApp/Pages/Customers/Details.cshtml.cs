@@ -14,7 +14,11 @@ namespace Weixin.Inbox.CrmApp.Pages.Customers;
 /// shows on the form that was sent and the others keep their starting values. Viewing the page reads the database
 /// only; the gateway is asked for the reminders' delivery status when 「刷新状态」 is pressed.
 /// </summary>
-public sealed class DetailsModel(CrmDbContext db, NotificationSender notifications, TimeProvider time, ILogger<DetailsModel> logger) : PageModel
+/// <remarks>
+/// Note: a customer the account may not see (another 销售's) answers 404 to every handler, as an unknown id does, so
+/// guessing ids neither shows nor confirms anything.
+/// </remarks>
+public sealed class DetailsModel(CrmDbContext db, AccountAccess access, NotificationSender notifications, TimeProvider time, ILogger<DetailsModel> logger) : PageModel
 {
     private const int MaxReminders = 20;
     private const int MaxSent = 10;
@@ -50,7 +54,12 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     /// <summary>「添加跟进记录」.</summary>
     public async Task<IActionResult> OnPostAsync(int id, [Bind(Prefix = nameof(Note))] NoteCommand input)
     {
-        if (!ModelState.IsValid || !await CustomerExistsAsync(id))
+        if (!await CustomerExistsAsync(id))
+        {
+            return NotFound();
+        }
+
+        if (!ModelState.IsValid)
         {
             return await ShowAsync(id, note: input);
         }
@@ -65,14 +74,19 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     /// <summary>「添加提醒」.</summary>
     public async Task<IActionResult> OnPostReminderAsync(int id, [Bind(Prefix = nameof(Reminder))] ReminderCommand input)
     {
+        if (!await CustomerExistsAsync(id))
+        {
+            return NotFound();
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         AddError(nameof(Reminder), nameof(input.DueAt), input.CheckDueAt(now));
-        if (input.AssigneeId is { } assigneeId && !await db.Accounts.AnyAsync(a => a.Id == assigneeId, HttpContext.RequestAborted))
+        if (input.AssigneeId is { } assigneeId && !await db.Accounts.AnyAsync(a => a.Id == assigneeId && a.Status == AccountStatuses.Active, HttpContext.RequestAborted))
         {
             AddError(nameof(Reminder), nameof(input.AssigneeId), "所选负责人不存在，请重新选择。");
         }
 
-        if (!ModelState.IsValid || !await CustomerExistsAsync(id))
+        if (!ModelState.IsValid)
         {
             return await ShowAsync(id, reminder: input);
         }
@@ -97,9 +111,15 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     public async Task<IActionResult> OnPostNotifyAsync(int id, [Bind(Prefix = nameof(Notify))] NotifyCommand input)
     {
         var cancellationToken = HttpContext.RequestAborted;
-        var customer = await db.Customers.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.Name, c.Company }).SingleOrDefaultAsync(cancellationToken);
+        var me = await access.RequireAsync(User, cancellationToken);
+        var customer = await db.Customers.AsNoTracking().VisibleTo(me).Where(c => c.Id == id).Select(c => new { c.Name, c.Company }).SingleOrDefaultAsync(cancellationToken);
+        if (customer is null)
+        {
+            return NotFound();
+        }
+
         var recipient = input.RecipientId is { } recipientId
-            ? await db.Accounts.AsNoTracking().Where(a => a.Id == recipientId).Select(a => new { a.Id, a.DisplayName, a.WeixinOpenId }).SingleOrDefaultAsync(cancellationToken)
+            ? await db.Accounts.AsNoTracking().Where(a => a.Id == recipientId && a.Status == AccountStatuses.Active).Select(a => new { a.Id, a.DisplayName, a.WeixinOpenId }).SingleOrDefaultAsync(cancellationToken)
             : null;
         if (input.RecipientId is not null && recipient is null)
         {
@@ -110,7 +130,7 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
             AddError(nameof(Notify), nameof(input.RecipientId), $"{recipient.DisplayName} 还没有绑定微信，无法发送微信通知。");
         }
 
-        if (!ModelState.IsValid || customer is null)
+        if (!ModelState.IsValid)
         {
             return await ShowAsync(id, notify: input);
         }
@@ -161,8 +181,9 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     /// </summary>
     private async Task<IActionResult> ShowAsync(int id, NoteCommand? note = null, ReminderCommand? reminder = null, NotifyCommand? notify = null)
     {
-        var me = CurrentAccount.Id(User);
-        if (await new Query(id, me, MaxReminders).RunAsync(db, HttpContext.RequestAborted) is not { } view)
+        var account = await access.RequireAsync(User, HttpContext.RequestAborted);
+        var me = account.Id;
+        if (await new Query(id, account, MaxReminders).RunAsync(db, HttpContext.RequestAborted) is not { } view)
         {
             return NotFound();
         }
@@ -174,7 +195,12 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
         return Page();
     }
 
-    private Task<bool> CustomerExistsAsync(int id) => db.Customers.AnyAsync(c => c.Id == id, HttpContext.RequestAborted);
+    /// <summary>True when the customer exists and the signed-in account may see it.</summary>
+    private async Task<bool> CustomerExistsAsync(int id)
+    {
+        var me = await access.RequireAsync(User, HttpContext.RequestAborted);
+        return await db.Customers.VisibleTo(me).AnyAsync(c => c.Id == id, HttpContext.RequestAborted);
+    }
 
     private void AddError(string form, string field, string? problem)
     {
@@ -185,11 +211,13 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
     }
 
     /// <summary>Everything the page shows, from the database alone.</summary>
-    public sealed record Query(int Id, int CurrentAccountId, int MaxReminders, int SentLimit = MaxSent)
+    public sealed record Query(int Id, SignedInAccount Account, int MaxReminders, int SentLimit = MaxSent)
     {
+        private int CurrentAccountId => Account.Id;
+
         public async Task<View?> RunAsync(CrmDbContext db, CancellationToken cancellationToken)
         {
-            var card = await db.Customers.AsNoTracking()
+            var card = await db.Customers.AsNoTracking().VisibleTo(Account)
                 .Where(c => c.Id == Id)
                 .Select(c => new Card(
                     c.Id, c.Name, c.Company, c.Phone, c.Owner == null ? null : c.Owner.DisplayName, c.CreatedAt,
@@ -216,7 +244,8 @@ public sealed class DetailsModel(CrmDbContext db, NotificationSender notificatio
                 .OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Take(SentLimit)
                 .Select(n => new SentRow(n.Id, n.Sender == null ? "—" : n.Sender.DisplayName, n.Recipient!.DisplayName, n.Summary, n.CreatedAt))
                 .ToListAsync(cancellationToken);
-            var employees = await db.Accounts.AsNoTracking()
+            // Note: only active colleagues: a pending or disabled account must not receive customer names on WeChat.
+            var employees = await db.Accounts.AsNoTracking().Where(a => a.Status == AccountStatuses.Active)
                 .OrderByDescending(a => a.Id == CurrentAccountId).ThenBy(a => a.DisplayName).ThenBy(a => a.Id)
                 .Select(a => new Employee(a.Id, a.DisplayName, a.WeixinOpenId != null))
                 .ToListAsync(cancellationToken);

@@ -1,12 +1,16 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
 
 namespace Weixin.Inbox.CrmApp.Pages.Customers;
 
-/// <summary><c>/customers?q=</c>: the customers, searched by name, company or phone. The signed-in home page.</summary>
-public sealed class IndexModel(CrmDbContext db) : PageModel
+/// <summary>
+/// <c>/customers?q=</c>: the customers the account may see (a 管理员 all, a 销售 their own), searched by name, company or
+/// phone. The signed-in home page.
+/// </summary>
+public sealed class IndexModel(CrmDbContext db, AccountAccess access) : PageModel
 {
     public const int PageSize = 100;
 
@@ -15,14 +19,22 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
 
     public Result Found { get; private set; } = new([], 0);
 
-    public async Task OnGetAsync() => Found = await new Query(Q).RunAsync(db, HttpContext.RequestAborted);
+    /// <summary>True for a 管理员 (the page says it lists everyone's customers).</summary>
+    public bool SeesAll { get; private set; }
+
+    public async Task OnGetAsync()
+    {
+        var me = await access.RequireAsync(User, HttpContext.RequestAborted);
+        SeesAll = me.IsAdmin;
+        Found = await new Query(Q, me).RunAsync(db, HttpContext.RequestAborted);
+    }
 
     /// <summary>The search: every word must match the name, the company or the phone.</summary>
-    public sealed record Query(string? Text)
+    public sealed record Query(string? Text, SignedInAccount Account)
     {
         public async Task<Result> RunAsync(CrmDbContext db, CancellationToken cancellationToken)
         {
-            var customers = db.Customers.AsNoTracking();
+            var customers = db.Customers.AsNoTracking().VisibleTo(Account);
             foreach (var word in (Text ?? "").Split(' ', '　').Where(w => w.Length > 0).Take(5))
             {
                 var pattern = "%" + word.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";

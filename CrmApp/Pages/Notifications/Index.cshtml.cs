@@ -9,9 +9,10 @@ namespace Weixin.Inbox.CrmApp.Pages.Notifications;
 
 /// <summary>
 /// <c>/notifications</c> 「微信通知」: the messages sent to employees' WeChat, newest first, with their delivery status
-/// (unfinished ones asked of the gateway on each view) and 「重新发送」 for failed and dead ones.
+/// (unfinished ones asked of the gateway on each view) and 「重新发送」 for failed and dead ones. A 管理员 sees them all,
+/// a 销售 those they sent, received or set a reminder for, and those about their own customers.
 /// </summary>
-public sealed class IndexModel(CrmDbContext db, NotificationSender sender, ILogger<IndexModel> logger) : PageModel
+public sealed class IndexModel(CrmDbContext db, AccountAccess access, NotificationSender sender, ILogger<IndexModel> logger) : PageModel
 {
     public const int PageSize = 50;
 
@@ -29,7 +30,8 @@ public sealed class IndexModel(CrmDbContext db, NotificationSender sender, ILogg
     public async Task OnGetAsync()
     {
         var cancellationToken = HttpContext.RequestAborted;
-        var notifications = await db.Notifications
+        var me = await access.RequireAsync(User, cancellationToken);
+        var notifications = await Visible(me)
             .Include(n => n.Recipient).Include(n => n.Sender).Include(n => n.Customer)
             .OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
             .Take(PageSize)
@@ -56,7 +58,8 @@ public sealed class IndexModel(CrmDbContext db, NotificationSender sender, ILogg
     /// <summary>「重新发送」.</summary>
     public async Task<IActionResult> OnPostResendAsync(long id)
     {
-        var notification = await db.Notifications.SingleOrDefaultAsync(n => n.Id == id, HttpContext.RequestAborted);
+        var me = await access.RequireAsync(User, HttpContext.RequestAborted);
+        var notification = await Visible(me).SingleOrDefaultAsync(n => n.Id == id, HttpContext.RequestAborted);
         if (notification is null)
         {
             Error = "找不到这条通知。";
@@ -76,6 +79,10 @@ public sealed class IndexModel(CrmDbContext db, NotificationSender sender, ILogg
 
         return RedirectToPage();
     }
+
+    private IQueryable<WeixinNotification> Visible(SignedInAccount me) =>
+        me.IsAdmin ? db.Notifications : db.Notifications.Where(n => n.RecipientId == me.Id || n.SenderId == me.Id
+            || (n.Reminder != null && n.Reminder.CreatedById == me.Id) || (n.Customer != null && n.Customer.OwnerId == me.Id));
 
     public sealed record Row(
         long Id,

@@ -100,8 +100,10 @@ public sealed class CrmJourneyTests(CrmFixture fixture)
         await Chromium.ScreenshotAsync(page, "crm-04-create");
         await page.ClickAsync("#create-submit");
 
-        await page.WaitForURLAsync(At("/customers"));
-        Assert.Contains("林小新，您好", await page.InnerTextAsync("#welcome"));
+        // Note: Accounts:SelfRegistration defaults to approval (RoleTests follows the approval through 用户管理).
+        await page.WaitForURLAsync(At("/pending"));
+        Assert.Contains("林小新", await page.InnerTextAsync("#pending"));
+        Assert.Contains("等待管理员审核", await page.InnerTextAsync("#pending-title"));
         var row = (await System.QueryAsync("SELECT weixin_open_id FROM accounts WHERE user_name = @u", ("@u", userName))).Single();
         Assert.Equal(openId, row["weixin_open_id"]);
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
@@ -17,6 +18,8 @@ using Account = global::Weixin.Inbox.CrmApp.Data.Account;
 /// <summary>
 /// <c>/login/weixin/bind</c>: the first WeChat login of a WeChat user no account knows yet. Shows who WeChat confirmed
 /// and offers 「绑定已有账号」 (user name + password) or 「新建账号」; both bind the WeChat user and sign in.
+/// 「新建账号」 follows <see cref="AccountOptions.SelfRegistration"/>: a pending account (signed in to 「等待管理员审核」),
+/// an active 销售, or not offered at all.
 /// The WeChat identity comes only from the data-protected cookie set by <c>/login/weixin/done</c>, never from the form.
 /// </summary>
 public sealed class BindModel(
@@ -26,6 +29,7 @@ public sealed class BindModel(
     IPasswordHasher<Account> hasher,
     AccountSignIn signIn,
     DeviceStore devices,
+    IOptions<AccountOptions> options,
     TimeProvider time,
     ILogger<BindModel> logger) : PageModel
 {
@@ -42,7 +46,13 @@ public sealed class BindModel(
 
     public string? Error { get; private set; }
 
-    public bool IsCreateTab => Tab == CreateTab;
+    public bool IsCreateTab => Tab == CreateTab && CanCreate;
+
+    /// <summary>False with <c>Accounts:SelfRegistration=off</c>: only 「绑定已有账号」 is offered.</summary>
+    public bool CanCreate => options.Value.SelfRegistration != SelfRegistrationModes.Off;
+
+    /// <summary>True when a new account waits for a 管理员 (<c>approval</c>, the default).</summary>
+    public bool NeedsApproval => options.Value.SelfRegistration == SelfRegistrationModes.Approval;
 
     public string? AvatarUrl => WeixinProfile.AvatarUrl(Identity.HeadImgUrl);
 
@@ -123,6 +133,17 @@ public sealed class BindModel(
             return Expired();
         }
 
+        if (!CanCreate)
+        {
+            // Note: the tab is not shown, but a hand-made POST must not create an account either.
+            logger.LogWarning("Account creation refused: Accounts:SelfRegistration is off");
+            Tab = BindTab;
+            Error = "本系统未开放自助注册，请联系管理员开通账号后，在此「绑定已有账号」。";
+            ModelState.Clear();
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+
         AddError(nameof(input.UserName), PasswordRules.CheckUserName(input.UserName));
         AddError(nameof(input.Password), PasswordRules.CheckPassword(input.Password));
         if (!ModelState.IsValid)
@@ -152,6 +173,9 @@ public sealed class BindModel(
             WeixinNickname = WeixinProfile.Nickname(Identity.Nickname),
             WeixinHeadImgUrl = WeixinProfile.AvatarUrl(Identity.HeadImgUrl),
             WeixinBoundAt = now,
+            Role = AccountRoles.Sales,
+            // Note: with approval (the default) a stranger with any WeChat account sees no customer until a 管理员 says so.
+            Status = NeedsApproval ? AccountStatuses.Pending : AccountStatuses.Active,
         };
         account.PasswordHash = hasher.HashPassword(account, input.Password!);
         db.Accounts.Add(account);
@@ -167,7 +191,7 @@ public sealed class BindModel(
             return Page();
         }
 
-        logger.LogInformation("Account {AccountId} created and bound to a WeChat user", account.Id);
+        logger.LogInformation("Account {AccountId} created ({Status} {Role}) and bound to a WeChat user", account.Id, account.Status, account.Role);
         return await SignInAndLeaveAsync(account);
     }
 
@@ -208,7 +232,8 @@ public sealed class BindModel(
 
     private async Task<IActionResult> SignInAndLeaveAsync(Account account)
     {
-        var target = ReturnUrls.LocalOrHome(Url, Identity.ReturnUrl);
+        // Note: a pending account would only be sent on from its return URL to 「等待管理员审核」; go there at once.
+        var target = account.Status == AccountStatuses.Pending ? AccountAuthorizationResultHandler.PendingPage : ReturnUrls.LocalOrHome(Url, Identity.ReturnUrl);
         await signIn.SignInAsync(HttpContext, account, "weixin", target);
         // Note: the identity cookie is set only after the number confirmed this WeChat user on this device (or with
         // Login:ConfirmNewDevice off), so the device is known for the account from now on.

@@ -87,20 +87,24 @@ public sealed class WeixinLoginTests(CrmFixture fixture)
 
         using var created = await browser.PostFormAsync("/login/weixin/bind?tab=create", "/login/weixin/bind?handler=Create", CreateForm(userName, "周新", Password));
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        Assert.Equal("/", CrmBrowser.LocationOf(created));
+        // Note: Accounts:SelfRegistration defaults to approval: the new account waits for a 管理员 and sees no customer.
+        Assert.Equal("/pending", CrmBrowser.LocationOf(created));
         var home = await browser.OpenAsync("/");
-        Assert.EndsWith("/customers", home.Url.AbsolutePath);
-        Assert.Contains("周新，您好", home.Text);
+        Assert.EndsWith("/pending", home.Url.AbsolutePath);
+        Assert.Contains("等待管理员审核", home.Text);
+        Assert.Contains("您好，周新", home.Text);
 
-        var row = (await System.QueryAsync("SELECT display_name, password_hash, weixin_open_id, weixin_nickname FROM accounts WHERE user_name = @u", ("@u", userName))).Single();
+        var row = (await System.QueryAsync("SELECT display_name, password_hash, weixin_open_id, weixin_nickname, role, status FROM accounts WHERE user_name = @u", ("@u", userName))).Single();
         Assert.Equal(openId, row["weixin_open_id"]);
+        Assert.Equal("sales", row["role"]);
+        Assert.Equal("pending", row["status"]);
         Assert.Equal("新人小周", row["weixin_nickname"]);
         Assert.DoesNotContain(Password, (string)row["password_hash"]!);
 
         // The new account also works with its password.
         using var other = new CrmBrowser(System);
         var signedIn = await other.SignInWithPasswordAsync(userName, Password);
-        Assert.Contains("周新，您好", signedIn.Text);
+        Assert.Contains("等待管理员审核", signedIn.Text);
     }
 
     [Fact]
