@@ -48,7 +48,10 @@ public static class GatewayApi
         return app;
     }
 
-    /// <summary>Starts a login: stores a single-use state and answers WeChat's authorize URL.</summary>
+    /// <summary>
+    /// Starts a login: announces a single-use state to the inbox, stores it and answers WeChat's authorize URL; 503
+    /// <c>inbox_unavailable</c> when the inbox could not be told (its callback would be refused).
+    /// </summary>
     public static async Task<Results<Ok<CreateLoginResponse>, ProblemHttpResult>> CreateLogin(
         CreateLoginRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
@@ -76,6 +79,12 @@ public static class GatewayApi
             ExpiresAt = now + oauth.StateLifetime,
             Status = LoginStatuses.Pending,
         };
+        // Note: the inbox learns the state first; a callback with a state it was never told of is refused there.
+        if (!await services.States.AnnounceAsync(login.State, login.ExpiresAt, cancellationToken))
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, LoginErrors.InboxUnavailable, "The inbox could not be reached.");
+        }
+
         services.Db.Logins.Add(login);
         await services.Db.SaveChangesAsync(cancellationToken);
 
@@ -172,6 +181,7 @@ public sealed class GatewayServices(
     WeixinUserDirectory users,
     IOptionsMonitor<OAuthOptions> oauth,
     AuthorizeUrlBuilder authorizeUrls,
+    StateAnnouncer states,
     TimeProvider time,
     ILoggerFactory loggers)
 {
@@ -186,6 +196,9 @@ public sealed class GatewayServices(
 
     /// <summary>Builds WeChat's authorize URL.</summary>
     public AuthorizeUrlBuilder AuthorizeUrls { get; } = authorizeUrls;
+
+    /// <summary>Tells the inbox each state before its authorize URL is handed out.</summary>
+    public StateAnnouncer States { get; } = states;
 
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; } = time;
