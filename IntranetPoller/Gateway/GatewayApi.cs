@@ -32,6 +32,8 @@ public static class GatewayApi
         builder.Services.AddProblemDetails();
         builder.Services.AddUserDirectory();
         builder.Services.AddScanLogins();
+        // Note: needs the inbox client (AddInboxPolling); only starting a login uses it.
+        builder.Services.AddScoped<StateAnnouncer>();
         builder.AddScanLoginRetention();
         return builder;
     }
@@ -53,7 +55,7 @@ public static class GatewayApi
     /// <c>inbox_unavailable</c> when the inbox could not be told (its callback would be refused).
     /// </summary>
     public static async Task<Results<Ok<CreateLoginResponse>, ProblemHttpResult>> CreateLogin(
-        CreateLoginRequest request, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+        CreateLoginRequest request, StateAnnouncer states, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
         var oauth = services.OAuth.CurrentValue;
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.AllowedReturnPrefixes))
@@ -80,7 +82,7 @@ public static class GatewayApi
             Status = LoginStatuses.Pending,
         };
         // Note: the inbox learns the state first; a callback with a state it was never told of is refused there.
-        if (!await services.States.AnnounceAsync(login.State, login.ExpiresAt, cancellationToken))
+        if (!await states.AnnounceAsync(login.State, login.ExpiresAt, cancellationToken))
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, LoginErrors.InboxUnavailable, "The inbox could not be reached.");
         }
@@ -181,7 +183,6 @@ public sealed class GatewayServices(
     WeixinUserDirectory users,
     IOptionsMonitor<OAuthOptions> oauth,
     AuthorizeUrlBuilder authorizeUrls,
-    StateAnnouncer states,
     TimeProvider time,
     ILoggerFactory loggers)
 {
@@ -196,9 +197,6 @@ public sealed class GatewayServices(
 
     /// <summary>Builds WeChat's authorize URL.</summary>
     public AuthorizeUrlBuilder AuthorizeUrls { get; } = authorizeUrls;
-
-    /// <summary>Tells the inbox each state before its authorize URL is handed out.</summary>
-    public StateAnnouncer States { get; } = states;
 
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; } = time;

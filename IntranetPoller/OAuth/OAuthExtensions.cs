@@ -16,7 +16,6 @@ public static class OAuthExtensions
             .ValidateOnStart();
         builder.Services.AddUserDirectory();
         builder.Services.AddScoped<OAuthItemHandler>();
-        builder.Services.AddScoped<StateAnnouncer>();
         builder.Services.AddKeyedScoped<IItemHandler>(InboxItemKinds.OAuth, static (services, _) => services.GetRequiredService<OAuthItemHandler>());
         return builder;
     }
