@@ -18,6 +18,7 @@ public static class InboxHostingExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddScoped<ItemStore>();
         Callbacks.CallbackSignaturePurgeJob.Register(builder.Services);
+        Callbacks.OAuthCallbackApi.AddOAuthCallback(builder.Services);
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.AddBrowserPages();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);

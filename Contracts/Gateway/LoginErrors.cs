@@ -42,6 +42,12 @@ public static class LoginErrors
     /// <summary>WeChat's API could not be reached after retries.</summary>
     public const string WeixinUnavailable = "weixin_unavailable";
 
+    /// <summary>
+    /// The gateway could not announce the login's state to the public inbox (unreachable or refusing), so WeChat's
+    /// redirect would be refused there; the login was not started.
+    /// </summary>
+    public const string InboxUnavailable = "inbox_unavailable";
+
     /// <summary>The ticket is unknown, expired, used, or belongs to another browser.</summary>
     public const string TicketInvalid = "ticket_invalid";
 
@@ -66,6 +72,7 @@ public static class LoginErrors
         [WeixinError] = "微信服务返回错误，暂时无法完成登录，请稍后重试或联系管理员。",
         [ApiUnauthorized] = "公众号未获得网页授权接口权限（48001）：微信登录需要已认证的服务号。请联系管理员，或使用账号密码登录。",
         [WeixinUnavailable] = "暂时无法连接微信服务器，请稍后重试。",
+        [InboxUnavailable] = "暂时无法连接公网登录服务，微信登录无法开始。请稍后重试，或使用账号密码登录。",
         [TicketInvalid] = "登录凭据无效（可能已在其他浏览器中打开），请在同一浏览器中重新点击「微信登录」。",
         [TicketExpired] = "登录凭据已超过 60 秒有效期，请重新点击「微信登录」。",
         [TicketUsed] = "登录凭据已使用过，请重新点击「微信登录」。",

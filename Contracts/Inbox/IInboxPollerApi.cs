@@ -25,6 +25,13 @@ public interface IInboxPollerApi
     [Post("/poller/v1/items/{id}/fail")]
     Task<FailResponse> FailAsync(long id, [Body] FailRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Announces an OAuth <c>state</c> the gateway is about to hand out (its SHA-256 and expiry): the inbox stores
+    /// <c>/wx/oauth/callback</c> only for announced states, each once. Repeating an announcement is harmless.
+    /// </summary>
+    [Post("/poller/v1/oauth-states")]
+    Task<AnnounceStateResponse> AnnounceStateAsync([Body] AnnounceStateRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Hands WeChat's callback IP list to the inbox (shared by all its instances); the inbox keeps the newest.</summary>
     [Put("/poller/v1/weixin-callback-ips")]
     Task<CallbackIpsResponse> PutCallbackIpsAsync([Body] CallbackIpsRequest request, CancellationToken cancellationToken = default);

@@ -36,6 +36,8 @@ public static class GatewayApi
         builder.Services.AddProblemDetails();
         builder.Services.AddUserDirectory();
         builder.Services.AddScanLogins();
+        // Note: needs the inbox client (AddInboxPolling); only starting a login uses it.
+        builder.Services.AddScoped<StateAnnouncer>();
         builder.AddScanLoginRetention();
         return builder;
     }
@@ -52,9 +54,12 @@ public static class GatewayApi
         return app;
     }
 
-    /// <summary>Starts a login: stores a single-use state and answers WeChat's authorize URL.</summary>
+    /// <summary>
+    /// Starts a login: announces a single-use state to the inbox, stores it and answers WeChat's authorize URL; 503
+    /// <c>inbox_unavailable</c> when the inbox could not be told (its callback would be refused).
+    /// </summary>
     public static async Task<Results<Ok<CreateLoginResponse>, ProblemHttpResult>> CreateLogin(
-        CreateLoginRequest request, HttpContext http, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
+        CreateLoginRequest request, HttpContext http, StateAnnouncer states, [AsParameters] GatewayServices services, CancellationToken cancellationToken)
     {
         var oauth = services.OAuth.CurrentValue;
         if (!ReturnUrlPolicy.IsAllowed(request.ReturnUrl, oauth.AllowedReturnPrefixes))
@@ -81,6 +86,12 @@ public static class GatewayApi
             Status = LoginStatuses.Pending,
             ClientId = SignedRequestClient.Of(http),
         };
+        // Note: the inbox learns the state first; a callback with a state it was never told of is refused there.
+        if (!await states.AnnounceAsync(login.State, login.ExpiresAt, cancellationToken))
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, LoginErrors.InboxUnavailable, "The inbox could not be reached.");
+        }
+
         services.Db.Logins.Add(login);
         await services.Db.SaveChangesAsync(cancellationToken);
 

@@ -20,6 +20,7 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
     public DbSet<Callbacks.SeenCallbackSignature> CallbackSignatures => Set<Callbacks.SeenCallbackSignature>();
     public DbSet<CallbackIps.StoredCallbackIps> CallbackIps => Set<CallbackIps.StoredCallbackIps>();
+    public DbSet<Callbacks.AnnouncedOAuthState> OAuthStates => Set<Callbacks.AnnouncedOAuthState>();
 
     /// <summary>The key ring of admin cookies and antiforgery tokens (<c>data_protection_keys</c>), shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -173,6 +174,18 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : D
             e.Property(x => x.IpList).HasColumnName("ip_list").HasColumnType("mediumtext");
             e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("datetime(6)");
             e.Property(x => x.PollerId).HasColumnName("poller_id").HasMaxLength(64);
+        });
+
+        // Note: owned by Callbacks.OAuthStateStore (the only writer).
+        modelBuilder.Entity<Callbacks.AnnouncedOAuthState>(e =>
+        {
+            e.ToTable("oauth_states");
+            e.HasKey(x => x.StateHash);
+            e.Property(x => x.StateHash).HasColumnName("state_hash").HasColumnType("binary(32)");
+            e.Property(x => x.ExpiresAt).HasColumnName("expires_at").HasColumnType("datetime(6)");
+            e.Property(x => x.UsedAt).HasColumnName("used_at").HasColumnType("datetime(6)");
+            e.Property(x => x.AnnouncedAt).HasColumnName("announced_at").HasColumnType("datetime(6)");
+            e.HasIndex(x => x.ExpiresAt).HasDatabaseName("ix_oauth_states_expires_at");
         });
     }
 }

@@ -19,6 +19,13 @@ public static class InboxMetrics
     public static readonly Counter CallbacksReceived = Metrics.CreateCounter(
         "inbox_callbacks_received_total", "WeChat callbacks stored by the inbox, by kind.", "kind");
 
+    /// <summary>
+    /// OAuth callbacks refused at the door, by reason (<c>malformed</c>, <c>unknown_state</c>, <c>expired_state</c>,
+    /// <c>used_state</c>; <c>rate_limited</c> counted in addition when the address was over its limit and got 429).
+    /// </summary>
+    public static readonly Counter OAuthCallbacksRefused = Metrics.CreateCounter(
+        "inbox_oauth_callbacks_refused_total", "OAuth callbacks refused without storing, by reason.", "reason");
+
     /// <summary>Time from storing an item to its first claim by a poller.</summary>
     public static readonly Histogram ClaimLatency = Metrics.CreateHistogram(
         "inbox_claim_latency_seconds", "Time from storing an item to its first claim by a poller.",

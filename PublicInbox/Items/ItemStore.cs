@@ -65,7 +65,16 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
     /// Stores a callback as a pending item with its <c>received</c> event, in one transaction, and wakes long-polling
     /// claims. The caller fills in the payload; the status, times, deadline and wait state are set here.
     /// </summary>
-    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken)
+    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken) =>
+        await StoreAsync(item, null, cancellationToken);
+
+    /// <summary>
+    /// Stores a callback as <see cref="StoreAsync(InboxItem, CancellationToken)"/> does, but only when
+    /// <paramref name="condition"/> (run first, inside the same transaction) answers true; false when it did not and
+    /// nothing was stored. The OAuth callback consumes its announced state this way, so the state is used if and only if
+    /// the item exists.
+    /// </summary>
+    public async Task<bool> StoreAsync(InboxItem item, Func<CancellationToken, Task<bool>>? condition, CancellationToken cancellationToken)
     {
         var now = UtcNow;
         var login = item.Kind == InboxItemKinds.OAuth;
@@ -80,6 +89,12 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
             : $"{item.Kind} callback ({(item.EncryptType is null ? "plaintext" : "safe mode")})";
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (condition is not null && !await condition(cancellationToken))
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return false;
+        }
+
         db.Items.Add(item);
         await db.SaveChangesAsync(cancellationToken);
         db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.Received, null, detail));
@@ -99,6 +114,8 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
                 logger.LogInformation("Stored {Kind} callback as item {ItemId} ({Detail})", item.Kind, item.Id, detail);
             }
         }
+
+        return true;
     }
 
     /// <summary>

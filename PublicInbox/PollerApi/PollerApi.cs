@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Contracts.Weixin;
+using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
 
@@ -33,7 +34,35 @@ public static class PollerApi
         group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync);
         group.MapPost("/items/{id:long}/complete", CompleteAsync);
         group.MapPost("/items/{id:long}/fail", FailAsync);
+        group.MapPost("/oauth-states", AnnounceStateAsync);
         return app;
+    }
+
+    /// <summary>Longest time ahead a state may be announced for (the gateway's state lifetime is at most an hour).</summary>
+    public static readonly TimeSpan MaxStateLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The poller announces an OAuth state it is about to hand out (its SHA-256 and expiry): from now on, and until it
+    /// expires, one <c>/wx/oauth/callback</c> with that state is stored. Repeating an announcement changes nothing.
+    /// </summary>
+    public static async Task<Results<Ok<AnnounceStateResponse>, ProblemHttpResult>> AnnounceStateAsync(
+        AnnounceStateRequest request, OAuthStateStore states, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
+    {
+        if (OAuthStateHash.Parse(request.StateSha256) is not { } hash)
+        {
+            return TypedResults.Problem($"stateSha256 must be {OAuthStateHash.HexLength} hex digits.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var now = s.Items.UtcNow;
+        var expiresAt = request.ExpiresAt.UtcDateTime;
+        if (expiresAt <= now || expiresAt > now + MaxStateLifetime)
+        {
+            return TypedResults.Problem("expiresAt must lie in the future, at most a day ahead.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        await states.AnnounceAsync(hash, expiresAt, cancellationToken);
+        s.Logger.LogDebug("OAuth state announced, expires at {ExpiresAt:O}", expiresAt);
+        return TypedResults.Ok(new AnnounceStateResponse(Convert.ToHexStringLower(hash), Utc(expiresAt)));
     }
 
     public static async Task<Results<Ok<ClaimResponse>, ProblemHttpResult>> ClaimAsync(

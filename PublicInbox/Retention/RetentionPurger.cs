@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.PublicInbox.Admin;
+using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
 
@@ -11,7 +12,7 @@ namespace Weixin.Inbox.PublicInbox.Retention;
 /// deleted, in batches (the item writes are <see cref="ItemStore"/>'s); the counts stored in <c>retention_runs</c> and audited as actor <c>retention</c>.
 /// Safe on several instances at once: every statement is conditional, so a row is purged or deleted once.
 /// </summary>
-public sealed class RetentionPurger(InboxDbContext db, ItemStore items, AdminAudit audit, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
+public sealed class RetentionPurger(InboxDbContext db, ItemStore items, OAuthStateStore states, AdminAudit audit, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
 {
     public const string Actor = "retention";
 
@@ -32,6 +33,8 @@ public sealed class RetentionPurger(InboxDbContext db, ItemStore items, AdminAud
         await db.RetentionRuns.Where(r => r.StartedAt < metadataCutoff).ExecuteDeleteAsync(cancellationToken);
         var staleLocks = started.AddDays(-1);
         await db.AdminSignInLocks.Where(l => l.LastFailureAt < staleLocks && (l.LockedUntil == null || l.LockedUntil < started)).ExecuteDeleteAsync(cancellationToken);
+        // Note: an expired announced state can never be used again; once gone, a late callback with it is refused as unknown.
+        var statesDeleted = await states.PurgeExpiredAsync(started, cancellationToken);
 
         run.FinishedAt = time.GetUtcNow().UtcDateTime;
         db.RetentionRuns.Add(run);
@@ -43,8 +46,8 @@ public sealed class RetentionPurger(InboxDbContext db, ItemStore items, AdminAud
                 cancellationToken);
         }
 
-        logger.LogInformation("Retention: {PayloadsPurged} payloads purged (older than {PayloadDays} days), {ItemsDeleted} items and {EventsDeleted} events deleted (older than {MetadataDays} days) in {Elapsed} ms",
-            run.PayloadsPurged, settings.PayloadDays, run.ItemsDeleted, run.EventsDeleted, settings.MetadataDays, (run.FinishedAt - started).TotalMilliseconds);
+        logger.LogInformation("Retention: {PayloadsPurged} payloads purged (older than {PayloadDays} days), {ItemsDeleted} items and {EventsDeleted} events deleted (older than {MetadataDays} days), {StatesDeleted} expired OAuth states deleted in {Elapsed} ms",
+            run.PayloadsPurged, settings.PayloadDays, run.ItemsDeleted, run.EventsDeleted, settings.MetadataDays, statesDeleted, (run.FinishedAt - started).TotalMilliseconds);
         return run;
     }
 }

@@ -72,6 +72,32 @@ namespace Weixin.Inbox.PublicInbox.Data.Migrations
                     b.ToTable("weixin_callback_ips", (string)null);
                 });
 
+            modelBuilder.Entity("Weixin.Inbox.PublicInbox.Callbacks.AnnouncedOAuthState", b =>
+                {
+                    b.Property<byte[]>("StateHash")
+                        .HasColumnType("binary(32)")
+                        .HasColumnName("state_hash");
+
+                    b.Property<DateTime>("AnnouncedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("announced_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("used_at");
+
+                    b.HasKey("StateHash");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_oauth_states_expires_at");
+
+                    b.ToTable("oauth_states", (string)null);
+                });
+
             modelBuilder.Entity("Weixin.Inbox.PublicInbox.Callbacks.SeenCallbackSignature", b =>
                 {
                     b.Property<string>("Timestamp")

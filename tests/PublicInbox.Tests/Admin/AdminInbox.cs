@@ -127,9 +127,16 @@ public sealed class AdminInbox : IAsyncDisposable
         return client;
     }
 
-    /// <summary>WeChat redirects a browser to the OAuth callback; returns the item id and the browser (with its wait cookie).</summary>
+    /// <summary>The poller announces <paramref name="state"/> (as its gateway does before handing out an authorize URL).</summary>
+    public Task AnnounceStateAsync(string state, TimeSpan? lifetime = null) => StateAnnouncements.AnnounceAsync(Poller, state, lifetime);
+
+    /// <summary>
+    /// The poller announces <paramref name="state"/>, then WeChat redirects a browser to the OAuth callback with it;
+    /// returns the item id and the browser (with its wait cookie).
+    /// </summary>
     public async Task<(long ItemId, HttpClient Browser)> OAuthCallbackAsync(string code, string state)
     {
+        await AnnounceStateAsync(state);
         var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
         using var response = await browser.GetAsync($"/wx/oauth/callback?code={code}&state={state}");
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);

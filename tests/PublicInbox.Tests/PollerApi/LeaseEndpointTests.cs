@@ -105,10 +105,11 @@ public sealed class LeaseEndpointTests(LeaseEndpointTests.Inbox inbox) : IClassF
             { BaseAddress = _process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         }
 
-        /// <summary>A browser lands on the OAuth callback (stored as an item), then the poller claims that item.</summary>
+        /// <summary>The poller announces a state, a browser lands on the OAuth callback with it (stored as an item), then the poller claims that item.</summary>
         public async Task<ClaimedItem> StoreAndClaimAsync()
         {
             var state = "ST" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+            await StateAnnouncements.AnnounceAsync(Poller, state);
             using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Process.BaseAddress };
             using (var callback = await browser.GetAsync($"/wx/oauth/callback?code=CODE{state}&state={state}"))
             {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.PublicInbox.Admin;
+using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.Retention;
@@ -17,7 +18,7 @@ public class RetentionPurgerTests(InboxDatabaseFixture fixture) : IClassFixture<
     public async Task InitializeAsync()
     {
         await fixture.ResetAsync();
-        await fixture.Database.ExecuteAsync("DELETE FROM admin_audit_log; DELETE FROM retention_runs; DELETE FROM admin_sign_in_locks;");
+        await fixture.Database.ExecuteAsync("DELETE FROM admin_audit_log; DELETE FROM retention_runs; DELETE FROM admin_sign_in_locks; DELETE FROM oauth_states;");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -102,12 +103,29 @@ public class RetentionPurgerTests(InboxDatabaseFixture fixture) : IClassFixture<
         Assert.Contains("Retention:MetadataDays (10) must be at least Retention:PayloadDays (30)", error.ErrorMessage);
     }
 
+    [Fact]
+    public async Task Run_DeletesExpiredAnnouncedStates_AndKeepsLiveOnes()
+    {
+        await using (var db = fixture.CreateContext())
+        {
+            var states = new OAuthStateStore(db, new ManualTime(Now.AddMinutes(-30)));
+            await states.AnnounceAsync([.. Enumerable.Repeat((byte)1, 32)], Now.AddMinutes(-1), CancellationToken.None);
+            await states.AnnounceAsync([.. Enumerable.Repeat((byte)2, 32)], Now.AddMinutes(10), CancellationToken.None);
+        }
+
+        await RunAsync(new RetentionOptions());
+
+        await using var check = fixture.CreateContext();
+        var left = Assert.Single(await check.OAuthStates.AsNoTracking().ToListAsync());
+        Assert.Equal(2, left.StateHash[0]);
+    }
+
     private async Task<RetentionRun> RunAsync(RetentionOptions options)
     {
         var time = new ManualTime(Now);
         await using var db = fixture.CreateContext();
         var items = new ItemStore(db, new InboxSignals(), time, Options.Create(new InboxOptions()), NullLogger<ItemStore>.Instance);
-        var purger = new RetentionPurger(db, items, new AdminAudit(db, time), time, Options.Create(options), NullLogger<RetentionPurger>.Instance);
+        var purger = new RetentionPurger(db, items, new OAuthStateStore(db, time), new AdminAudit(db, time), time, Options.Create(options), NullLogger<RetentionPurger>.Instance);
         return await purger.RunAsync(CancellationToken.None);
     }
 

@@ -55,7 +55,10 @@ public sealed class IndexModel(IGatewayApi gateway, IOptions<GatewayOptions> opt
         catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not start a WeChat login: gateway unavailable");
-            Message = "内网微信网关暂时不可用，请稍后重试，或使用账号密码登录。";
+            // Note: the gateway is up but could not tell the public inbox about the login (503 inbox_unavailable).
+            Message = ex is ApiException api && WeixinLoginExtensions.ProblemCode(api) == LoginErrors.InboxUnavailable
+                ? LoginErrors.Describe(LoginErrors.InboxUnavailable)
+                : "内网微信网关暂时不可用，请稍后重试，或使用账号密码登录。";
         }
 
         Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
