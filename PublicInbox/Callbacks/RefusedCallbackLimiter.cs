@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.PublicInbox.RateLimits;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
 
@@ -31,7 +31,7 @@ public sealed class RefusedCallbackLimitOptions
 public sealed class RefusedCallbackLimiter : IDisposable
 {
     /// <summary>
-    /// Addresses are counted in this many buckets (chosen by HashCode, whose seed is random per process, so nobody can aim at a bucket), so memory stays bounded under a
+    /// Addresses are counted in this many buckets (chosen by a string hash whose seed is random per process), so memory stays bounded under a
     /// flood of distinct addresses. Two addresses sharing a bucket share a count; that only turns a refusal's 400 into
     /// a 429 (valid callbacks never take a permit), never blocks a login.
     /// </summary>
@@ -64,24 +64,11 @@ public sealed class RefusedCallbackLimiter : IDisposable
     }
 
     /// <summary>
-    /// The bucket of an address: IPv4 (also when mapped into IPv6) by its address, IPv6 by its /64 (one subscriber
-    /// usually holds a whole /64, so counting single IPv6 addresses would count nothing).
+    /// The bucket of an address, counted as every per-address limit counts it (<see cref="ClientAddress.Key(IPAddress?)"/>:
+    /// IPv4 as is, IPv6 by its /64). String hashes are seeded randomly per process, so nobody can aim at a bucket.
     /// </summary>
-    private int Bucket(IPAddress? client)
-    {
-        if (client is null)
-        {
-            return 0;
-        }
-
-        var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out var written);
-        var significant = address.AddressFamily == AddressFamily.InterNetworkV6 ? bytes[..8] : bytes[..written];
-        var hash = new HashCode();
-        hash.AddBytes(significant);
-        return (int)((uint)hash.ToHashCode() % Buckets);
-    }
+    private static int Bucket(IPAddress? client) =>
+        (int)((uint)StringComparer.Ordinal.GetHashCode(ClientAddress.Key(client)) % Buckets);
 
     public void Dispose() => _limiter.Dispose();
 }
