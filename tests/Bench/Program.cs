@@ -7,6 +7,8 @@ using Weixin.Inbox.Testing;
 // Usage: dotnet run --project tests/Bench -c Release -- logins [count=50] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- crm-returning [count=20] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]
+//        dotnet run --project tests/Bench -c Release -- messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01]
+//        dotnet run --project tests/Bench -c Release -- ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]   (needs wrk: scripts/ensure-bench-tools.sh)
 if (args is ["admin-list", ..])
 {
     return await Weixin.Inbox.Bench.AdminListBench.RunAsync(args);
@@ -17,6 +19,10 @@ if (args is ["messages", ..])
     return await Weixin.Inbox.Bench.MessageBench.RunAsync(args);
 }
 
+if (args is ["messages-load", ..]) return await Weixin.Inbox.Bench.MessagesLoadBench.RunAsync(args[1..]);
+
+if (args is ["ingest", ..]) return await Weixin.Inbox.Bench.IngestBench.RunAsync(args[1..]);
+
 if (args is ["outbox", ..]) return await Weixin.Inbox.Bench.OutboxBench.RunAsync(args[1..]);
 
 if (args is ["crm-returning", ..])
@@ -26,7 +32,7 @@ if (args is ["crm-returning", ..])
 
 if (args is not ["logins", ..])
 {
-    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01] | crm-returning [count=20] [pollInterval=00:00:01] | messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]");
+    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01] | crm-returning [count=20] [pollInterval=00:00:01] | messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes] | messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01] | ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]");
     return 2;
 }
 

@@ -64,9 +64,10 @@ public sealed class LoginSystem : IAsyncDisposable
     private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private readonly ServiceProvider _clients;
 
-    private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey, string hookKey)
+    private LoginSystem(LoginSystemSettings settings, TestDatabase database, LandingApp landing, ServiceProcess simulator, ServiceProcess inbox, ServiceProcess poller, string gatewayKey, string hookKey, string pollerKey)
     {
         HookKey = hookKey;
+        PollerKey = pollerKey;
         Settings = settings;
         Database = database;
         Landing = landing;
@@ -106,6 +107,9 @@ public sealed class LoginSystem : IAsyncDisposable
 
     /// <summary>The key of the gateway's calls to the LAN app's message hook (<c>CrmHook:SigningKeys:0</c>; the CRM's <c>Gateway:HookKeys:0</c>).</summary>
     public string HookKey { get; }
+
+    /// <summary>The inbox↔poller HMAC key (<c>PollerSigning:Keys:0</c> on both): lets a bench announce states as the gateway does.</summary>
+    public string PollerKey { get; }
 
     /// <summary>The 公众号's message Token (shared by simulator, inbox and poller).</summary>
     public string WeixinToken { get; private init; } = "";
@@ -233,7 +237,7 @@ public sealed class LoginSystem : IAsyncDisposable
             throw;
         }
 
-        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey, hookKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
+        return new LoginSystem(settings, database, landing, simulator, inbox, poller, gatewayKey, hookKey, pollerKey) { ForeignReturnUrl = foreignPrefix + "login/weixin/done", WeixinToken = weixinToken, AesKey = aesKey };
     }
 
     /// <summary>The inbox admin's name when <see cref="LoginSystemSettings.InboxAdminPassword"/> is set.</summary>

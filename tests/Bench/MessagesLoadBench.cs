@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using Weixin.Inbox.Testing;
+
+namespace Weixin.Inbox.Bench;
+
+/// <summary>
+/// Message load benchmark (issue 14): N safe-mode text messages kept C at a time in flight, from distinct simulated
+/// followers through WeChat's simulator (which signs, encrypts, posts to the inbox and waits up to 5 s like WeChat),
+/// the inbox, the poller and the app's hook. Reports the rate of answered messages, the passive share (answered inside
+/// WeChat's window), latency as WeChat sees it, and whether any message was answered twice.
+/// Usage: Bench messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01]
+/// Prints one summary line starting <c>messages-load:</c>.
+/// </summary>
+public static class MessagesLoadBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+        var interval = args.Length > 2 ? TimeSpan.Parse(args[2], CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(1);
+        Console.WriteLine($"Starting simulator, inbox, poller (poll interval {interval}) on MariaDB…");
+        await using var system = await LoginSystem.StartAsync(new LoginSystemSettings { PollInterval = interval }, "bench-messages-load");
+
+        // Note: one follower per concurrent sender, so no user has two messages in flight (as a real crowd would).
+        var users = new string[concurrency];
+        for (var i = 0; i < concurrency; i++)
+        {
+            users[i] = await system.AddWeixinUserAsync($"负载{i}");
+            await system.SendAsUserAsync(users[i], "subscribe");
+        }
+
+        // Warm-up: JIT and pools, not measured.
+        await Task.WhenAll(users.Take(Math.Min(20, concurrency)).Select(u => system.SendAsUserAsync(u, "text", "客户 张")));
+
+        Console.WriteLine($"Sending {count} safe-mode messages, {concurrency} in flight…");
+        var next = -1;
+        var results = new (string Via, double Ms, int Attempts)[count];
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(users.Select(async user =>
+        {
+            while (Interlocked.Increment(ref next) is var n && n < count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var delivery = await system.SendAsUserAsync(user, "text", $"客户 张 #{n}");
+                results[n] = (delivery.Via, Stopwatch.GetElapsedTime(started).TotalMilliseconds, delivery.Attempts);
+            }
+        }));
+        watch.Stop();
+
+        var passive = results.Where(r => r.Via == "passive").Select(r => r.Ms).ToList();
+        var customerService = results.Count(r => r.Via == "customer_service");
+        var none = results.Count(r => r.Via is not ("passive" or "customer_service"));
+        var retried = results.Count(r => r.Attempts > 1);
+
+        // Note: "answered twice" = a reply (each names its query, 「张 #n」) that reached the follower more than once,
+        // passively or as a customer-service message; the simulator keeps every delivery per follower.
+        var twice = 0;
+        foreach (var user in users)
+        {
+            var received = await system.ReceivedByAsync(user);
+            twice += received
+                .Where(r => r.TryGetProperty("text", out var t) && t.GetString() is { } text && text.Contains('#'))
+                .GroupBy(r => r.GetProperty("text").GetString())
+                .Count(g => g.Count() > 1);
+        }
+
+        var sorted = results.Select(r => r.Ms).Order().ToArray();
+        double Percentile(double p) => sorted[(int)Math.Clamp(Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        Latency.Report("passive reply latency (as WeChat sees it)", passive);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"messages-load: count={count} concurrency={concurrency} rate={count / watch.Elapsed.TotalSeconds:F1}/s passive={100.0 * passive.Count / count:F1}% customer_service={customerService} none={none} retried_by_weixin={retried} answered_twice={twice} p50={Percentile(0.5):F0}ms p95={Percentile(0.95):F0}ms max={sorted[^1]:F0}ms"));
+        return none == 0 && twice == 0 ? 0 : 1;
+    }
+}
