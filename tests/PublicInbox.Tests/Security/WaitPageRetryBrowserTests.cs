@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Playwright;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Tests.Admin;
+using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.PublicInbox.Tests.Security;
 
@@ -24,6 +25,8 @@ public sealed class WaitPageRetryBrowserTests
         first.Response += (_, r) => Record(first, r);
 
         var code = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        // Note: the inbox stores callbacks only for states the poller announced (item 4), so announce it as the gateway does.
+        await StateAnnouncements.AnnounceAsync(inbox.Poller, $"st{code}");
         await first.GotoAsync(new Uri(inbox.BaseAddress, $"/wx/oauth/callback?code={code}&state=st{code}").ToString());
         await first.WaitForURLAsync("**/wx/wait/*");
         var id = long.Parse(new Uri(first.Url).AbsolutePath["/wx/wait/".Length..], System.Globalization.CultureInfo.InvariantCulture);
