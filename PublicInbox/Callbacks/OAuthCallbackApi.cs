@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Diagnostics;
 using Weixin.Inbox.PublicInbox.Items;
+using Weixin.Inbox.PublicInbox.RateLimits;
 using Weixin.Inbox.PublicInbox.Waiting;
 using static Weixin.Inbox.Contracts.Text.TextClip;
 
@@ -132,9 +133,8 @@ public static class OAuthCallbackApi
         if (s.Limiter.Refused(http.Connection.RemoteIpAddress) is { } wait)
         {
             InboxMetrics.OAuthCallbacksRefused.WithLabels(RefusalReasons.Limited).Inc();
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return BrowserPage.Message(StatusCodes.Status429TooManyRequests, "请求过于频繁",
+            var seconds = TooManyRequests.SetHeaders(http, wait);
+            return BrowserPage.Message(StatusCodes.Status429TooManyRequests, TooManyRequests.Title,
                 $"您所在的网络短时间内打开了太多无效的登录链接，请约 {seconds} 秒后回到应用重新点击「微信登录」。", s.Options.Value.RetryLoginUrl);
         }
 
