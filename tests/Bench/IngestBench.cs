@@ -8,10 +8,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Weixin.Inbox.Contracts.Inbox;
-using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.Bench;
@@ -56,7 +54,7 @@ public static class IngestBench
         await system.Database.ExecuteAsync(system.Database.InboxDatabase, "CREATE TABLE bench_raw_callbacks LIKE inbox_items");
         await using var raw = await RawEndpoint.StartAsync(system.Database.ServiceConnection(system.Database.InboxDatabase));
 
-        using var poller = SignedPollerClient(system);
+        using var poller = SignedClients.Poller(system.PollerKey, system.Inbox.BaseAddress, maxConnections: 32);
         var work = Directory.CreateTempSubdirectory("bench-ingest-");
         try
         {
@@ -97,18 +95,6 @@ public static class IngestBench
 
     private static string? FindWrk() =>
         new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
-
-    private static HttpClient SignedPollerClient(LoginSystem system)
-    {
-        var services = new ServiceCollection();
-        services.AddOptions<SigningOptions>("PollerSigning").Configure(o => o.Keys = [system.PollerKey]);
-        var provider = services.BuildServiceProvider();
-        return new HttpClient(new SigningHandler(provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "PollerSigning", TimeProvider.System)
-        {
-            InnerHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 32 },
-        })
-        { BaseAddress = system.Inbox.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
 
     /// <summary>Writes <paramref name="count"/> fresh 43-character states (as the gateway issues them), announcing each when asked.</summary>
     private static async Task<string> WriteStatesAsync(string directory, string name, int count, HttpClient? announceThrough)

@@ -8,6 +8,7 @@ using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Admin;
+using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.PublicInbox.Tests.Admin;
 
@@ -24,20 +25,11 @@ public sealed class AdminInbox : IAsyncDisposable
     public const string AppPrefix = "http://127.0.0.1:5399/";
     public const string WeixinToken = "admintesttoken";
 
-    private readonly ServiceProvider _signing;
-
     private AdminInbox(ThrowawayDatabase database, ServiceProcess process, string pollerKey)
     {
         Database = database;
         Process = process;
-        var services = new ServiceCollection();
-        services.AddOptions<SigningOptions>("PollerSigning").Configure(o => o.Keys = [pollerKey]);
-        _signing = services.BuildServiceProvider();
-        Poller = new HttpClient(new SigningHandler(_signing.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "PollerSigning", TimeProvider.System)
-        {
-            InnerHandler = new HttpClientHandler(),
-        })
-        { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Poller = SignedClients.Poller(pollerKey, process.BaseAddress);
     }
 
     public ThrowawayDatabase Database { get; }
@@ -185,7 +177,6 @@ public sealed class AdminInbox : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Poller.Dispose();
-        await _signing.DisposeAsync();
         await Process.DisposeAsync();
         await Database.DisposeAsync();
     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Weixin.Inbox.Testing;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;
 
@@ -70,7 +71,6 @@ public sealed class LeaseEndpointTests(LeaseEndpointTests.Inbox inbox) : IClassF
     {
         private ThrowawayDatabase? _database;
         private ServiceProcess? _process;
-        private ServiceProvider? _signing;
         private HttpClient? _poller;
 
         public ThrowawayDatabase Database => _database ?? throw new InvalidOperationException("Not started.");
@@ -95,14 +95,7 @@ public sealed class LeaseEndpointTests(LeaseEndpointTests.Inbox inbox) : IClassF
             }, "poller-api");
             await _process.StartAsync();
 
-            var services = new ServiceCollection();
-            services.AddOptions<SigningOptions>("PollerSigning").Configure(o => o.Keys = [pollerKey]);
-            _signing = services.BuildServiceProvider();
-            _poller = new HttpClient(new SigningHandler(_signing.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "PollerSigning", TimeProvider.System)
-            {
-                InnerHandler = new HttpClientHandler(),
-            })
-            { BaseAddress = _process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            _poller = SignedClients.Poller(pollerKey, _process.BaseAddress);
         }
 
         /// <summary>The poller announces a state, a browser lands on the OAuth callback with it (stored as an item), then the poller claims that item.</summary>
@@ -128,10 +121,6 @@ public sealed class LeaseEndpointTests(LeaseEndpointTests.Inbox inbox) : IClassF
         public async Task DisposeAsync()
         {
             _poller?.Dispose();
-            if (_signing is not null)
-            {
-                await _signing.DisposeAsync();
-            }
 
             if (_process is not null)
             {
