@@ -17,6 +17,8 @@ public static class InboxHostingExtensions
         builder.Services.AddSigningOptions(PollerApi.PollerApi.SigningName, PollerApi.PollerApi.SigningName);
         builder.Services.AddProblemDetails();
         builder.Services.AddScoped<ItemStore>();
+        builder.Services.AddSingleton<ItemIngest>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ItemIngest>());
         Callbacks.CallbackSignaturePurgeJob.Register(builder.Services);
         Callbacks.OAuthCallbackApi.AddOAuthCallback(builder.Services);
         builder.Services.AddHostedService<ExpirySweeper>();

@@ -14,7 +14,7 @@ namespace Weixin.Inbox.PublicInbox.Callbacks;
 
 /// <summary>Bundles what the OAuth callback needs (<c>[AsParameters]</c>).</summary>
 public sealed record OAuthCallbackServices(
-    ItemStore Items, OAuthStateStore States, RefusedCallbackLimiter Limiter, IOptions<InboxOptions> Options, ILoggerFactory Loggers);
+    ItemStore Items, RefusedCallbackLimiter Limiter, IOptions<InboxOptions> Options, ILoggerFactory Loggers);
 
 /// <summary>
 /// WeChat's OAuth redirect lands here. Only a state the poller announced (unused, unexpired) is stored; the callback is
@@ -58,25 +58,10 @@ public static class OAuthCallbackApi
                 "这个登录链接缺少必要的参数或已被改动。请回到应用重新点击「微信登录」。");
         }
 
-        // Note: one primary-key read before anything else, so a flood of made-up states costs that read and nothing more,
-        // and an announced state passes even from an address that is over its refusal limit.
+        // Note: no separate check before storing: the batch that stores the callback reads its state with a locking read
+        // and decides (ItemIngest), so an announced state passes even from an address over its refusal limit, and a
+        // flood of made-up states costs one keyed read each, shared by the batch.
         var stateHash = OAuthStateHash.Bytes(state);
-        StateVerdict verdict;
-        try
-        {
-            verdict = await s.States.CheckAsync(stateHash, http.RequestAborted);
-        }
-        catch (Exception ex) when (IsDatabaseFailure(ex))
-        {
-            logger.LogError(ex, "Could not check an OAuth callback's state: database unavailable");
-            return Unavailable(http, retryUrl);
-        }
-
-        if (verdict != StateVerdict.Announced)
-        {
-            return RefusedState(http, s, logger, verdict);
-        }
-
         var cookieValue = WaitCookie.NewValue();
         var item = new InboxItem
         {
@@ -90,12 +75,13 @@ public static class OAuthCallbackApi
             CookieHash = WaitCookie.Hash(cookieValue),
         };
 
-        bool stored;
+        StateVerdict verdict;
         try
         {
             // Note: the state is consumed in the transaction that inserts the item: of two parallel callbacks with one
-            // state, the second waits for the first's row lock and then finds it used; a failed insert leaves it unused.
-            stored = await s.Items.StoreAsync(item, ct => s.States.TryConsumeAsync(stateHash, ct), http.RequestAborted);
+            // state, the second finds it used (in the same batch, or after the first batch's row lock); a failed
+            // insert leaves it unused.
+            verdict = await s.Items.StoreLoginAsync(item, stateHash, http.RequestAborted);
         }
         catch (Exception ex) when (IsDatabaseFailure(ex))
         {
@@ -104,10 +90,9 @@ public static class OAuthCallbackApi
             return Unavailable(http, retryUrl);
         }
 
-        if (!stored)
+        if (verdict != StateVerdict.Announced)
         {
-            // Note: used (or expired) between the check and the consume: a parallel callback with the same state won.
-            return RefusedState(http, s, logger, StateVerdict.Used);
+            return RefusedState(http, s, logger, verdict);
         }
 
         WaitCookie.Append(http, item.Id, cookieValue);

@@ -1,4 +1,6 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
+using MySqlConnector;
 using Weixin.Inbox.PublicInbox.Data;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
@@ -37,8 +39,9 @@ public enum StateVerdict
 
 /// <summary>
 /// The only code that reads or writes <c>oauth_states</c> (owner class). The poller announces states here before it hands
-/// out an authorize URL; <c>/wx/oauth/callback</c> checks a state with one primary-key read and consumes it atomically
-/// in the transaction that stores the item, so a state yields at most one item whatever the number of instances.
+/// out an authorize URL; <c>/wx/oauth/callback</c>'s batch (<see cref="Items.ItemIngest"/>) reads its states with one
+/// locking read and consumes them atomically in the transaction that stores the items, so a state yields at most one
+/// item whatever the number of instances.
 /// </summary>
 public sealed class OAuthStateStore(InboxDbContext db, TimeProvider time)
 {
@@ -55,37 +58,73 @@ public sealed class OAuthStateStore(InboxDbContext db, TimeProvider time)
             cancellationToken);
     }
 
-    /// <summary>One primary-key read: may a callback with this state be stored?</summary>
-    public async Task<StateVerdict> CheckAsync(byte[] stateHash, CancellationToken cancellationToken)
-    {
-        var row = await db.OAuthStates.AsNoTracking()
-            .Where(s => s.StateHash == stateHash)
-            .Select(s => new { s.ExpiresAt, s.UsedAt })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (row is null)
-        {
-            return StateVerdict.Unknown;
-        }
-
-        if (row.UsedAt is not null)
-        {
-            return StateVerdict.Used;
-        }
-
-        return row.ExpiresAt <= time.GetUtcNow().UtcDateTime ? StateVerdict.Expired : StateVerdict.Announced;
-    }
-
     /// <summary>
-    /// Marks the state used if it still is announced, unused and unexpired; true when this call did. Run it inside the
-    /// transaction that stores the item: the row lock makes a parallel second callback wait and then find it used.
+    /// The group commit's half (<see cref="Items.ItemIngest"/>): in the batch's transaction, locks the announced states of
+    /// <paramref name="stateHashes"/> (one locking read), decides each callback in order, and marks the consumable ones
+    /// used (one statement). Of two callbacks with one state in the batch the first gets it, the second finds it used.
+    /// Answers the verdicts in the order of <paramref name="stateHashes"/>; <see cref="StateVerdict.Announced"/> means
+    /// this call consumed the state, so the caller must store that item in the same transaction.
     /// </summary>
-    public async Task<bool> TryConsumeAsync(byte[] stateHash, CancellationToken cancellationToken)
+    public async Task<StateVerdict[]> ConsumeBatchAsync(MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<byte[]> stateHashes)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var changed = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"UPDATE oauth_states SET used_at = {now} WHERE state_hash = {stateHash} AND used_at IS NULL AND expires_at > {now}",
-            cancellationToken);
-        return changed == 1;
+        var rows = new Dictionary<string, (DateTime ExpiresAt, DateTime? UsedAt)>(stateHashes.Count);
+        await using (var read = new MySqlCommand { Connection = connection, Transaction = transaction })
+        {
+            // Note: FOR UPDATE, so another instance's batch with one of these states waits for this commit and then
+            // finds it used (the row lock is what makes a state yield at most one item across instances).
+            read.CommandText = "SELECT state_hash, expires_at, used_at FROM oauth_states WHERE state_hash IN (" + Parameters(read, stateHashes) + ") FOR UPDATE";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var hash = (byte[])reader.GetValue(0);
+                rows[Convert.ToHexString(hash)] = (reader.GetDateTime(1), reader.IsDBNull(2) ? null : reader.GetDateTime(2));
+            }
+        }
+
+        var verdicts = new StateVerdict[stateHashes.Count];
+        var consume = new List<byte[]>(stateHashes.Count);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < stateHashes.Count; i++)
+        {
+            var key = Convert.ToHexString(stateHashes[i]);
+            verdicts[i] = !rows.TryGetValue(key, out var row) ? StateVerdict.Unknown
+                : row.UsedAt is not null || !taken.Add(key) ? StateVerdict.Used
+                : row.ExpiresAt <= now ? StateVerdict.Expired
+                : StateVerdict.Announced;
+            if (verdicts[i] == StateVerdict.Announced)
+            {
+                consume.Add(stateHashes[i]);
+            }
+        }
+
+        if (consume.Count > 0)
+        {
+            await using var update = new MySqlCommand { Connection = connection, Transaction = transaction };
+            update.CommandText = "UPDATE oauth_states SET used_at = @now WHERE used_at IS NULL AND state_hash IN (" + Parameters(update, consume) + ")";
+            update.Parameters.AddWithValue("@now", now);
+            var changed = await update.ExecuteNonQueryAsync();
+            if (changed != consume.Count)
+            {
+                // Note: cannot happen while the rows are locked; if it does, storing the batch would break "one state, one item".
+                throw new InvalidOperationException($"Consumed {changed} of {consume.Count} locked OAuth states; the batch is rolled back.");
+            }
+        }
+
+        return verdicts;
+    }
+
+    private static string Parameters(MySqlCommand command, IReadOnlyList<byte[]> stateHashes)
+    {
+        var list = new StringBuilder(stateHashes.Count * 6);
+        for (var i = 0; i < stateHashes.Count; i++)
+        {
+            var name = "@s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            list.Append(i == 0 ? "" : ",").Append(name);
+            command.Parameters.AddWithValue(name, stateHashes[i]);
+        }
+
+        return list.ToString();
     }
 
     /// <summary>Deletes states that expired before <paramref name="before"/>, in batches; answers how many.</summary>

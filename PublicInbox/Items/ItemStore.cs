@@ -1,9 +1,12 @@
 using System.Data;
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Diagnostics;
 using static Weixin.Inbox.Contracts.Text.TextClip;
@@ -51,7 +54,8 @@ public sealed record RequeueResult(RequeueOutcome Outcome, string? Kind = null, 
 /// appends its event, so any number of inbox instances may race on one item. Every transition also wakes this
 /// instance's waiters (<see cref="InboxSignals"/>); waiters on other instances find it in MySQL. Times are UTC.
 /// </summary>
-public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ILogger<ItemStore> logger)
+public sealed partial class ItemStore(
+    InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ItemIngest ingest, ILogger<ItemStore> logger)
 {
     /// <summary>Overdue items expired per statement: a long outage's backlog goes in a few short transactions.</summary>
     private const int ExpiryBatchSize = 1000;
@@ -63,49 +67,140 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
 
     /// <summary>
     /// Stores a callback as a pending item with its <c>received</c> event, in one transaction, and wakes long-polling
-    /// claims. The caller fills in the payload; the status, times, deadline and wait state are set here.
+    /// claims. The caller fills in the payload; the status, times, deadline and wait state are set here. Returns once the
+    /// row is committed (with <see cref="InboxItem.Id"/> set); the commit is shared with the callbacks arriving at the
+    /// same moment (<see cref="ItemIngest"/>).
     /// </summary>
-    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken) =>
-        await StoreAsync(item, null, cancellationToken);
+    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        var detail = Prepare(item);
+        await ingest.StoreAsync(item, null, detail, cancellationToken);
+        Stored(item, detail);
+    }
 
     /// <summary>
-    /// Stores a callback as <see cref="StoreAsync(InboxItem, CancellationToken)"/> does, but only when
-    /// <paramref name="condition"/> (run first, inside the same transaction) answers true; false when it did not and
-    /// nothing was stored. The OAuth callback consumes its announced state this way, so the state is used if and only if
-    /// the item exists.
+    /// Stores an OAuth callback as <see cref="StoreAsync(InboxItem, CancellationToken)"/> does, but only when its state
+    /// (<paramref name="stateHash"/>) is announced, unused and unexpired, consuming it in the same transaction, so the
+    /// state is used if and only if the item exists. Answers <see cref="StateVerdict.Announced"/> when stored, otherwise
+    /// why nothing was stored.
     /// </summary>
-    public async Task<bool> StoreAsync(InboxItem item, Func<CancellationToken, Task<bool>>? condition, CancellationToken cancellationToken)
+    public async Task<StateVerdict> StoreLoginAsync(InboxItem item, byte[] stateHash, CancellationToken cancellationToken)
+    {
+        var detail = Prepare(item);
+        var verdict = await ingest.StoreAsync(item, stateHash, detail, cancellationToken);
+        if (verdict == StateVerdict.Announced)
+        {
+            Stored(item, detail);
+        }
+
+        return verdict;
+    }
+
+    /// <summary>The statement of the group commit (<see cref="ItemIngest"/>) that inserts new items.</summary>
+    private const string InsertItems =
+        "INSERT INTO inbox_items (kind, status, received_at, deadline, correlation_id, oauth_code, oauth_state, remote_ip, user_agent, cookie_hash, "
+        + "attempts, body, wx_timestamp, wx_nonce, wx_encrypt_type, wx_msg_signature, open_id, wait_state) VALUES ";
+
+    private const int InsertItemsColumns = 18;
+
+    /// <summary>
+    /// The group commit's half (<see cref="ItemIngest"/>): inserts <paramref name="items"/> (prepared by
+    /// <see cref="StoreAsync(InboxItem, CancellationToken)"/>) with one multi-row INSERT and their <c>received</c>
+    /// events with another, in the caller's transaction, and sets each item's id.
+    /// </summary>
+    internal static async Task InsertReceivedAsync(MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<(InboxItem Item, string Detail)> items)
+    {
+        // Note: the ids come back with RETURNING, row by row, in the order of the VALUES; auto-increment ids need not be
+        // consecutive (Galera, autoinc_lock_mode=2), so nothing is computed from the first one. The correlation id comes
+        // back too and is compared, so a server that returned them in another order fails the batch instead of mixing up
+        // whose cookie belongs to which row.
+        await using (var insert = new MySqlCommand { Connection = connection, Transaction = transaction })
+        {
+            var sql = new System.Text.StringBuilder(InsertItems, InsertItems.Length + (items.Count * 140));
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i].Item;
+                var p = "@i" + i.ToString(CultureInfo.InvariantCulture) + "_";
+                sql.Append(i == 0 ? "(" : ",(");
+                object?[] values =
+                [
+                    item.Kind, item.Status, item.ReceivedAt, item.Deadline, item.CorrelationId, item.OAuthCode, item.OAuthState, item.RemoteIp,
+                    item.UserAgent, item.CookieHash, item.Attempts, item.Body, item.Timestamp, item.Nonce, item.EncryptType, item.MsgSignature,
+                    item.OpenId, item.WaitState,
+                ];
+                for (var c = 0; c < InsertItemsColumns; c++)
+                {
+                    var name = p + c.ToString(CultureInfo.InvariantCulture);
+                    sql.Append(c == 0 ? "" : ",").Append(name);
+                    insert.Parameters.AddWithValue(name, values[c] ?? DBNull.Value);
+                }
+
+                sql.Append(')');
+            }
+
+            insert.CommandText = sql.Append(" RETURNING id, correlation_id").ToString();
+            await using var reader = await insert.ExecuteReaderAsync();
+            var row = 0;
+            while (await reader.ReadAsync())
+            {
+                if (row >= items.Count || reader.GetString(1) != items[row].Item.CorrelationId)
+                {
+                    throw new InvalidOperationException("INSERT … RETURNING answered the new rows out of order; the batch is rolled back.");
+                }
+
+                items[row++].Item.Id = reader.GetInt64(0);
+            }
+
+            if (row != items.Count)
+            {
+                throw new InvalidOperationException($"INSERT … RETURNING answered {row} of {items.Count} rows; the batch is rolled back.");
+            }
+        }
+
+        await using (var events = new MySqlCommand { Connection = connection, Transaction = transaction })
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO inbox_item_events (item_id, at, type, actor, detail) VALUES ", 80 + (items.Count * 40));
+            events.Parameters.AddWithValue("@type", InboxEventTypes.Received);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                // Note: the id is a number this transaction just got back, so it is written inline.
+                sql.Append(i == 0 ? "(" : ",(").Append(items[i].Item.Id.ToString(CultureInfo.InvariantCulture))
+                    .Append(",@a").Append(n).Append(",@type,NULL,@d").Append(n).Append(')');
+                events.Parameters.AddWithValue("@a" + n, items[i].Item.ReceivedAt);
+                events.Parameters.AddWithValue("@d" + n, Clip(items[i].Detail, 1024));
+            }
+
+            events.CommandText = sql.ToString();
+            await events.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>Sets what every new item starts with; answers the detail of its <c>received</c> event.</summary>
+    private string Prepare(InboxItem item)
     {
         var now = UtcNow;
         var login = item.Kind == InboxItemKinds.OAuth;
         item.Status = InboxItemStatuses.Pending;
-        item.ReceivedAt = now;
+        // Note: whole microseconds, as MySQL keeps them, so the item in hand equals the row.
+        item.ReceivedAt = now.AddTicks(-(now.Ticks % 10));
         item.Attempts = 0;
-        item.Deadline = now + (login ? options.Value.LoginTimeout : options.Value.MessageDeadline);
+        item.Deadline = item.ReceivedAt + (login ? options.Value.LoginTimeout : options.Value.MessageDeadline);
         // Note: a message's WeChat request waits for the reply from the start; a login has no such request.
         item.WaitState = login ? null : WaitStates.Waiting;
-        var detail = login
+        return login
             ? item.OAuthCode is null ? "OAuth callback without code (consent refused)" : "OAuth callback with code"
             : $"{item.Kind} callback ({(item.EncryptType is null ? "plaintext" : "safe mode")})";
+    }
 
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (condition is not null && !await condition(cancellationToken))
-        {
-            await tx.RollbackAsync(cancellationToken);
-            return false;
-        }
-
-        db.Items.Add(item);
-        await db.SaveChangesAsync(cancellationToken);
-        db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.Received, null, detail));
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
+    /// <summary>After the commit: wakes the claims, counts it, and writes the one line that says where the callback went.</summary>
+    private void Stored(InboxItem item, string detail)
+    {
         signals.ItemStored();
         InboxMetrics.CallbacksReceived.WithLabels(item.Kind).Inc();
         using (About(item.CorrelationId))
         {
-            if (login)
+            if (item.Kind == InboxItemKinds.OAuth)
             {
                 logger.LogInformation("Stored OAuth callback as item {ItemId} (consent {Consent})", item.Id, item.OAuthCode is null ? "refused" : "given");
             }
@@ -114,8 +209,6 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
                 logger.LogInformation("Stored {Kind} callback as item {ItemId} ({Detail})", item.Kind, item.Id, detail);
             }
         }
-
-        return true;
     }
 
     /// <summary>
