@@ -122,8 +122,12 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     private async Task<StateVerdict[]> WriteOnceAsync(List<Pending> batch)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
-        var states = scope.ServiceProvider.GetRequiredService<OAuthStateStore>();
+        return await WriteOnceAsync(scope.ServiceProvider.GetRequiredService<InboxDbContext>(), scope.ServiceProvider.GetRequiredService<OAuthStateStore>(), batch);
+    }
+
+    /// <summary>Stores one batch in one transaction on <paramref name="db"/>'s connection; the verdicts in the batch's order.</summary>
+    internal static async Task<StateVerdict[]> WriteOnceAsync(InboxDbContext db, OAuthStateStore states, IReadOnlyList<Pending> batch)
+    {
         var verdicts = new StateVerdict[batch.Count];
 
         // Note: READ COMMITTED, so the locking read of states nobody announced takes no gap locks that would hold up the
@@ -154,7 +158,7 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         return verdicts;
     }
 
-    private sealed class Pending(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellation)
+    internal sealed class Pending(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellation)
     {
         public InboxItem Item { get; } = item;
         public byte[]? StateHash { get; } = stateHash;

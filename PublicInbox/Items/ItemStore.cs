@@ -54,8 +54,12 @@ public sealed record RequeueResult(RequeueOutcome Outcome, string? Kind = null, 
 /// appends its event, so any number of inbox instances may race on one item. Every transition also wakes this
 /// instance's waiters (<see cref="InboxSignals"/>); waiters on other instances find it in MySQL. Times are UTC.
 /// </summary>
+/// <remarks>
+/// <paramref name="ingest"/> is the group commit of new callbacks (registered by the host); without it (a store built by
+/// hand) a new callback is stored alone, through the same statements, on <paramref name="db"/>'s connection.
+/// </remarks>
 public sealed partial class ItemStore(
-    InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ItemIngest ingest, ILogger<ItemStore> logger)
+    InboxDbContext db, InboxSignals signals, TimeProvider time, IOptions<InboxOptions> options, ILogger<ItemStore> logger, ItemIngest? ingest = null)
 {
     /// <summary>Overdue items expired per statement: a long outage's backlog goes in a few short transactions.</summary>
     private const int ExpiryBatchSize = 1000;
@@ -74,7 +78,7 @@ public sealed partial class ItemStore(
     public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken)
     {
         var detail = Prepare(item);
-        await ingest.StoreAsync(item, null, detail, cancellationToken);
+        await StoreOneAsync(item, null, detail, cancellationToken);
         Stored(item, detail);
     }
 
@@ -87,7 +91,7 @@ public sealed partial class ItemStore(
     public async Task<StateVerdict> StoreLoginAsync(InboxItem item, byte[] stateHash, CancellationToken cancellationToken)
     {
         var detail = Prepare(item);
-        var verdict = await ingest.StoreAsync(item, stateHash, detail, cancellationToken);
+        var verdict = await StoreOneAsync(item, stateHash, detail, cancellationToken);
         if (verdict == StateVerdict.Announced)
         {
             Stored(item, detail);
@@ -95,6 +99,11 @@ public sealed partial class ItemStore(
 
         return verdict;
     }
+
+    private async Task<StateVerdict> StoreOneAsync(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellationToken) =>
+        ingest is not null
+            ? await ingest.StoreAsync(item, stateHash, detail, cancellationToken)
+            : (await ItemIngest.WriteOnceAsync(db, new OAuthStateStore(db, time), [new ItemIngest.Pending(item, stateHash, detail, cancellationToken)]))[0];
 
     /// <summary>The statement of the group commit (<see cref="ItemIngest"/>) that inserts new items.</summary>
     private const string InsertItems =
