@@ -58,13 +58,22 @@ public static class ServiceDefaultsExtensions
                 // has added RequestPath to the event (a root enricher runs before it), and can hide secrets in it.
                 .WriteTo.Logger(sinks =>
                 {
+                    // Note: the enricher runs here, on the request's thread (it reads the HttpContext); formatting and
+                    // writing run on the async sink's thread, so a request no longer waits for the console or the file
+                    // (issue 14: ingest). blockWhenFull: a burst slows requests down rather than dropping lines; the
+                    // host disposes this logger when it stops, which writes out what is still queued.
                     sinks.MinimumLevel.Verbose()
                         .Enrich.With(new SecretRouteValues.PathEnricher(services.GetRequiredService<IHttpContextAccessor>()))
-                        .WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: CultureInfo.InvariantCulture);
-                    if (!string.IsNullOrWhiteSpace(jsonFile))
-                    {
-                        sinks.WriteTo.File(new CompactJsonFormatter(), jsonFile, shared: true);
-                    }
+                        .WriteTo.Async(
+                            write =>
+                            {
+                                write.Console(outputTemplate: ConsoleTemplate, formatProvider: CultureInfo.InvariantCulture);
+                                if (!string.IsNullOrWhiteSpace(jsonFile))
+                                {
+                                    write.File(new CompactJsonFormatter(), jsonFile, shared: true);
+                                }
+                            },
+                            blockWhenFull: true);
                 });
         }, preserveStaticLogger: true);
         builder.Services.AddHttpContextAccessor();
