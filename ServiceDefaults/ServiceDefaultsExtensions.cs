@@ -96,6 +96,9 @@ public static class ServiceDefaultsExtensions
             options.Logger = app.Services.GetService<Serilog.ILogger>();
             // Note: a path may carry a secret (a login id); endpoints mark such route values with SecretRouteValues.
             options.GetMessageTemplateProperties = SecretRouteValues.TemplateProperties;
+            // Note: Serilog's default levels (Error for ≥ 500 or an exception, else Information), except for the 2xx/3xx
+            // of endpoints marked QuietRequestLog, which log what they did themselves.
+            options.GetLevel = QuietRequestLog.Level;
         });
         app.UseHttpMetrics();
         return app;

@@ -8,6 +8,7 @@ using Weixin.Inbox.PublicInbox.Diagnostics;
 using Weixin.Inbox.PublicInbox.Items;
 using Weixin.Inbox.PublicInbox.RateLimits;
 using Weixin.Inbox.PublicInbox.Waiting;
+using Weixin.Inbox.ServiceDefaults;
 using static Weixin.Inbox.Contracts.Text.TextClip;
 
 namespace Weixin.Inbox.PublicInbox.Callbacks;
@@ -37,7 +38,9 @@ public static class OAuthCallbackApi
 
     public static IEndpointRouteBuilder MapOAuthCallback(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/wx/oauth/callback", HandleCallbackAsync);
+        // Note: a stored callback logs "Stored OAuth callback as item …" (ItemStore); the request line of its 303 adds
+        // nothing but the time (in /metrics), so it is Debug: at a flood of logins, one line per callback instead of two.
+        app.MapGet("/wx/oauth/callback", HandleCallbackAsync).WithQuietRequestLog();
         return app;
     }
 
