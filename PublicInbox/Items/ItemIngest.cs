@@ -11,8 +11,8 @@ namespace Weixin.Inbox.PublicInbox.Items;
 
 /// <summary>
 /// Group commit of incoming callbacks (issue 14): every <see cref="ItemStore.StoreAsync(InboxItem, CancellationToken)"/>
-/// and <see cref="ItemStore.StoreLoginAsync"/> of this instance queues here, and one writer takes whatever is waiting
-/// (up to <see cref="MaxBatch"/>) and stores it in ONE transaction: consumes the batch's OAuth states
+/// and <see cref="ItemStore.StoreLoginAsync"/> of this instance queues here, and a writer (one of <see cref="Writers"/>)
+/// takes whatever is waiting (up to <see cref="MaxBatch"/>) and stores it in ONE transaction: consumes the batch's OAuth states
 /// (<see cref="OAuthStateStore.ConsumeBatchAsync"/>), inserts the accepted items and their <c>received</c> events
 /// (<see cref="ItemStore.InsertReceivedAsync"/>), commits, and only then answers each caller. So a callback is still
 /// answered only after its row is committed (store-first), but N callbacks cost one commit (one fsync) instead of N.
@@ -23,9 +23,17 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     /// <summary>Callbacks per transaction at most: bounds the statement size and the time one batch holds its locks.</summary>
     public const int MaxBatch = 128;
 
+    /// <summary>
+    /// Batches in flight at once. One writer waits for each commit (and, on a busy box, for every round trip's wake-up)
+    /// before it starts the next batch; a few side by side keep the database busy while one waits, and InnoDB still
+    /// flushes their commits together. Two batches with one state meet on its row lock (the second finds it used); the
+    /// locking read takes the rows in key order, so they wait on each other rather than deadlock.
+    /// </summary>
+    public const int Writers = 4;
+
     // Note: unbounded, because every entry is a request that already waits for its answer: the number in flight is
     // bounded by Kestrel's connections and the rate limiter, not here, and a bounded queue would only add a second wait.
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
 
     /// <summary>Queues <paramref name="item"/> (fully prepared by <see cref="ItemStore"/>) and waits until its batch committed.</summary>
     /// <returns><see cref="StateVerdict.Announced"/> when stored (its <see cref="InboxItem.Id"/> is set), otherwise why not.</returns>
@@ -43,6 +51,16 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(() => WriterAsync(stoppingToken), CancellationToken.None)));
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Result.TrySetException(new InvalidOperationException("The inbox stopped before this callback was stored."));
+        }
+    }
+
+    private async Task WriterAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
         var batch = new List<Pending>(MaxBatch);
@@ -70,13 +88,7 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Note: stopping: callbacks still queued are answered 503 below (WeChat retries, the browser is asked to retry).
-        }
-
-        _queue.Writer.TryComplete();
-        while (reader.TryRead(out var left))
-        {
-            left.Result.TrySetException(new InvalidOperationException("The inbox stopped before this callback was stored."));
+            // Note: stopping: callbacks still queued are answered 503 (WeChat retries, the browser is asked to retry).
         }
     }
 
