@@ -28,7 +28,9 @@ public sealed class PollInboxJob(
     /// <summary>
     /// How long one run keeps claiming before it hands back to the scheduler (which fires again after
     /// <c>Poller:Interval</c>). Note: a limit in time, not in rounds: with long polling every arriving callback
-    /// ends a round, and a round limit would end the run (and pause polling) exactly when traffic is high.
+    /// ends a round, and a round limit would end the run (and pause polling) exactly when traffic is high. For the
+    /// same reason the run ends only at a quiet moment past this time (a claim that came back empty, nothing in
+    /// flight): the pause until the next run would otherwise hold up every message arriving meanwhile.
     /// </summary>
     public static readonly TimeSpan MaxRunDuration = TimeSpan.FromMinutes(1);
 
@@ -51,7 +53,8 @@ public sealed class PollInboxJob(
         try
         {
             var runStarted = time.GetTimestamp();
-            while (time.GetElapsedTime(runStarted) < MaxRunDuration)
+            var quiet = false;
+            while (!(quiet && time.GetElapsedTime(runStarted) >= MaxRunDuration))
             {
                 var wanted = Math.Min(poller.BatchSize, poller.MaxConcurrency - running.Count);
                 var started = time.GetTimestamp();
@@ -75,6 +78,7 @@ public sealed class PollInboxJob(
                 logger.Log(claimed.Items.Count > 0 ? LogLevel.Information : LogLevel.Debug,
                     "Claimed {Count} items in {Elapsed} ms", claimed.Items.Count, elapsed);
 
+                quiet = claimed.Items.Count == 0 && running.Count == 0;
                 foreach (var item in claimed.Items)
                 {
                     running.Add(ProcessAsync(inbox, item, ItemLease.LengthOf(item, claimed), cancellationToken));
