@@ -134,14 +134,36 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
         var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        // Note: one query per kind, in ClaimOrder (WeChat's messages and events wait 5 s for their reply, a login
-        // 60 s), each walking the (kind, status, id) index from its start: a backlog of thousands of pending logins
-        // costs the message query nothing, and the login query runs only for what the batch still has room for.
-        // ORDER BY status, id follows that index, so only the rows returned get locked; a plain ORDER BY id would
-        // sort first and lock every candidate, starving a poller claiming at the same moment. SKIP LOCKED lets
-        // several pollers (and inbox instances) claim at once without waiting on each other's rows; an expired
-        // lease counts as pending again, which is how a crashed poller's work returns ('leased' sorts first).
+        // Note: lapsed leases first (how a crashed poller's work returns), found by a plain read and then locked by
+        // id with their condition checked again: a locking scan of the leased rows would lock every item in flight
+        // (their lease end is not in the index), and a completion changing one of them would deadlock with it.
         var candidates = new List<Candidate>();
+        var kindList = string.Join(',', kinds);
+        var lapsed = await db.Database.SqlQuery<long>($"""
+            SELECT id AS Value FROM inbox_items
+            WHERE status = 'leased' AND lease_until < {now} AND (deadline IS NULL OR deadline > {now}) AND FIND_IN_SET(kind, {kindList}) > 0
+            ORDER BY id
+            LIMIT {maxItems}
+            """).ToListAsync(cancellationToken);
+        if (lapsed.Count > 0)
+        {
+            // Note: the ids were just read from the table, so the list is safe to inline.
+#pragma warning disable EF1002
+            candidates.AddRange(await db.Database.SqlQueryRaw<Candidate>($"""
+                SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
+                WHERE id IN ({string.Join(',', lapsed)}) AND status = 'leased' AND lease_until < @p0 AND (deadline IS NULL OR deadline > @p0)
+                ORDER BY id
+                FOR UPDATE SKIP LOCKED
+                """, now).ToListAsync(cancellationToken));
+#pragma warning restore EF1002
+        }
+
+        // Note: then pending items, one query per kind in ClaimOrder (WeChat's messages and events wait 4 s for their
+        // reply, a login 60 s), each walking the (kind, status, id) index from the start of its pending range: a
+        // backlog of thousands of pending logins costs the message query nothing, and the login query runs only for
+        // what the batch still has room for. ORDER BY id follows that index, so only the rows returned get locked; a
+        // sort would lock every candidate first, starving a poller claiming at the same moment. SKIP LOCKED lets
+        // several pollers (and inbox instances) claim at once without waiting on each other's rows.
         foreach (var kind in ClaimOrder)
         {
             var room = maxItems - candidates.Count;
@@ -157,10 +179,8 @@ public sealed partial class ItemStore(InboxDbContext db, InboxSignals signals, T
 
             candidates.AddRange(await db.Database.SqlQuery<Candidate>($"""
                 SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items FORCE INDEX (ix_inbox_items_kind_status_id)
-                WHERE kind = {kind}
-                  AND (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
-                  AND (deadline IS NULL OR deadline > {now})
-                ORDER BY status, id
+                WHERE kind = {kind} AND status = 'pending' AND (deadline IS NULL OR deadline > {now})
+                ORDER BY id
                 LIMIT {room}
                 FOR UPDATE SKIP LOCKED
                 """).ToListAsync(cancellationToken));
