@@ -36,6 +36,13 @@ public sealed class PollInboxJob(
 
     private static readonly string[] LoginKinds = [InboxItemKinds.OAuth];
     private static readonly string[] AllKinds = [InboxItemKinds.OAuth, InboxItemKinds.Message, InboxItemKinds.Event];
+    private static readonly string[] ReplyKinds = [InboxItemKinds.Message, InboxItemKinds.Event];
+
+    /// <summary>Fewest free login slots for which a claim still asks for logins (fewer: messages alone, in a full batch).</summary>
+    private const int MinLoginClaim = 4;
+
+    /// <summary>Longest long poll of a claim for messages alone (the logins' slots are full): how soon freed login slots are refilled.</summary>
+    private static readonly TimeSpan LoginSlotsRecheck = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
@@ -50,6 +57,10 @@ public sealed class PollInboxJob(
         // Note: the scope (and the inbox client in it) outlives the items still running when the loop ends.
         await using var scope = scopes.CreateAsyncScope();
         var running = new List<Task>();
+        var runningLogins = new List<Task>();
+        // Note: with messages on, logins take at most half the slots: a backlog of logins (each a code exchange with
+        // WeChat) must not fill every slot while a message's WeChat request waits 4 s for its reply.
+        var loginSlots = kinds == AllKinds ? Math.Max(1, poller.MaxConcurrency / 2) : poller.MaxConcurrency;
         try
         {
             var runStarted = time.GetTimestamp();
@@ -57,6 +68,25 @@ public sealed class PollInboxJob(
             while (!(quiet && time.GetElapsedTime(runStarted) >= MaxRunDuration))
             {
                 var wanted = Math.Min(poller.BatchSize, poller.MaxConcurrency - running.Count);
+                var claimKinds = kinds;
+                var wait = poller.LongPollWait;
+                if (kinds == AllKinds)
+                {
+                    // Note: the inbox hands out messages first, so a batch cut to the logins' room still takes the messages
+                    // first; when that room is down to a few slots the claim asks for messages alone (in a full batch),
+                    // holding the long poll for a second at most so the logins' slots are refilled soon after they free up.
+                    var loginRoom = loginSlots - runningLogins.Count;
+                    if (loginRoom >= Math.Min(MinLoginClaim, wanted))
+                    {
+                        wanted = Math.Min(wanted, loginRoom);
+                    }
+                    else
+                    {
+                        claimKinds = ReplyKinds;
+                        wait = wait < LoginSlotsRecheck ? wait : LoginSlotsRecheck;
+                    }
+                }
+
                 var started = time.GetTimestamp();
                 IInboxPollerApi inbox;
                 ClaimResponse claimed;
@@ -65,7 +95,7 @@ public sealed class PollInboxJob(
                     inbox = scope.ServiceProvider.GetRequiredService<IInboxPollerApi>();
                     // Note: the WeChat conditions seen so far ride along, so the inbox's 「概览」 shows them to whoever watches it.
                     claimed = await inbox.ClaimAsync(
-                        new ClaimRequest(poller.PollerId, wanted, kinds, (int)poller.LongPollWait.TotalMilliseconds, alerts.Current()), cancellationToken);
+                        new ClaimRequest(poller.PollerId, wanted, claimKinds, (int)wait.TotalMilliseconds, alerts.Current()), cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -81,7 +111,12 @@ public sealed class PollInboxJob(
                 quiet = claimed.Items.Count == 0 && running.Count == 0;
                 foreach (var item in claimed.Items)
                 {
-                    running.Add(ProcessAsync(inbox, item, ItemLease.LengthOf(item, claimed), cancellationToken));
+                    var work = ProcessAsync(inbox, item, ItemLease.LengthOf(item, claimed), cancellationToken);
+                    running.Add(work);
+                    if (item.Kind == InboxItemKinds.OAuth)
+                    {
+                        runningLogins.Add(work);
+                    }
                 }
 
                 if (running.Count >= poller.MaxConcurrency)
@@ -103,6 +138,7 @@ public sealed class PollInboxJob(
                 // Note: otherwise claim again at once: with long polling the claim itself waits for the next callback.
 
                 running.RemoveAll(t => t.IsCompleted);
+                runningLogins.RemoveAll(t => t.IsCompleted);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
