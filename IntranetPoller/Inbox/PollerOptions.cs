@@ -27,16 +27,18 @@ public sealed class PollerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
     public TimeSpan LongPollWait { get; set; } = TimeSpan.FromSeconds(8);
 
-    /// <summary>Items asked for per claim, 1–100. Default 10.</summary>
+    /// <summary>Items asked for per claim, 1–100. Default 32 (a claim costs the inbox the same few statements for one item or many).</summary>
     [Range(1, 100)]
-    public int BatchSize { get; set; } = 10;
+    public int BatchSize { get; set; } = 32;
 
     /// <summary>
-    /// Items processed at once, 1–64. Default 8. A slow item (a CRM hook taking seconds) then does not hold up the
-    /// messages behind it, whose WeChat requests wait only a few seconds for their reply.
+    /// Items processed at once, 1–256. Default 64. A slow item (a CRM hook taking seconds) then does not hold up the
+    /// messages behind it, whose WeChat requests wait only a few seconds for their reply. Note: an item spends most
+    /// of its time waiting on the network (the inbox, MySQL, the CRM hook), so throughput is this number divided by
+    /// an item's latency: 8 at once held the poller near 35 messages a second whatever the load.
     /// </summary>
-    [Range(1, 64)]
-    public int MaxConcurrency { get; set; } = 8;
+    [Range(1, 256)]
+    public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>False runs only the gateway API (no polling). Default true.</summary>
     public bool Enabled { get; set; } = true;

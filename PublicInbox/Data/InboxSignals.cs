@@ -9,7 +9,7 @@ namespace Weixin.Inbox.PublicInbox.Data;
 /// </summary>
 public sealed class InboxSignals
 {
-    private readonly ConcurrentDictionary<long, TaskCompletionSource> _items = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<string?>> _items = new();
     private TaskCompletionSource _stored = NewSignal();
 
     /// <summary>A callback was stored: wake every long-polling claim.</summary>
@@ -20,20 +20,49 @@ public sealed class InboxSignals
         Task.WhenAny(Volatile.Read(ref _stored).Task, Task.Delay(fallback, cancellationToken));
 
     /// <summary>An item changed state (completed, failed): wake whoever waits on it.</summary>
-    public void ItemChanged(long itemId)
-    {
-        if (_items.TryRemove(itemId, out var signal))
-        {
-            signal.TrySetResult();
-        }
-    }
+    public void ItemChanged(long itemId) => Wake(itemId, null);
+
+    /// <summary>
+    /// A message's completion won WeChat's waiting request (its wait state is <c>answered</c>, committed): wake the
+    /// request with the reply itself, so it answers without reading the row back.
+    /// </summary>
+    public void ItemAnswered(long itemId, string reply) => Wake(itemId, reply);
 
     /// <summary>Completes when <paramref name="itemId"/> changes here, or after <paramref name="fallback"/>.</summary>
     public Task ItemChangedOrAsync(long itemId, TimeSpan fallback, CancellationToken cancellationToken) =>
-        Task.WhenAny(_items.GetOrAdd(itemId, _ => NewSignal()).Task, Task.Delay(fallback, cancellationToken));
+        Task.WhenAny(_items.GetOrAdd(itemId, _ => NewItemSignal()).Task, Task.Delay(fallback, cancellationToken));
+
+    /// <summary>
+    /// Waits as <see cref="ItemChangedOrAsync"/> does; the reply when the wake-up was <see cref="ItemAnswered"/>'s,
+    /// null otherwise (changed in another way, or the fallback ran out: the caller reads MySQL).
+    /// </summary>
+    public async Task<string?> ItemAnsweredOrAsync(long itemId, TimeSpan fallback, CancellationToken cancellationToken)
+    {
+        var signal = _items.GetOrAdd(itemId, _ => NewItemSignal()).Task;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var woken = await Task.WhenAny(signal, Task.Delay(fallback, stop.Token));
+        if (woken == signal)
+        {
+            // Note: the timer is dropped at once rather than left to run out (hundreds of requests wait at a time).
+            await stop.CancelAsync();
+            return await signal;
+        }
+
+        return null;
+    }
 
     /// <summary>Drops the signal of an item nobody waits for any more.</summary>
     public void Forget(long itemId) => _items.TryRemove(itemId, out _);
 
+    private void Wake(long itemId, string? reply)
+    {
+        if (_items.TryRemove(itemId, out var signal))
+        {
+            signal.TrySetResult(reply);
+        }
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource<string?> NewItemSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

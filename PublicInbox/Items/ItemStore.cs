@@ -234,23 +234,59 @@ public sealed partial class ItemStore(
         var now = UtcNow;
         var leaseUntil = now + options.Value.LeaseDuration;
         var leaseId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var kindList = string.Join(',', kinds);
-
         await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        // Note: ORDER BY status, id follows the (status, id) index, so only the rows returned get locked; a plain
-        // ORDER BY id would sort first and lock every candidate, starving a poller claiming at the same moment.
-        // SKIP LOCKED lets several pollers (and inbox instances) claim at once without waiting on each
-        // other's rows; an expired lease counts as pending again, which is how a crashed poller's work returns.
-        var candidates = await db.Database.SqlQuery<Candidate>($"""
-            SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
-            WHERE (status = 'pending' OR (status = 'leased' AND lease_until < {now}))
-              AND (deadline IS NULL OR deadline > {now})
-              AND FIND_IN_SET(kind, {kindList}) > 0
-            ORDER BY status, id
+        // Note: lapsed leases first (how a crashed poller's work returns), found by a plain read and then locked by
+        // id with their condition checked again: a locking scan of the leased rows would lock every item in flight
+        // (their lease end is not in the index), and a completion changing one of them would deadlock with it.
+        var candidates = new List<Candidate>();
+        var kindList = string.Join(',', kinds);
+        var lapsed = await db.Database.SqlQuery<long>($"""
+            SELECT id AS Value FROM inbox_items
+            WHERE status = 'leased' AND lease_until < {now} AND (deadline IS NULL OR deadline > {now}) AND FIND_IN_SET(kind, {kindList}) > 0
+            ORDER BY id
             LIMIT {maxItems}
-            FOR UPDATE SKIP LOCKED
             """).ToListAsync(cancellationToken);
+        if (lapsed.Count > 0)
+        {
+            // Note: the ids were just read from the table, so the list is safe to inline.
+#pragma warning disable EF1002
+            candidates.AddRange(await db.Database.SqlQueryRaw<Candidate>($"""
+                SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items
+                WHERE id IN ({string.Join(',', lapsed)}) AND status = 'leased' AND lease_until < @p0 AND (deadline IS NULL OR deadline > @p0)
+                ORDER BY id
+                FOR UPDATE SKIP LOCKED
+                """, now).ToListAsync(cancellationToken));
+#pragma warning restore EF1002
+        }
+
+        // Note: then pending items, one query per kind in ClaimOrder (WeChat's messages and events wait 4 s for their
+        // reply, a login 60 s), each walking the (kind, status, id) index from the start of its pending range: a
+        // backlog of thousands of pending logins costs the message query nothing, and the login query runs only for
+        // what the batch still has room for. ORDER BY id follows that index, so only the rows returned get locked; a
+        // sort would lock every candidate first, starving a poller claiming at the same moment. SKIP LOCKED lets
+        // several pollers (and inbox instances) claim at once without waiting on each other's rows.
+        foreach (var kind in ClaimOrder)
+        {
+            var room = maxItems - candidates.Count;
+            if (room <= 0)
+            {
+                break;
+            }
+
+            if (!kinds.Contains(kind))
+            {
+                continue;
+            }
+
+            candidates.AddRange(await db.Database.SqlQuery<Candidate>($"""
+                SELECT id AS Id, status AS Status, leased_by AS LeasedBy FROM inbox_items FORCE INDEX (ix_inbox_items_kind_status_id)
+                WHERE kind = {kind} AND status = 'pending' AND (deadline IS NULL OR deadline > {now})
+                ORDER BY id
+                LIMIT {room}
+                FOR UPDATE SKIP LOCKED
+                """).ToListAsync(cancellationToken));
+        }
 
         var ids = candidates.Select(c => c.Id).ToList();
         if (ids.Count > 0)
@@ -291,10 +327,16 @@ public sealed partial class ItemStore(
             return [];
         }
 
-        var items = await db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        // Note: in the order claimed (messages first), so a poller short of slots starts the urgent ones first.
+        var rows = await db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
+        var items = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
         foreach (var item in items)
         {
-            signals.ItemChanged(item.Id); // Note: the waiting page shows 处理中 at once.
+            if (item.Kind == InboxItemKinds.OAuth)
+            {
+                signals.ItemChanged(item.Id); // Note: the waiting page shows 处理中 at once (WeChat's request has nothing to show).
+            }
+
             if (item.Attempts == 1)
             {
                 InboxMetrics.ClaimLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
@@ -400,16 +442,27 @@ public sealed partial class ItemStore(
         var passive = await db.Items
             .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
             .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
-        await RecordAsync(item.Id, now, InboxEventTypes.Completed, item.LeasedBy, outcome, cancellationToken);
+        // Note: both events in one SaveChanges, so one round trip (EF batches the INSERTs).
+        db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.Completed, item.LeasedBy, outcome));
         if (passive)
         {
-            await RecordAsync(item.Id, now, InboxEventTypes.RepliedPassively, null,
-                string.IsNullOrEmpty(replyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request", cancellationToken);
+            db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.RepliedPassively, null,
+                string.IsNullOrEmpty(replyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request"));
         }
 
+        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
-        signals.ItemChanged(item.Id);
+        if (passive)
+        {
+            // Note: committed as answered, so the waiting request may send it now; it need not read the row back.
+            signals.ItemAnswered(item.Id, replyBody ?? "");
+        }
+        else
+        {
+            signals.ItemChanged(item.Id);
+        }
+
         InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
         InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
         using (About(item.CorrelationId))
@@ -809,6 +862,9 @@ public sealed partial class ItemStore(
     /// <summary>When any poller last claimed (the <c>pollers</c> rows the claim writes), or null when none ever did.</summary>
     public async Task<DateTime?> LastPollerContactAsync(CancellationToken cancellationToken) =>
         await db.Pollers.MaxAsync(p => (DateTime?)p.LastClaimAt, cancellationToken);
+
+    /// <summary>The order in which a claim hands out kinds: the ones whose WeChat request waits for a reply first.</summary>
+    private static readonly string[] ClaimOrder = [InboxItemKinds.Message, InboxItemKinds.Event, InboxItemKinds.OAuth];
 
     private static readonly string[] Closed = [InboxItemStatuses.Done, InboxItemStatuses.Failed, InboxItemStatuses.Expired];
 

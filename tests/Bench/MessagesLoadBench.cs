@@ -9,13 +9,17 @@ namespace Weixin.Inbox.Bench;
 /// followers through WeChat's simulator (which signs, encrypts, posts to the inbox and waits up to 5 s like WeChat),
 /// the inbox, the poller and the app's hook. Reports the rate of answered messages, the passive share (answered inside
 /// WeChat's window), latency as WeChat sees it, and whether any message was answered twice.
-/// Usage: Bench messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01]
+/// Usage: Bench messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01] [backlog=N]
+/// <c>backlog=N</c> (issue 14 item 4) first puts N pending logins in the inbox's queue, as a burst of OAuth callbacks
+/// leaves them, so the messages must overtake them; the summary then says how many were still pending at the end.
 /// Prints one summary line starting <c>messages-load:</c>.
 /// </summary>
 public static class MessagesLoadBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var backlog = args.Where(a => a.StartsWith("backlog=", StringComparison.Ordinal)).Select(a => int.Parse(a["backlog=".Length..], CultureInfo.InvariantCulture)).LastOrDefault();
+        args = [.. args.Where(a => !a.StartsWith("backlog=", StringComparison.Ordinal))];
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
         var interval = args.Length > 2 ? TimeSpan.Parse(args[2], CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(1);
@@ -32,6 +36,18 @@ public static class MessagesLoadBench
 
         // Warm-up: JIT and pools, not measured.
         await Task.WhenAll(users.Take(Math.Min(20, concurrency)).Select(u => system.SendAsUserAsync(u, "text", "客户 张")));
+
+        if (backlog > 0)
+        {
+            // Note: straight into the table (the callbacks' own cost is the ingest bench's business): pending logins with a
+            // login's 60 s deadline and a code WeChat will refuse, so the poller works each of them as far as the code exchange.
+            await system.Database.ExecuteAsync(system.Database.InboxDatabase, $"""
+                INSERT INTO inbox_items (kind, status, received_at, deadline, correlation_id, attempts, oauth_code, oauth_state)
+                SELECT 'oauth', 'pending', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL 60 SECOND, CONCAT('backlog-', seq), 0, CONCAT('BACKLOG', seq), CONCAT('backlog-state-', seq)
+                FROM seq_1_to_{backlog}
+                """);
+            Console.WriteLine($"Queued {backlog} pending logins ahead of the messages");
+        }
 
         Console.WriteLine($"Sending {count} safe-mode messages, {concurrency} in flight…");
         var next = -1;
@@ -71,9 +87,17 @@ public static class MessagesLoadBench
 
         var sorted = results.Select(r => r.Ms).Order().ToArray();
         double Percentile(double p) => sorted[(int)Math.Clamp(Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        var backlogText = "";
+        if (backlog > 0)
+        {
+            var left = await system.Database.QueryAsync(system.Database.InboxDatabase,
+                "SELECT COUNT(*) AS n FROM inbox_items WHERE kind = 'oauth' AND status = 'pending' AND correlation_id LIKE 'backlog-%'");
+            backlogText = $" backlog={backlog} backlog_pending_at_end={left[0]["n"]}";
+        }
+
         Latency.Report("passive reply latency (as WeChat sees it)", passive);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"messages-load: count={count} concurrency={concurrency} rate={count / watch.Elapsed.TotalSeconds:F1}/s passive={100.0 * passive.Count / count:F1}% customer_service={customerService} none={none} retried_by_weixin={retried} answered_twice={twiceText} p50={Percentile(0.5):F0}ms p95={Percentile(0.95):F0}ms max={sorted[^1]:F0}ms"));
+            $"messages-load: count={count} concurrency={concurrency} rate={count / watch.Elapsed.TotalSeconds:F1}/s passive={100.0 * passive.Count / count:F1}% customer_service={customerService} none={none} retried_by_weixin={retried} answered_twice={twiceText} p50={Percentile(0.5):F0}ms p95={Percentile(0.95):F0}ms max={sorted[^1]:F0}ms{backlogText}"));
         return none == 0 && twice == 0 && tagged >= count ? 0 : 1;
     }
 }
