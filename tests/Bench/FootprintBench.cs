@@ -59,7 +59,7 @@ public static class FootprintBench
             foreach (var (name, process) in services)
             {
                 var template = ProcessTemplate.Of(process);
-                var times = new List<(double Live, double Ready)>();
+                var times = new List<(double Live, double Ready, double Cpu)>();
                 Launched? last = null;
                 for (var i = 0; i < starts; i++)
                 {
@@ -75,11 +75,11 @@ public static class FootprintBench
 
                     last = await Launched.StartAsync(name, template, process.BaseAddress);
                     launched.Add(last);
-                    times.Add((last.LiveMs, last.ReadyMs));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} start {i + 1}: live {last.LiveMs:F0} ms, ready {last.ReadyMs:F0} ms"));
+                    times.Add((last.LiveMs, last.ReadyMs, last.ReadyCpuMs));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} start {i + 1}: live {last.LiveMs:F0} ms, ready {last.ReadyMs:F0} ms, cpu until ready {last.ReadyCpuMs:F0} ms"));
                 }
 
-                results.Add(new ServiceFigures(name, last!, Median(times.Select(t => t.Live)), Median(times.Select(t => t.Ready))));
+                results.Add(new ServiceFigures(name, last!, Median(times.Select(t => t.Live)), Median(times.Select(t => t.Ready)), Median(times.Select(t => t.Cpu))));
             }
 
             // Note: settled = idle for a while after the last start (background jobs ran their first rounds).
@@ -87,7 +87,8 @@ public static class FootprintBench
             foreach (var r in results)
             {
                 r.SettledMb = Memory.ResidentMb(r.Process.Id);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name}: settled {r.SettledMb:F0} MB"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Name}: settled {r.SettledMb:F0} MB (anonymous {Memory.Read(r.Process.Id, "RssAnon:"):F0} MB, files {Memory.Read(r.Process.Id, "RssFile:"):F0} MB, threads {Memory.Threads(r.Process.Id)})"));
             }
 
             var loadWatch = Stopwatch.StartNew();
@@ -102,7 +103,7 @@ public static class FootprintBench
 
             var gc = RuntimeSettings.Describe(TestEnvironment.ServiceDll("PublicInbox"));
             var parts = results.Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"{r.Name}_live={r.LiveMs:F0}ms {r.Name}_ready={r.ReadyMs:F0}ms {r.Name}_rss={r.SettledMb:F0}MB {r.Name}_peak={r.PeakMb:F0}MB {r.Name}_after_load={r.AfterLoadMb:F0}MB {r.Name}_x_floor={r.SettledMb / floor.SettledMb:F2}"));
+                $"{r.Name}_live={r.LiveMs:F0}ms {r.Name}_ready={r.ReadyMs:F0}ms {r.Name}_ready_cpu={r.ReadyCpuMs:F0}ms {r.Name}_rss={r.SettledMb:F0}MB {r.Name}_peak={r.PeakMb:F0}MB {r.Name}_after_load={r.AfterLoadMb:F0}MB {r.Name}_x_floor={r.SettledMb / floor.SettledMb:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"footprint: config={TestEnvironment.Configuration} runtime=[{gc}] starts={starts} {string.Join(' ', parts)} floor_live={floor.LiveMs:F0}ms floor_rss={floor.SettledMb:F0}MB load=[{load}]"));
             var ok = results.All(r => r.ReadyMs <= 2000 && r.SettledMb <= 150 && r.PeakMb <= 250);
@@ -154,7 +155,8 @@ public static class FootprintBench
 
         await Task.Delay(settle);
         var rss = Memory.ResidentMb(last!.Id);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor (empty ASP.NET Core app): live {Median(lives):F0} ms, settled {rss:F0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"floor (empty ASP.NET Core app): live {Median(lives):F0} ms, settled {rss:F0} MB (anonymous {Memory.Read(last.Id, "RssAnon:"):F0} MB, files {Memory.Read(last.Id, "RssFile:"):F0} MB, threads {Memory.Threads(last.Id)})"));
         return (last, Median(lives), rss);
     }
 
@@ -220,12 +222,13 @@ public static class FootprintBench
             $"callbacks={callbacks} stored={stored} callback_rate={callbacks / callbackSeconds:F0}/s messages={messages} passive={passive} message_rate={messages / watch.Elapsed.TotalSeconds:F1}/s concurrency={concurrency}");
     }
 
-    private sealed class ServiceFigures(string name, Launched process, double liveMs, double readyMs)
+    private sealed class ServiceFigures(string name, Launched process, double liveMs, double readyMs, double readyCpuMs)
     {
         public string Name { get; } = name;
         public Launched Process { get; } = process;
         public double LiveMs { get; } = liveMs;
         public double ReadyMs { get; } = readyMs;
+        public double ReadyCpuMs { get; } = readyCpuMs;
         public double SettledMb { get; set; }
         public double PeakMb { get; set; }
         public double AfterLoadMb { get; set; }
@@ -291,6 +294,9 @@ public static class FootprintBench
         public double LiveMs { get; private set; }
         public double ReadyMs { get; private set; }
 
+        /// <summary>CPU time the process had used when it first answered /readyz: unlike wall time, it barely moves when other work shares the box.</summary>
+        public double ReadyCpuMs { get; private set; }
+
         public static async Task<Launched> StartAsync(string name, ProcessTemplate template, Uri baseAddress)
         {
             var start = new ProcessStartInfo("dotnet")
@@ -324,6 +330,7 @@ public static class FootprintBench
             using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
             launched.LiveMs = await WaitOkAsync(http, "/healthz", process, watch, name);
             launched.ReadyMs = await WaitOkAsync(http, "/readyz", process, watch, name);
+            launched.ReadyCpuMs = Memory.CpuMs(process.Id);
             return launched;
         }
 
@@ -346,6 +353,10 @@ public static class FootprintBench
                 }
                 catch (HttpRequestException)
                 {
+                }
+                catch (TaskCanceledException)
+                {
+                    // Note: a starting service on a busy box may take longer than the client's timeout to answer.
                 }
 
                 await Task.Delay(10);
@@ -390,11 +401,22 @@ public static class FootprintBench
 
         public static double PeakResidentMb(int pid) => Read(pid, "VmHWM:");
 
-        private static double Read(int pid, string field)
+        /// <summary>User and system CPU time of the process so far (/proc/&lt;pid&gt;/stat, in clock ticks of 10 ms).</summary>
+        public static double CpuMs(int pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+        }
+
+        /// <summary>The process's thread count (each has its stack; a server GC heap has its GC thread).</summary>
+        public static int Threads(int pid) => (int)Read(pid, "Threads:", 1);
+
+        public static double Read(int pid, string field, double divisor = 1024.0)
         {
             var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
             var kb = long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            return kb / 1024.0;
+            return kb / divisor;
         }
     }
 
@@ -405,7 +427,7 @@ public static class FootprintBench
         [
             "System.GC.Server", "System.GC.Concurrent", "System.GC.ConserveMemory", "System.GC.DynamicAdaptationMode",
             "System.GC.HeapHardLimit", "System.GC.HeapCount", "System.Runtime.TieredPGO", "System.Runtime.TieredCompilation",
-            "System.Runtime.TieredCompilation.QuickJitForLoops", "System.Globalization.Invariant",
+            "System.Runtime.TieredCompilation.QuickJit", "System.Runtime.TieredCompilation.QuickJitForLoops", "System.Globalization.Invariant",
         ];
 
         public static string Describe(string serviceDll)
