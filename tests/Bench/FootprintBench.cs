@@ -328,9 +328,19 @@ public static class FootprintBench
 
             // Note: polled every 10 ms with fresh connections refused quickly, so the figure is the service's, not the poll's.
             using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
-            launched.LiveMs = await WaitOkAsync(http, "/healthz", process, watch, name);
-            launched.ReadyMs = await WaitOkAsync(http, "/readyz", process, watch, name);
-            launched.ReadyCpuMs = Memory.CpuMs(process.Id);
+            try
+            {
+                launched.LiveMs = await WaitOkAsync(http, "/healthz", process, watch, name);
+                launched.ReadyMs = await WaitOkAsync(http, "/readyz", process, watch, name);
+                launched.ReadyCpuMs = Memory.CpuMs(process.Id);
+            }
+            catch
+            {
+                // Note: the caller never got hold of it, so a failed start must not leave the service running.
+                await launched.DisposeAsync();
+                throw;
+            }
+
             return launched;
         }
 
