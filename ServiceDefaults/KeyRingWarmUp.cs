@@ -37,7 +37,9 @@ public static class KeyRingWarmUp
     /// <summary>Loads the key ring in the background once the application has started.</summary>
     public static WebApplication WarmKeyRingAfterStart(this WebApplication app)
     {
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
+        // Note: on a thread of its own (LongRunning): the load is synchronous (the framework reads keys with blocking I/O),
+        // and on a 2-core box a blocked pool thread would hold up the first requests, /readyz among them.
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -49,7 +51,7 @@ public static class KeyRingWarmUp
                 // Note: as the framework's preload: a database that is down now is no reason to stop; requests retry.
                 app.Logger.LogWarning(ex, "Could not load the data-protection key ring at start-up; the first request that needs it will try again");
             }
-        }));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         return app;
     }
 }
