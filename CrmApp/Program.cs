@@ -35,8 +35,11 @@ try
     builder.AddCrmPages();
     builder.AddMessageHook();
     builder.AddNotifications();
+    // Note: the key ring is read after Kestrel listens, not before (start-up within 2 s, issue 14; see KeyRingWarmUp).
+    builder.LoadKeyRingAfterStart();
 
     var app = builder.Build();
+    app.WarmKeyRingAfterStart();
     app.UseServiceDefaults();
     app.UseCrmPages();
     app.MapMessageHook();

@@ -37,8 +37,11 @@ try
     builder.AddRetention();
     builder.AddCallbackIps();
     builder.AddRateLimits();
+    // Note: the key ring is read after Kestrel listens, not before (start-up within 2 s, issue 14; see KeyRingWarmUp).
+    builder.LoadKeyRingAfterStart();
 
     var app = builder.Build();
+    app.WarmKeyRingAfterStart();
     app.UseTrustedProxies();
     // Note: only the poller (signed requests) may bring its correlation id; WeChat and browsers always get a new one.
     app.UseServiceDefaults(trustIncomingCorrelation: http => http.Request.Path.StartsWithSegments("/poller"));

@@ -8,6 +8,7 @@ using Weixin.Inbox.Testing;
 //        dotnet run --project tests/Bench -c Release -- crm-returning [count=20] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]
 //        dotnet run --project tests/Bench -c Release -- messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01]
+//        dotnet run --project tests/Bench -c Release -- footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64]
 //        dotnet run --project tests/Bench -c Release -- ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]   (needs wrk: scripts/ensure-bench-tools.sh)
 if (args is ["admin-list", ..])
 {
@@ -22,6 +23,8 @@ if (args is ["messages", ..])
 if (args is ["messages-load", ..]) return await Weixin.Inbox.Bench.MessagesLoadBench.RunAsync(args[1..]);
 
 if (args is ["ingest", ..]) return await Weixin.Inbox.Bench.IngestBench.RunAsync(args[1..]);
+
+if (args is ["footprint", ..]) return await Weixin.Inbox.Bench.FootprintBench.RunAsync(args[1..]);
 
 if (args is ["outbox", ..]) return await Weixin.Inbox.Bench.OutboxBench.RunAsync(args[1..]);
 

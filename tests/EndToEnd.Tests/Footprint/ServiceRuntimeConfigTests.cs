@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+using Weixin.Inbox.Testing;
+
+namespace Weixin.Inbox.EndToEnd.Tests.Footprint;
+
+/// <summary>
+/// The GC mode chosen for the 2-core box (Service.Runtime.props, issue 14 item 5: workstation GC, background gen2
+/// collections on) reaches what the runtime reads: each service's built runtimeconfig.json. The Web SDK defaults to
+/// server GC, so a service whose .csproj lost the import would quietly grow again under load.
+/// </summary>
+public sealed class ServiceRuntimeConfigTests
+{
+    [Theory]
+    [InlineData("PublicInbox")]
+    [InlineData("IntranetPoller")]
+    [InlineData("CrmApp")]
+    public void RuntimeConfig_OfEachService_CarriesWorkstationConcurrentGc(string project)
+    {
+        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
+        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+
+        Assert.False(properties["System.GC.Server"]!.GetValue<bool>());
+        Assert.True(properties["System.GC.Concurrent"]!.GetValue<bool>());
+    }
+}
