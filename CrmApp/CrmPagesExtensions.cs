@@ -28,6 +28,7 @@ public static class CrmPagesExtensions
         })
         .AddMvcOptions(o =>
         {
+            o.Filters.Add<Pages.NamedHandlerFilter>();
             var messages = o.ModelBindingMessageProvider;
             messages.SetValueMustNotBeNullAccessor(_ => "请填写此项。");
             messages.SetMissingBindRequiredValueAccessor(_ => "请填写此项。");
