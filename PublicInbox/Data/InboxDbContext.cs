@@ -6,8 +6,17 @@ using Weixin.Inbox.ServiceDefaults;
 namespace Weixin.Inbox.PublicInbox.Data;
 
 /// <summary>The inbox database (<c>weixin_inbox</c>).</summary>
-public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options) : DbContext(options), IDataProtectionKeyContext
+public sealed class InboxDbContext : DbContext, IDataProtectionKeyContext
 {
+    public InboxDbContext(DbContextOptions<InboxDbContext> options)
+        : base(options)
+    {
+        // Note: EF wraps every SaveChanges inside an explicit transaction in a SAVEPOINT and RELEASE SAVEPOINT, two round
+        // trips per completion (issue 14's profile: ~2 of 18 statements per message). Nothing here goes on after a failed
+        // SaveChanges inside a transaction: every failure rolls the whole transaction back, so the savepoints buy nothing.
+        Database.AutoSavepointsEnabled = false;
+    }
+
     /// <summary>MariaDB 10.11 is what we run; fixed so start-up and design time need no connection.</summary>
     public static readonly ServerVersion ServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
 
