@@ -23,6 +23,11 @@ public static class KeyRingWarmUp
     private const string PreloadTypeName = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
 
     /// <summary>Removes the framework's preload (call after the data protection is added).</summary>
+    /// <remarks>
+    /// Note: call it last, just before <c>Build()</c>, not from <see cref="DataProtectionKeys.AddDataProtectionKeys{TContext}"/>:
+    /// antiforgery, cookie authentication and Razor Pages each call <c>AddDataProtection()</c> again, which adds the
+    /// preload back (tried: moved into AddDataProtectionKeys, one start of the inbox was live after 2.0 s instead of ~0.9 s).
+    /// </remarks>
     public static WebApplicationBuilder LoadKeyRingAfterStart(this WebApplicationBuilder builder)
     {
         // Note: matched by name (the type is internal); if a framework update renames it, the preload simply stays.

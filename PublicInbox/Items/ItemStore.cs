@@ -1,6 +1,7 @@
 using System.Data;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -125,7 +126,7 @@ public sealed partial class ItemStore(
         // whose cookie belongs to which row.
         await using (var insert = new MySqlCommand { Connection = connection, Transaction = transaction })
         {
-            var sql = new System.Text.StringBuilder(InsertItems, InsertItems.Length + (items.Count * 140));
+            var sql = new StringBuilder(InsertItems, InsertItems.Length + (items.Count * 140));
             for (var i = 0; i < items.Count; i++)
             {
                 var item = items[i].Item;
@@ -168,7 +169,7 @@ public sealed partial class ItemStore(
 
         await using (var events = new MySqlCommand { Connection = connection, Transaction = transaction })
         {
-            var sql = new System.Text.StringBuilder("INSERT INTO inbox_item_events (item_id, at, type, actor, detail) VALUES ", 80 + (items.Count * 40));
+            var sql = new StringBuilder("INSERT INTO inbox_item_events (item_id, at, type, actor, detail) VALUES ", 80 + (items.Count * 40));
             events.Parameters.AddWithValue("@type", InboxEventTypes.Received);
             for (var i = 0; i < items.Count; i++)
             {
