@@ -146,6 +146,11 @@ public sealed class TopologyTests(ITestOutputHelper output)
         output.WriteLine($"messages: {messages.Count} sent, {acknowledged.Count} acknowledged, {messages.Count(m => m.Via == "passive")} passive, "
             + $"{messages.Count(m => m.Via == "customer_service")} customer service, {messages.Count(m => m.Errors.Any(e => e.Contains("HTTP 502", StringComparison.Ordinal)))} saw a 502 attempt");
         output.WriteLine("logins: " + string.Join(", ", logins.GroupBy(l => l.Outcome).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var failed in logins.Where(l => l.Outcome != "done"))
+        {
+            output.WriteLine($"  {failed.Outcome} at {failed.StartedAt:HH:mm:ss.fff}: {failed.Detail}");
+        }
+
         output.WriteLine($"nginx: {log.Length} requests logged, {retried} moved from inbox-a to inbox-b; total {clock.Elapsed.TotalSeconds:0} s");
     }
 
