@@ -17,7 +17,7 @@ public sealed record NginxSiteSettings(
 /// <summary>
 /// Debian's nginx run by the test as a child process (<c>nginx -p &lt;dir&gt; -c &lt;dir&gt;/nginx.conf -g 'daemon off;'</c>),
 /// its pid, logs and temp paths inside its own directory, with deploy/nginx/weixin-inbox.conf.template rendered by
-/// <c>envsubst</c> exactly as the template's header tells an operator to.
+/// <c>envsubst</c> exactly as the template's header tells an operator to, inside Debian's main nginx.conf.
 /// </summary>
 public sealed class NginxSite : IAsyncDisposable
 {
@@ -84,26 +84,71 @@ public sealed class NginxSite : IAsyncDisposable
             await File.WriteAllTextAsync(site.SitePath, await output);
         }
 
-        // Note: stands in for Debian's /etc/nginx/nginx.conf (which includes sites-enabled/* inside http {}), with
-        // everything nginx writes inside this directory so it runs without touching /var or /run.
-        await File.WriteAllTextAsync(site.MainConfigPath, $$"""
-            pid {{Path.Combine(directory, "nginx.pid")}};
-            error_log {{Path.Combine(logs, "error.log")}} warn;
-            worker_processes 1;
-            events { worker_connections 512; }
-            http {
-                include /etc/nginx/mime.types;
-                default_type application/octet-stream;
-                access_log off;
-                client_body_temp_path {{Path.Combine(temp, "body")}};
-                proxy_temp_path {{Path.Combine(temp, "proxy")}};
-                fastcgi_temp_path {{Path.Combine(temp, "fastcgi")}};
-                uwsgi_temp_path {{Path.Combine(temp, "uwsgi")}};
-                scgi_temp_path {{Path.Combine(temp, "scgi")}};
-                include {{site.SitePath}};
-            }
-            """);
+        await File.WriteAllTextAsync(site.MainConfigPath, MainConfig(directory, logs, temp, site.SitePath));
         return site;
+    }
+
+    /// <summary>
+    /// Debian's own /etc/nginx/nginx.conf (its http-level TLS, gzip and log settings, which the site must coexist with)
+    /// with the site in place of <c>sites-enabled/*</c> and everything nginx writes moved into <paramref name="directory"/>,
+    /// so it runs without touching /var or /run; a minimal equivalent where Debian's file is missing.
+    /// </summary>
+    private static string MainConfig(string directory, string logs, string temp, string sitePath)
+    {
+        var tempPaths = $"""
+                client_body_temp_path {Path.Combine(temp, "body")};
+                proxy_temp_path {Path.Combine(temp, "proxy")};
+                fastcgi_temp_path {Path.Combine(temp, "fastcgi")};
+                uwsgi_temp_path {Path.Combine(temp, "uwsgi")};
+                scgi_temp_path {Path.Combine(temp, "scgi")};
+            """;
+        const string debian = "/etc/nginx/nginx.conf";
+        if (!File.Exists(debian))
+        {
+            return $$"""
+                pid {{Path.Combine(directory, "nginx.pid")}};
+                error_log {{Path.Combine(logs, "error.log")}} warn;
+                worker_processes 1;
+                events { worker_connections 512; }
+                http {
+                {{tempPaths}}
+                    include /etc/nginx/mime.types;
+                    default_type application/octet-stream;
+                    include {{sitePath}};
+                }
+                """;
+        }
+
+        var lines = new List<string>();
+        foreach (var line in File.ReadAllLines(debian))
+        {
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("user ", StringComparison.Ordinal))
+            {
+                // Note: workers stay the test's user, who owns the key file (mode 600) in the temp directory.
+                continue;
+            }
+
+            if (trimmed.StartsWith("pid ", StringComparison.Ordinal))
+            {
+                lines.Add($"pid {Path.Combine(directory, "nginx.pid")};");
+                continue;
+            }
+
+            if (trimmed.StartsWith("include /etc/nginx/sites-enabled/", StringComparison.Ordinal))
+            {
+                lines.Add($"include {sitePath};");
+                continue;
+            }
+
+            lines.Add(line.Replace("/var/log/nginx/", logs + "/", StringComparison.Ordinal));
+            if (trimmed == "http {")
+            {
+                lines.Add(tempPaths);
+            }
+        }
+
+        return string.Join('\n', lines) + "\n";
     }
 
     /// <summary><c>nginx -t</c> on the rendered configuration: its exit code and what it printed.</summary>

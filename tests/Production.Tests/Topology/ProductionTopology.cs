@@ -60,6 +60,9 @@ public sealed class ProductionTopology : IAsyncDisposable
     public string ReturnUrl => new Uri(Landing.BaseAddress, "/login/weixin/done").ToString();
     public string RetryLoginUrl => new Uri(Landing.BaseAddress, "/login/weixin").ToString();
 
+    /// <summary>The LAN app's error page (<c>OAuth:DefaultErrorUrl</c>), where a failed login lands with <c>?err=</c>.</summary>
+    public string ErrorUrl => new Uri(Landing.BaseAddress, "/login").ToString();
+
     public static string DistDirectory =>
         Environment.GetEnvironmentVariable("WX_DIST") is { Length: > 0 } dist ? dist : Path.Combine(TestEnvironment.RepoRoot, "dist");
 
@@ -145,6 +148,11 @@ public sealed class ProductionTopology : IAsyncDisposable
             ["Inbox__SweepInterval"] = "00:00:01",
             ["Inbox__WeixinToken"] = weixinToken,
             ["Inbox__RequireSafeMode"] = "true",
+            // Note: 3 s, not the default 4 s. WeChat's 5 s start before the TLS handshake and nginx, the inbox's
+            // ReplyWait only when it stores the callback; on this loaded box that gap reached 1.2 s, and a reply
+            // completed after WeChat hung up but inside the inbox's window was marked "delivered passively" and never
+            // reached the user (seen in this test; reported to the inbox's owners). Messages:DuplicateWait stays below.
+            ["Inbox__ReplyWait"] = "00:00:03",
             // Note: nginx runs on this host, so the instances see it as 127.0.0.1 (the template's header says so).
             ["Inbox__TrustedProxies__0"] = "127.0.0.1",
             ["PollerSigning__Keys__0"] = pollerKey,
@@ -177,8 +185,9 @@ public sealed class ProductionTopology : IAsyncDisposable
             ["Weixin__EncodingAESKey"] = aesKey,
             ["OAuth__CallbackUrl"] = $"{publicBase}/wx/oauth/callback",
             ["OAuth__AllowedReturnPrefixes__0"] = appPrefix,
-            ["OAuth__DefaultErrorUrl"] = new Uri(Landing.BaseAddress, "/login").ToString(),
+            ["OAuth__DefaultErrorUrl"] = ErrorUrl,
             ["Messages__LoginUrl"] = RetryLoginUrl,
+            ["Messages__DuplicateWait"] = "00:00:02",
             ["CrmHook__BaseUrl"] = Landing.BaseAddress.ToString().TrimEnd('/'),
             ["CrmHook__SigningKeys__0"] = hookKey,
         };

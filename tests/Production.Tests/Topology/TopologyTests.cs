@@ -34,6 +34,8 @@ public sealed class TopologyTests(ITestOutputHelper output)
         var (exit, text) = await system.Nginx.TestConfigurationAsync();
         Assert.True(exit == 0, $"nginx -t failed:\n{text}");
         Assert.Contains("test is successful", text);
+        Assert.DoesNotContain("[warn]", text);
+        Assert.DoesNotContain("${", await File.ReadAllTextAsync(system.Nginx.SitePath));
         await AssertEdgeRulesAsync(system);
 
         // --- Load: messages and logins through nginx/TLS, with the failures injected on a timeline. ---
@@ -306,8 +308,16 @@ public sealed class TopologyTests(ITestOutputHelper output)
                 var outcome = JsonSerializer.Deserialize<WaitOutcome>(body)!;
                 switch (outcome.State)
                 {
+                    case "done" when outcome.Ticket is { Length: > 0 }:
+                        return ("done", "");
+                    case "done" when LoginErrors.IsKnown(outcome.Error) && outcome.RedirectUrl!.StartsWith(system.ErrorUrl, StringComparison.Ordinal):
+                        // Note: the intranet ended the login and sends the browser to the LAN app's error page, which
+                        // shows LoginErrors.Describe(err). Seen here: code_used — poller-a exchanged WeChat's one-time code
+                        // and was killed before completing; poller-b got the lease after it ran out and WeChat refused
+                        // the code a second time. A clear failure: the user presses 微信登录 again.
+                        return ("failed-clear", $"app error page: {outcome.Error}");
                     case "done":
-                        return outcome.Ticket is { Length: > 0 } ? ("done", "") : ("unclear", $"done without a ticket: {outcome.RedirectUrl}");
+                        return ("unclear", $"done without a ticket: {outcome.RedirectUrl}");
                     case "failed" or "expired":
                         return outcome.Message.Length > 0 ? ("failed-clear", outcome.Message) : ("unclear", $"{outcome.State} without a message");
                 }
