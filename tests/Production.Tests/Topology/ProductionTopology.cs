@@ -148,11 +148,6 @@ public sealed class ProductionTopology : IAsyncDisposable
             ["Inbox__SweepInterval"] = "00:00:01",
             ["Inbox__WeixinToken"] = weixinToken,
             ["Inbox__RequireSafeMode"] = "true",
-            // Note: 3 s, not the default 4 s. WeChat's 5 s start before the TLS handshake and nginx, the inbox's
-            // ReplyWait only when it stores the callback; on this loaded box that gap reached 1.2 s, and a reply
-            // completed after WeChat hung up but inside the inbox's window was marked "delivered passively" and never
-            // reached the user (seen in this test; reported to the inbox's owners). Messages:DuplicateWait stays below.
-            ["Inbox__ReplyWait"] = "00:00:03",
             // Note: nginx runs on this host, so the instances see it as 127.0.0.1 (the template's header says so).
             ["Inbox__TrustedProxies__0"] = "127.0.0.1",
             ["PollerSigning__Keys__0"] = pollerKey,
@@ -187,7 +182,6 @@ public sealed class ProductionTopology : IAsyncDisposable
             ["OAuth__AllowedReturnPrefixes__0"] = appPrefix,
             ["OAuth__DefaultErrorUrl"] = ErrorUrl,
             ["Messages__LoginUrl"] = RetryLoginUrl,
-            ["Messages__DuplicateWait"] = "00:00:02",
             ["CrmHook__BaseUrl"] = Landing.BaseAddress.ToString().TrimEnd('/'),
             ["CrmHook__SigningKeys__0"] = hookKey,
         };
