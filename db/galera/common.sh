@@ -6,7 +6,6 @@
 # shellcheck source=db/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
-WX_GALERA_DIR="$WX_DATA/galera"
 # Note: the default base (3310) lies below Linux's ephemeral range (32768+), where the tests' FreePort() draws
 # from, so a parallel test never takes a cluster port by chance.
 WX_GALERA_PORT="${WX_GALERA_PORT:-3310}"
@@ -16,6 +15,12 @@ WX_GALERA_PROVIDER="${WX_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}"
 # Note: as root the nodes run as the `mysql` user the package creates. The rsync SST script starts an rsync daemon,
 # and an rsync daemon started by root writes as `nobody`, which cannot create the joiner's root-owned files.
 if [ "$(id -u)" -eq 0 ] && id mysql >/dev/null 2>&1; then WX_GALERA_USER=mysql; else WX_GALERA_USER="$(id -un)"; fi
+# The nodes' files live in .data/galera, unless the `mysql` user cannot reach .data (a clone under /root, mode 700):
+# then under /var/lib/wx-galera/<hash of the repo path>, with .data/galera a symlink to it, so every path still works.
+WX_GALERA_DIR="$WX_DATA/galera"
+if [ "$WX_GALERA_USER" = mysql ] && ! runuser -u mysql -- test -x "$WX_DATA" 2>/dev/null; then
+  WX_GALERA_DIR="/var/lib/wx-galera/$(printf '%s' "$WX_REPO" | md5sum | cut -c1-12)"
+fi
 
 wx_galera_client_port() { echo $((WX_GALERA_PORT + $1 - 1)); }     # 3310 3311 3312
 wx_galera_gcomm_port()  { echo $((WX_GALERA_PORT + 10 + $1 - 1)); } # 3320 3321 3322 (group communication)

@@ -134,6 +134,12 @@ wait_synced() { # $1 node; waits up to 120 s for the node to answer and report S
 }
 
 mkdir -p "$WX_GALERA_DIR"
+if [ "$WX_GALERA_DIR" != "$WX_DATA/galera" ] && [ ! -L "$WX_DATA/galera" ]; then
+  wx_log "the mysql user cannot reach $WX_DATA: node data in $WX_GALERA_DIR (linked from $WX_DATA/galera)"
+  mkdir -p "$WX_DATA"
+  rm -rf "$WX_DATA/galera"
+  ln -s "$WX_GALERA_DIR" "$WX_DATA/galera"
+fi
 running=()
 for n in "${WX_GALERA_NODES[@]}"; do
   if [ -n "$(wx_galera_pid "$n")" ]; then running+=("$n"); fi
