@@ -29,6 +29,7 @@ public sealed partial class GaleraClusterTests(ITestOutputHelper output)
     {
         await using var cluster = await GaleraCluster.StartAsync();
         Assert.Equal("3", await cluster.StatusAsync(1, "wsrep_cluster_size"));
+        await AssertCertificationConflictIsDeadlockAsync(cluster);
         await ServiceProcess.RunToCompletionAsync("PublicInbox",
             new Dictionary<string, string> { ["ConnectionStrings__Migrations"] = cluster.AdminConnection(1) }, "migrate");
 
@@ -272,6 +273,38 @@ public sealed partial class GaleraClusterTests(ITestOutputHelper output)
             output.WriteLine($"{inbox.Name}: ingest deadlocks retried {Regex.Count(log, "met a deadlock; retrying once")}; " +
                 $"requests failed by a deadlock (1213, not retried): {string.Join(", ", unretried.DefaultIfEmpty("none"))}");
         }
+    }
+
+    /// <summary>
+    /// What the inbox's retries rely on: row locks are local to a node, so two transactions changing one row through
+    /// two nodes both proceed, and the one certified second fails with MariaDB's deadlock error (1213), nothing of it
+    /// committed — the error <c>ItemIngest</c> retries.
+    /// </summary>
+    private static async Task AssertCertificationConflictIsDeadlockAsync(GaleraCluster cluster)
+    {
+        await cluster.AdminExecuteAsync(1, "", "CREATE TABLE galera_probe (id INT PRIMARY KEY, v INT NOT NULL); INSERT INTO galera_probe VALUES (1, 0);");
+        await using var viaNode2 = new MySqlConnector.MySqlConnection(cluster.AdminConnection(2));
+        await using var viaNode3 = new MySqlConnector.MySqlConnection(cluster.AdminConnection(3));
+        await viaNode2.OpenAsync();
+        await viaNode3.OpenAsync();
+        await using var first = await viaNode2.BeginTransactionAsync();
+        await using var second = await viaNode3.BeginTransactionAsync();
+        await using (var update = new MySqlConnector.MySqlCommand("UPDATE galera_probe SET v = 2 WHERE id = 1", viaNode2, first))
+        {
+            await update.ExecuteNonQueryAsync();
+        }
+
+        // Note: node3 knows nothing of node2's uncommitted change, so this does not wait.
+        await using (var update = new MySqlConnector.MySqlCommand("UPDATE galera_probe SET v = 3 WHERE id = 1", viaNode3, second))
+        {
+            await update.ExecuteNonQueryAsync();
+        }
+
+        await first.CommitAsync();
+        var conflict = await Assert.ThrowsAsync<MySqlConnector.MySqlException>(() => second.CommitAsync());
+        Assert.Equal(MySqlConnector.MySqlErrorCode.LockDeadlock, conflict.ErrorCode);
+        var rows = await cluster.QueryAsync(3, "SELECT v FROM galera_probe WHERE id = 1");
+        Assert.Equal(2, Convert.ToInt32(rows[0]["v"], CultureInfo.InvariantCulture));
     }
 
     [GeneratedRegex(@"/wx/wait/(\d+)")]
