@@ -76,6 +76,10 @@ wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(wx_galera_gcomm_por
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$(wx_galera_sst_port "$n")
 wsrep_slave_threads=2
+# Note: causal reads. A write is certified on every node at commit but applied on the others a moment later; without
+# this a state announced through one node and consumed through another a few ms later reads as unknown (seen in the
+# cluster test: OAuth callbacks refused 400 "state Unknown"), and a waiting page may miss a completion.
+wsrep_sync_wait=1
 CNF
 }
 

@@ -219,6 +219,9 @@ public sealed partial class GaleraClusterTests(ITestOutputHelper output)
         Assert.True(ids.Count > 20, $"too few OAuth callbacks acknowledged to mean anything: {ids.Count}");
         Assert.True(acknowledgedAfterKill > 5, $"the surviving instance should keep acknowledging after the kill: {acknowledgedAfterKill}");
         Assert.True(refused.Any(r => r.Inbox == 0 && r.At > killedAt), "the instance on the killed node should have refused callbacks after the kill");
+        // Note: a refusal other than 503 (stored nothing, try again) would mean a node did not yet see a state announced
+        // through another one: the causal reads of db/galera (wsrep_sync_wait=1) are what prevents that.
+        Assert.All(refused, r => Assert.Equal(503, r.Status));
         Assert.Equal(ids.Count, rows.Count);
         Assert.All(rows, r => Assert.Contains((string)r["status"]!, new[] { "done", "failed", "expired" }));
         var onNode3 = await cluster.QueryAsync(3, $"SELECT COUNT(*) AS n FROM inbox_items WHERE id IN ({idList})");
