@@ -246,13 +246,14 @@ public static class PollerApi
         for (var n = 0; n < request.Items.Count; n++)
         {
             var i = request.Items[n];
-            if (!seen.Add(i.Id))
-            {
-                answers[n] = new CompleteManyResult(i.Id, null, Code: CompleteManyCodes.Duplicate);
-            }
-            else if (i.ReplyBody is { Length: > WeixinXml.MaxCharacters })
+            if (i.ReplyBody is { Length: > WeixinXml.MaxCharacters })
             {
                 answers[n] = new CompleteManyResult(i.Id, null, Code: CompleteManyCodes.ReplyTooLarge);
+            }
+            else if (!seen.Add(i.Id))
+            {
+                // Note: each item once per transaction; the events of a second completion would be recorded twice.
+                answers[n] = new CompleteManyResult(i.Id, null, Code: CompleteManyCodes.Duplicate);
             }
             else
             {
