@@ -30,15 +30,17 @@ public static class PollerApi
 
     public static IEndpointRouteBuilder MapPollerApi(this IEndpointRouteBuilder app)
     {
-        // Note: quiet request lines (Debug below 400): the poller calls several times per message, and what happened is
+        // Note: quiet request lines (Debug below 400) where the poller calls per message or per login: what happened is
         // said by the inbox's own lines (claims, completions per batch, refusals as warnings) and the items' timelines.
-        var group = app.MapGroup("/poller/v1").RequireSignedRequests(SigningName).WithQuietRequestLog();
-        group.MapPost("/claim", ClaimAsync);
-        group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync);
+        // A single complete or fail keeps its line: logins (and failures) go that way, and a login's trail across the
+        // services shows the poller's complete under the login's correlation id.
+        var group = app.MapGroup("/poller/v1").RequireSignedRequests(SigningName);
+        group.MapPost("/claim", ClaimAsync).WithQuietRequestLog();
+        group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync).WithQuietRequestLog();
         group.MapPost("/items/{id:long}/complete", CompleteAsync);
-        group.MapPost("/items/complete-many", CompleteManyAsync);
+        group.MapPost("/items/complete-many", CompleteManyAsync).WithQuietRequestLog();
         group.MapPost("/items/{id:long}/fail", FailAsync);
-        group.MapPost("/oauth-states", AnnounceStateAsync);
+        group.MapPost("/oauth-states", AnnounceStateAsync).WithQuietRequestLog();
         return app;
     }
 
