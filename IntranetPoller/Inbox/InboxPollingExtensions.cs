@@ -26,12 +26,29 @@ public static class InboxPollingExtensions
             .ValidateOnStart();
         services.AddSigningOptions(SigningName, SigningName);
         services.AddSingleton<InboxReachability>();
+        services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<ClaimedItemProcessor>();
 
         // Note: Refit 16 without Refit.Reflection only builds clients from the implementation its source generator
         // emitted into the Contracts assembly; AddRefitClient would throw NotSupportedException on first use.
-        var inboxClient = services.AddRefitGeneratedClient<IInboxPollerApi>()
-            .ConfigureHttpClient((provider, http) =>
+        var longPoll = builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.LongPollWait), TimeSpan.FromSeconds(8));
+        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxPollerApi>(), longPoll);
+        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxCompletionApi>(), longPoll);
+
+        // Note: read here as well as in the job, so a gateway-only instance (Poller:Enabled=false) runs no scheduler at all.
+        if (!builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
+        {
+            return builder;
+        }
+
+        services.AddIntervalJob<PollInboxJob, PollerOptions>(PollInboxJob.Key, poller => poller.Interval);
+        return builder;
+    }
+
+    /// <summary>The inbox's address, resilience, correlation and signing for one of its Refit clients.</summary>
+    private static void ConfigureInboxClient(IHttpClientBuilder inboxClient, TimeSpan longPoll)
+    {
+        inboxClient.ConfigureHttpClient((provider, http) =>
             {
                 var inboxBaseUrl = provider.GetRequiredService<IOptions<PollerOptions>>().Value.InboxBaseUrl;
                 http.BaseAddress = inboxBaseUrl ?? throw new InvalidOperationException("Poller:InboxBaseUrl is not configured.");
@@ -42,7 +59,6 @@ public static class InboxPollingExtensions
         // first so each retry passes through the signing handler again and goes out with a fresh id and
         // timestamp; the inbox would refuse a retry that reused the id as a replay.
         // Note: an attempt may legitimately last a whole long poll, so its timeout leaves 5 s beyond that.
-        var longPoll = builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.LongPollWait), TimeSpan.FromSeconds(8));
         var attempt = longPoll + TimeSpan.FromSeconds(5);
         inboxClient.AddStandardResilienceHandler(resilience =>
         {
@@ -54,14 +70,5 @@ public static class InboxPollingExtensions
         inboxClient.AddHttpMessageHandler(() => new CorrelationHandler());
         inboxClient.AddHttpMessageHandler(provider => new SigningHandler(
             provider.GetRequiredService<IOptionsMonitor<SigningOptions>>(), SigningName, provider.GetRequiredService<TimeProvider>()));
-
-        // Note: read here as well as in the job, so a gateway-only instance (Poller:Enabled=false) runs no scheduler at all.
-        if (!builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))
-        {
-            return builder;
-        }
-
-        services.AddIntervalJob<PollInboxJob, PollerOptions>(PollInboxJob.Key, poller => poller.Interval);
-        return builder;
     }
 }

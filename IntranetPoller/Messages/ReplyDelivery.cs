@@ -15,7 +15,8 @@ public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender send
         {
             if (await store.MarkPassiveAsync(key, item.Id, cancellationToken))
             {
-                logger.LogInformation("Message item {ItemId}: reply delivered passively", item.Id);
+                // Note: Debug: the usual case, counted by poller_replies_total{via="passive"}; the exceptions below stay loud.
+                logger.LogDebug("Message item {ItemId}: reply delivered passively", item.Id);
             }
             else
             {

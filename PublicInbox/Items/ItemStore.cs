@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Weixin.Inbox.Contracts.Diagnostics;
@@ -26,6 +27,15 @@ public enum Completion
     /// <summary>Done, and WeChat's waiting request carries the reply.</summary>
     DonePassively,
 }
+
+/// <summary>One message or event to complete (<see cref="ItemStore.CompleteMessagesAsync"/>).</summary>
+public sealed record MessageCompletionRequest(long Id, string LeaseId, string? ReplyBody, string? Outcome);
+
+/// <summary>
+/// What <see cref="ItemStore.CompleteMessagesAsync"/> did with one request: <see cref="Completed"/> when this call
+/// completed the item (null: it changed nothing), and the item's state after the call (null: no such item).
+/// </summary>
+public sealed record MessageCompletionResult(long Id, Completion? Completed, InboxItem? State);
 
 /// <summary>How an admin's re-queue ended.</summary>
 public enum RequeueOutcome
@@ -343,9 +353,15 @@ public sealed partial class ItemStore(
                 InboxMetrics.ClaimLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
             }
 
-            using (About(item.CorrelationId))
+            if (item.Attempts > 1 || logger.IsEnabled(LogLevel.Debug))
             {
-                logger.LogInformation("Item {ItemId} leased to {PollerId} (attempt {Attempt})", item.Id, pollerId, item.Attempts);
+                using (About(item.CorrelationId))
+                {
+                    // Note: a first lease is Debug: the claim's line ("Claimed N items for …") and the timeline say it;
+                    // a second attempt (a retry, a lapsed lease taken over) stays worth a line of its own.
+                    logger.Log(item.Attempts > 1 ? LogLevel.Information : LogLevel.Debug,
+                        "Item {ItemId} leased to {PollerId} (attempt {Attempt})", item.Id, pollerId, item.Attempts);
+                }
             }
         }
 
@@ -422,57 +438,156 @@ public sealed partial class ItemStore(
     /// who delivers it: <see cref="Completion.DonePassively"/> when that request still waits (the wait state becomes
     /// answered), <see cref="Completion.Done"/> when it is gone (customer service must send it).
     /// </summary>
-    public async Task<Completion> CompleteMessageAsync(InboxItem item, string leaseId, string? replyBody, string? outcome, CancellationToken cancellationToken)
+    public async Task<Completion> CompleteMessageAsync(InboxItem item, string leaseId, string? replyBody, string? outcome, CancellationToken cancellationToken) =>
+        (await CompleteMessagesAsync([new MessageCompletionRequest(item.Id, leaseId, replyBody, outcome)], cancellationToken))[0].Completed ?? Completion.LeaseLost;
+
+    /// <summary>
+    /// Completes leased messages and events (<see cref="CompleteMessageAsync"/> for each), all in one transaction, and
+    /// answers per request, in the caller's order: whether this call completed the item (and who delivers its reply), and
+    /// the item's state after it (null: no such item), from which the caller tells a repeat, a lost lease or a login apart.
+    /// </summary>
+    /// <remarks>
+    /// Note: per item one UPDATE whose WHERE clause is the whole decision (still leased with this lease, not a login) and
+    /// whose <c>wait_state</c> expression decides the race with WeChat's waiting request (see
+    /// <see cref="CloseReplyWindowAsync"/>): the row lock makes exactly one of "answered" and "gone" win. No state is read
+    /// first. The events (completed, and replied passively when it was answered) come from one INSERT … SELECT over the rows
+    /// this call completed, recognised by their completion time and lease; one SELECT reads every item's state back. So a
+    /// batch of N costs one round trip for all of its statements plus BEGIN and COMMIT, instead of six round trips per item.
+    /// </remarks>
+    public async Task<IReadOnlyList<MessageCompletionResult>> CompleteMessagesAsync(IReadOnlyList<MessageCompletionRequest> requests, CancellationToken cancellationToken)
     {
         var now = UtcNow;
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await Owned(item.Id, leaseId)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(i => i.Status, InboxItemStatuses.Done)
-                .SetProperty(i => i.CompletedAt, now)
-                .SetProperty(i => i.ReplyBody, replyBody ?? "")
-                .SetProperty(i => i.Outcome, Clip(outcome, 64)), cancellationToken);
-        if (changed == 0)
+        // Note: whole microseconds, as MySQL keeps them: the events' SELECT recognises this call's rows by completed_at.
+        now = now.AddTicks(-(now.Ticks % 10));
+        Dictionary<long, InboxItem> rows;
+        for (var attempt = 1; ; attempt++)
         {
-            return Completion.LeaseLost;
+            try
+            {
+                rows = await CompleteMessagesOnceAsync(requests, now, cancellationToken);
+                break;
+            }
+            catch (MySqlException ex) when (attempt == 1 && ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
+            {
+                // Note: rolled back as a whole; the rows are taken in id order, so this is rare (a claim's lapsed-lease pass).
+                logger.LogWarning("Completing {Count} items met a deadlock; trying once more", requests.Count);
+            }
         }
 
-        // Note: WeChat's request and this completion race on wait_state (see CloseReplyWindowAsync); the row lock
-        // taken above makes exactly one of "answered" (the waiting request sends the reply) and "gone"
-        // (customer service must) win.
-        var passive = await db.Items
-            .Where(i => i.Id == item.Id && i.WaitState == WaitStates.Waiting)
-            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WaitState, WaitStates.Answered), cancellationToken) == 1;
-        // Note: both events in one SaveChanges, so one round trip (EF batches the INSERTs).
-        db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.Completed, item.LeasedBy, outcome));
-        if (passive)
+        var results = new MessageCompletionResult[requests.Count];
+        var completed = 0;
+        var passively = 0;
+        for (var n = 0; n < requests.Count; n++)
         {
-            db.ItemEvents.Add(Event(item.Id, now, InboxEventTypes.RepliedPassively, null,
-                string.IsNullOrEmpty(replyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request"));
+            var request = requests[n];
+            var row = rows.GetValueOrDefault(request.Id);
+            var mine = row is not null && row.Status == InboxItemStatuses.Done && row.LeaseId == request.LeaseId && row.CompletedAt == now
+                && row.Kind != InboxItemKinds.OAuth && results.Take(n).All(r => r.Id != request.Id);
+            if (!mine)
+            {
+                results[n] = new MessageCompletionResult(request.Id, null, row);
+                continue;
+            }
+
+            var passive = row!.WaitState == WaitStates.Answered;
+            results[n] = new MessageCompletionResult(request.Id, passive ? Completion.DonePassively : Completion.Done, row);
+            completed++;
+            passively += passive ? 1 : 0;
+            if (passive)
+            {
+                // Note: committed as answered, so the waiting request may send it now; it need not read the row back.
+                signals.ItemAnswered(row.Id, request.ReplyBody ?? "");
+            }
+            else
+            {
+                signals.ItemChanged(row.Id);
+            }
+
+            InboxMetrics.ProcessingLatency.WithLabels(row.Kind).Observe(Math.Max(0, (now - row.ReceivedAt).TotalSeconds));
+            InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                using (About(row.CorrelationId))
+                {
+                    // Note: Debug: the item's timeline, inbox_replies_total and the batch's line below tell the story.
+                    logger.LogDebug("Item {ItemId} completed by {PollerId} with outcome {Outcome}; delivered passively: {Passive}",
+                        row.Id, row.LeasedBy, request.Outcome, passive);
+                }
+            }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        if (completed > 0)
+        {
+            logger.LogInformation("Completed {Count} message items ({Passive} answered passively, {CustomerService} by customer service) of {Requested} reported",
+                completed, passively, completed - passively, requests.Count);
+        }
+
+        return results;
+    }
+
+    private async Task<Dictionary<long, InboxItem>> CompleteMessagesOnceAsync(IReadOnlyList<MessageCompletionRequest> requests, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        var connection = (MySqlConnection)db.Database.GetDbConnection();
+        await using var command = new MySqlCommand { Connection = connection, Transaction = (MySqlTransaction)tx.GetDbTransaction() };
+        command.Parameters.AddWithValue("@now", now);
+        command.Parameters.AddWithValue("@completed", InboxEventTypes.Completed);
+        command.Parameters.AddWithValue("@passive", InboxEventTypes.RepliedPassively);
+        var sql = new StringBuilder(256 * requests.Count);
+        var events = new StringBuilder(256 * requests.Count);
+        // Note: in id order, as the claim locks them, so two batches (or a batch and a claim) wait rather than deadlock.
+        var seen = new HashSet<long>();
+        foreach (var (request, n) in requests.Select((r, n) => (r, n)).OrderBy(x => x.r.Id))
+        {
+            if (!seen.Add(request.Id))
+            {
+                continue; // Note: a repeated id is answered from its first request's row (unchanged by the second).
+            }
+
+            var i = n.ToString(CultureInfo.InvariantCulture);
+            command.Parameters.AddWithValue("@id" + i, request.Id);
+            command.Parameters.AddWithValue("@l" + i, request.LeaseId);
+            command.Parameters.AddWithValue("@r" + i, request.ReplyBody ?? "");
+            command.Parameters.AddWithValue("@o" + i, (object?)Clip(request.Outcome, 64) ?? DBNull.Value);
+            command.Parameters.AddWithValue("@e" + i, (object?)Clip(request.Outcome, 1024) ?? DBNull.Value);
+            command.Parameters.AddWithValue("@p" + i, string.IsNullOrEmpty(request.ReplyBody) ? "no reply (success)" : "reply handed to the waiting WeChat request");
+            sql.Append("UPDATE inbox_items SET status = 'done', completed_at = @now, reply_body = @r").Append(i).Append(", outcome = @o").Append(i)
+                .Append(", wait_state = IF(wait_state = 'waiting', 'answered', wait_state) WHERE id = @id").Append(i)
+                .Append(" AND status = 'leased' AND lease_id = @l").Append(i).Append(" AND kind <> 'oauth';\n");
+            var mine = " FROM inbox_items WHERE id = @id" + i + " AND status = 'done' AND lease_id = @l" + i + " AND completed_at = @now AND kind <> 'oauth'";
+            events.Append(events.Length == 0 ? "" : " UNION ALL ")
+                .Append("SELECT id, @now, @completed, leased_by, @e").Append(i).Append(mine)
+                .Append(" UNION ALL SELECT id, @now, @passive, NULL, @p").Append(i).Append(mine).Append(" AND wait_state = 'answered'");
+        }
+
+        sql.Append("INSERT INTO inbox_item_events (item_id, at, type, actor, detail) ").Append(events).Append(";\n");
+        sql.Append("SELECT id, kind, status, lease_id, leased_by, wait_state, received_at, completed_at, correlation_id FROM inbox_items WHERE id IN (")
+            .AppendJoin(',', seen.Select(id => id.ToString(CultureInfo.InvariantCulture))).Append(')'); // Note: numbers, safe inline.
+        command.CommandText = sql.ToString();
+
+        var rows = new Dictionary<long, InboxItem>(requests.Count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new InboxItem
+                {
+                    Id = reader.GetInt64(0),
+                    Kind = reader.GetString(1),
+                    Status = reader.GetString(2),
+                    LeaseId = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    LeasedBy = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    WaitState = reader.IsDBNull(5) ? null : reader.GetString(5),
+                    ReceivedAt = reader.GetDateTime(6),
+                    CompletedAt = reader.IsDBNull(7) ? null : reader.GetDateTime(7),
+                    CorrelationId = reader.GetString(8),
+                };
+                rows[row.Id] = row;
+            }
+        }
+
         await tx.CommitAsync(cancellationToken);
-
-        if (passive)
-        {
-            // Note: committed as answered, so the waiting request may send it now; it need not read the row back.
-            signals.ItemAnswered(item.Id, replyBody ?? "");
-        }
-        else
-        {
-            signals.ItemChanged(item.Id);
-        }
-
-        InboxMetrics.ProcessingLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
-        InboxMetrics.Replies.WithLabels(passive ? "passive" : "customer_service").Inc();
-        using (About(item.CorrelationId))
-        {
-            logger.LogInformation("Item {ItemId} completed by {PollerId} with outcome {Outcome}; delivered passively: {Passive}",
-                item.Id, item.LeasedBy, outcome, passive);
-        }
-
-        return passive ? Completion.DonePassively : Completion.Done;
+        return rows;
     }
 
     /// <summary>Puts a leased item back in the queue for another attempt; false when the lease is not the caller's.</summary>

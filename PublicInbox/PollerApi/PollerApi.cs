@@ -9,6 +9,7 @@ using Weixin.Inbox.Contracts.Weixin;
 using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.PublicInbox.Items;
+using Weixin.Inbox.ServiceDefaults;
 
 namespace Weixin.Inbox.PublicInbox.PollerApi;
 
@@ -29,12 +30,17 @@ public static class PollerApi
 
     public static IEndpointRouteBuilder MapPollerApi(this IEndpointRouteBuilder app)
     {
+        // Note: quiet request lines (Debug below 400) where the poller calls per message or per login: what happened is
+        // said by the inbox's own lines (claims, completions per batch, refusals as warnings) and the items' timelines.
+        // A single complete or fail keeps its line: logins (and failures) go that way, and a login's trail across the
+        // services shows the poller's complete under the login's correlation id.
         var group = app.MapGroup("/poller/v1").RequireSignedRequests(SigningName);
-        group.MapPost("/claim", ClaimAsync);
-        group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync);
+        group.MapPost("/claim", ClaimAsync).WithQuietRequestLog();
+        group.MapPost("/items/{id:long}/lease", ExtendLeaseAsync).WithQuietRequestLog();
         group.MapPost("/items/{id:long}/complete", CompleteAsync);
+        group.MapPost("/items/complete-many", CompleteManyAsync).WithQuietRequestLog();
         group.MapPost("/items/{id:long}/fail", FailAsync);
-        group.MapPost("/oauth-states", AnnounceStateAsync);
+        group.MapPost("/oauth-states", AnnounceStateAsync).WithQuietRequestLog();
         return app;
     }
 
@@ -158,7 +164,30 @@ public static class PollerApi
     public static async Task<Results<Ok<CompleteResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
         long id, CompleteRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
     {
-        var item = await StateOfAsync(s, id, cancellationToken);
+        InboxItem? item;
+        if (request.RedirectUrl is null && request.ReplyBody is not { Length: > WeixinXml.MaxCharacters })
+        {
+            // Note: the common case, a message's reply: the completion's own statement decides (no state read first);
+            // its state comes back with it for the rest (a repeat, a lost lease, or a login after all).
+            var result = (await s.Items.CompleteMessagesAsync([new MessageCompletionRequest(id, request.LeaseId, request.ReplyBody, request.Outcome)], cancellationToken))[0];
+            if (result.Completed is { } done)
+            {
+                return TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done, done == Completion.DonePassively));
+            }
+
+            item = result.State;
+            if (item is not null && item.Kind != InboxItemKinds.OAuth)
+            {
+                return item.Status == InboxItemStatuses.Done && item.LeaseId == request.LeaseId
+                    ? TypedResults.Ok(new CompleteResponse(id, item.Status, Passively(item)))
+                    : LeaseLost(s, item);
+            }
+        }
+        else
+        {
+            item = await StateOfAsync(s, id, cancellationToken);
+        }
+
         if (item is null)
         {
             return TypedResults.NotFound();
@@ -194,6 +223,77 @@ public static class PollerApi
         return await s.Items.CompleteLoginAsync(item, request.LeaseId, request.RedirectUrl!, request.OpenId, request.Outcome, cancellationToken) == Completion.LeaseLost
             ? LeaseLost(s, item)
             : TypedResults.Ok(new CompleteResponse(id, InboxItemStatuses.Done));
+    }
+
+    /// <summary>
+    /// Completes up to <see cref="CompleteManyRequest.MaxItems"/> messages and events in one transaction and answers each
+    /// separately (<see cref="CompleteManyCodes"/>). Logins are refused per item (they need their redirect checked).
+    /// </summary>
+    public static async Task<Results<Ok<CompleteManyResponse>, ProblemHttpResult>> CompleteManyAsync(
+        CompleteManyRequest request, [AsParameters] PollerApiServices s, CancellationToken cancellationToken)
+    {
+        if (request.Items is not { Count: > 0 and <= CompleteManyRequest.MaxItems })
+        {
+            return TypedResults.Problem($"items must hold 1 to {CompleteManyRequest.MaxItems} entries.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (request.Items.Any(i => string.IsNullOrEmpty(i?.LeaseId)))
+        {
+            return TypedResults.Problem("every item needs its leaseId.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var answers = new CompleteManyResult?[request.Items.Count];
+        var asked = new List<(int Index, MessageCompletionRequest Request)>(request.Items.Count);
+        var seen = new HashSet<long>();
+        for (var n = 0; n < request.Items.Count; n++)
+        {
+            var i = request.Items[n];
+            if (i.ReplyBody is { Length: > WeixinXml.MaxCharacters })
+            {
+                answers[n] = new CompleteManyResult(i.Id, null, Code: CompleteManyCodes.ReplyTooLarge);
+            }
+            else if (!seen.Add(i.Id))
+            {
+                // Note: each item once per transaction; the events of a second completion would be recorded twice.
+                answers[n] = new CompleteManyResult(i.Id, null, Code: CompleteManyCodes.Duplicate);
+            }
+            else
+            {
+                asked.Add((n, new MessageCompletionRequest(i.Id, i.LeaseId, i.ReplyBody, i.Outcome)));
+            }
+        }
+
+        if (asked.Count > 0)
+        {
+            var results = await s.Items.CompleteMessagesAsync([.. asked.Select(a => a.Request)], cancellationToken);
+            for (var k = 0; k < asked.Count; k++)
+            {
+                var (n, ask) = asked[k];
+                answers[n] = results[k] switch
+                {
+                    { Completed: { } done } => new CompleteManyResult(ask.Id, InboxItemStatuses.Done, done == Completion.DonePassively),
+                    { State: null } => new CompleteManyResult(ask.Id, null, Code: CompleteManyCodes.NotFound),
+                    { State: { Kind: InboxItemKinds.OAuth } login } => new CompleteManyResult(ask.Id, login.Status, Code: CompleteManyCodes.NotAMessage),
+                    // Note: a repeat of a completion that went through (its answer was lost on the way back) changes nothing.
+                    { State: { } row } when row.Status == InboxItemStatuses.Done && row.LeaseId == ask.LeaseId =>
+                        new CompleteManyResult(ask.Id, row.Status, Passively(row)),
+                    { State: { } row } => LeaseLostResult(s, row),
+                };
+            }
+        }
+
+        foreach (var refused in answers.Where(a => a!.Code is CompleteManyCodes.ReplyTooLarge or CompleteManyCodes.NotAMessage or CompleteManyCodes.Duplicate or CompleteManyCodes.NotFound))
+        {
+            s.Logger.LogWarning("Refused to complete item {ItemId} in a batch: {Code}", refused!.Id, refused.Code);
+        }
+
+        return TypedResults.Ok(new CompleteManyResponse([.. answers.Select(a => a!)]));
+    }
+
+    private static CompleteManyResult LeaseLostResult(PollerApiServices s, InboxItem item)
+    {
+        s.Logger.LogWarning("Item {ItemId} is no longer leased to the caller (status {Status})", item.Id, item.Status);
+        return new CompleteManyResult(item.Id, item.Status, Code: item.Status == InboxItemStatuses.Expired ? CompleteManyCodes.Expired : CompleteManyCodes.LeaseLost);
     }
 
     /// <summary>

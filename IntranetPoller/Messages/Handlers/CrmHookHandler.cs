@@ -52,7 +52,8 @@ public sealed class CrmHookHandler(
             var answer = await api.HandleAsync(
                 new MessageHookRequest(message.FromUserName, message.MsgType, message.Content, message.Event, message.EventKey, message.CreateTime, message.MsgId),
                 timeout.Token);
-            logger.LogInformation("Message item {ItemId}: CRM hook answered in {Elapsed} ms ({Answer})",
+            // Note: Debug: the handler's line ("… from …: replied") follows with the outcome; a hook that fails or times out logs a warning.
+            logger.LogDebug("Message item {ItemId}: CRM hook answered in {Elapsed} ms ({Answer})",
                 item.Id, Environment.TickCount64 - started, string.IsNullOrEmpty(answer?.ReplyText) ? "no reply" : "reply");
             return string.IsNullOrEmpty(answer?.ReplyText) ? null : answer.ReplyText;
         }

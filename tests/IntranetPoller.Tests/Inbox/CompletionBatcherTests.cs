@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Refit;
+using Weixin.Inbox.Contracts.Inbox;
+using Weixin.Inbox.IntranetPoller.Inbox;
+using Weixin.Inbox.IntranetPoller.Tests.Messages;
+
+namespace Weixin.Inbox.IntranetPoller.Tests.Inbox;
+
+/// <summary>
+/// Replies go to the inbox in batches (issue 14): the processor with a <see cref="CompletionBatcher"/>, against a real
+/// HTTP stand-in of <c>/poller/v1/items/complete-many</c>; the handlers are stand-ins answering as the test says.
+/// </summary>
+public class CompletionBatcherTests
+{
+    [Fact]
+    public async Task Process_RepliesReadyWhileABatchIsOnItsWay_GoTogetherInTheNext_EachReportedOnceAndALostLeaseNotFailed()
+    {
+        var batches = 0;
+        await using var server = await StandInServer.StartAsync(app =>
+        {
+            app.MapPost("/poller/v1/items/complete-many", async (CompleteManyRequest request) =>
+            {
+                // Note: the first batch takes a while, so the replies that get ready meanwhile queue for the next one.
+                if (Interlocked.Increment(ref batches) == 1)
+                {
+                    await Task.Delay(700);
+                }
+
+                return Results.Json(new CompleteManyResponse([.. request.Items.Select(i => i.LeaseId.StartsWith("stale", StringComparison.Ordinal)
+                    ? new CompleteManyResult(i.Id, "leased", Code: CompleteManyCodes.LeaseLost)
+                    : new CompleteManyResult(i.Id, "done", DeliveredPassively: true))]));
+            });
+            app.MapPost("/poller/v1/items/{id:long}/complete", (long id) => Results.Json(new CompleteResponse(id, "done", true)));
+            app.MapPost("/poller/v1/items/{id:long}/fail", (long id) => Results.Json(new FailResponse(id, "pending")));
+        });
+
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CompletionBatcher>();
+        services.AddSingleton<ClaimedItemProcessor>();
+        services.AddKeyedSingleton<IItemHandler>(InboxItemKinds.Message, new ReplyingHandler());
+        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        await using var provider = services.BuildServiceProvider();
+        var processor = provider.GetRequiredService<ClaimedItemProcessor>();
+        var inbox = provider.GetRequiredService<IInboxPollerApi>();
+
+        var first = Message(1, "lease-1");
+        var second = Message(2, "lease-2");
+        var stale = Message(3, "stale-3");
+        var firstWork = processor.ProcessAsync(inbox, first, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Task.Delay(200); // the first batch (the first reply alone) is on its way now
+        await Task.WhenAll(
+            firstWork,
+            processor.ProcessAsync(inbox, second, TimeSpan.FromSeconds(30), CancellationToken.None),
+            processor.ProcessAsync(inbox, stale, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        var sent = server.Requests.Where(r => r.Path == "/poller/v1/items/complete-many")
+            .Select(r => JsonSerializer.Deserialize<CompleteManyRequest>(r.Body, JsonSerializerOptions.Web)!.Items.Select(i => (i.Id, i.LeaseId, i.ReplyBody)).ToList())
+            .ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal([(1L, "lease-1", "<xml>1</xml>")], sent[0]);
+        Assert.Equal([(2L, "lease-2", "<xml>2</xml>"), (3L, "stale-3", "<xml>3</xml>")], sent[1].OrderBy(i => i.Id));
+        // Never through the single route, and the item whose lease was lost is neither completed again nor failed.
+        Assert.DoesNotContain(server.Requests, r => r.Path.EndsWith("/complete", StringComparison.Ordinal) || r.Path.EndsWith("/fail", StringComparison.Ordinal));
+    }
+
+    private static ClaimedItem Message(long id, string leaseId)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new ClaimedItem(id, InboxItemKinds.Message, leaseId, now.AddSeconds(30), 1, now, now.AddMinutes(30), "corr" + id, null,
+            new MessageCallback("<xml/>", "1", "n" + id, "aes", "sig", "o_user"));
+    }
+
+    private sealed class ReplyingHandler : IItemHandler
+    {
+        public Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken) =>
+            Task.FromResult<ItemDecision>(new ItemDecision.Reply($"<xml>{item.Id}</xml>", "replied", null));
+    }
+}
