@@ -108,7 +108,7 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
 
                 return;
             }
-            catch (MySqlException ex) when (attempt == 1 && ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
+            catch (Exception ex) when (attempt == 1 && Deadlocks.IsVictim(ex))
             {
                 logger.LogWarning("Storing a batch of {Count} callbacks met a deadlock; retrying once", batch.Count);
                 foreach (var p in batch)

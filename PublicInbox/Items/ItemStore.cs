@@ -237,7 +237,36 @@ public sealed partial class ItemStore(
     /// (one lease id for the batch). <paramref name="recordContact"/> notes the poller's visit even when nothing came back,
     /// with the WeChat conditions it reports (<paramref name="alerts"/>, already validated; null or empty clears them).
     /// </summary>
-    public async Task<List<InboxItem>> ClaimAsync(
+    public Task<List<InboxItem>> ClaimAsync(
+        string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, IReadOnlyList<PollerAlert>? alerts, CancellationToken cancellationToken)
+    {
+        // Note: the whole claim rolls back on a deadlock (nothing leased, no events); a second try sees the rows as they
+        // are now. Without it the poller got a 500 and waited a poll interval for work that was there.
+        return RetryDeadlockAsync($"Claim for {pollerId}", () => ClaimOnceAsync(pollerId, maxItems, kinds, recordContact, alerts, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs one transaction of this store up to <see cref="Deadlocks.Attempts"/> times while the database picks it as a
+    /// deadlock victim (on a Galera cluster: a certification conflict). Each run starts from scratch: the rolled-back
+    /// run's tracked entities are dropped, and every caller's statements are conditional on the state they find.
+    /// </summary>
+    private async Task<T> RetryDeadlockAsync<T>(string what, Func<Task<T>> run)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (Exception ex) when (attempt < Deadlocks.Attempts && Deadlocks.IsVictim(ex))
+            {
+                db.ChangeTracker.Clear();
+                logger.LogWarning("{Operation} met a deadlock (attempt {Attempt}); trying again", what, attempt);
+            }
+        }
+    }
+
+    private async Task<List<InboxItem>> ClaimOnceAsync(
         string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, IReadOnlyList<PollerAlert>? alerts, CancellationToken cancellationToken)
     {
         // Note: stored as the poller sent them (bounded by the poller API's checks); the dashboard encodes them when shown.
@@ -373,7 +402,13 @@ public sealed partial class ItemStore(
     /// null when <paramref name="leaseId"/> is not the item's lease any more (taken over, completed, failed, expired)
     /// or the item is past its deadline.
     /// </summary>
-    public async Task<DateTime?> ExtendLeaseAsync(long id, string leaseId, CancellationToken cancellationToken)
+    public Task<DateTime?> ExtendLeaseAsync(long id, string leaseId, CancellationToken cancellationToken)
+    {
+        // Note: two autocommit statements, each all or nothing; running them again gives the same result.
+        return RetryDeadlockAsync($"Extending the lease of item {id}", () => ExtendLeaseOnceAsync(id, leaseId, cancellationToken));
+    }
+
+    private async Task<DateTime?> ExtendLeaseOnceAsync(long id, string leaseId, CancellationToken cancellationToken)
     {
         var now = UtcNow;
         // Note: whole microseconds, as MySQL keeps them, so the end the poller is told is the one stored.
@@ -403,7 +438,11 @@ public sealed partial class ItemStore(
     }
 
     /// <summary>Completes a leased login with where the browser goes next; <see cref="Completion.LeaseLost"/> when the lease is not the caller's.</summary>
-    public async Task<Completion> CompleteLoginAsync(
+    public Task<Completion> CompleteLoginAsync(
+        InboxItem item, string leaseId, string redirectUrl, string? openId, string? outcome, CancellationToken cancellationToken) =>
+        RetryDeadlockAsync($"Completing login item {item.Id}", () => CompleteLoginOnceAsync(item, leaseId, redirectUrl, openId, outcome, cancellationToken));
+
+    private async Task<Completion> CompleteLoginOnceAsync(
         InboxItem item, string leaseId, string redirectUrl, string? openId, string? outcome, CancellationToken cancellationToken)
     {
         var now = UtcNow;
@@ -459,20 +498,9 @@ public sealed partial class ItemStore(
         var now = UtcNow;
         // Note: whole microseconds, as MySQL keeps them: the events' SELECT recognises this call's rows by completed_at.
         now = now.AddTicks(-(now.Ticks % 10));
-        Dictionary<long, InboxItem> rows;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                rows = await CompleteMessagesOnceAsync(requests, now, cancellationToken);
-                break;
-            }
-            catch (MySqlException ex) when (attempt == 1 && ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
-            {
-                // Note: rolled back as a whole; the rows are taken in id order, so this is rare (a claim's lapsed-lease pass).
-                logger.LogWarning("Completing {Count} items met a deadlock; trying once more", requests.Count);
-            }
-        }
+        // Note: rolled back as a whole on a deadlock; the rows are taken in id order, so this is rare on one server (a
+        // claim's lapsed-lease pass) and common on a Galera cluster (certification conflicts).
+        var rows = await RetryDeadlockAsync($"Completing {requests.Count} items", () => CompleteMessagesOnceAsync(requests, now, cancellationToken));
 
         var results = new MessageCompletionResult[requests.Count];
         var completed = 0;
@@ -656,7 +684,7 @@ public sealed partial class ItemStore(
         var total = 0;
         while (true)
         {
-            var expired = await ExpireBatchAsync(onlyItemId, cancellationToken);
+            var expired = await RetryDeadlockAsync("Expiring overdue items", () => ExpireBatchAsync(onlyItemId, cancellationToken));
             total += expired;
             if (expired < ExpiryBatchSize)
             {
