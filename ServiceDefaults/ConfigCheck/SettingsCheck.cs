@@ -31,6 +31,8 @@ public static partial class SettingsCheck
     // reported too; the service then exits before anything could use it.
     private const string Placeholder = "Server=config-check.invalid;Database=missing";
 
+    private const string GaugeRefreshIntervalKey = "Metrics:GaugeRefreshInterval";
+
     /// <summary>True when the command line asks for <c>check-config</c>.</summary>
     public static bool IsRequested(string[] args) => args is [Verb, ..];
 
@@ -175,6 +177,15 @@ public static partial class SettingsCheck
         {
             Try(() => settings.Resolve(services));
         }
+
+        // Note: ServiceDefaults' own setting, read with GetValue when the pipeline is set up (after this check).
+        Try(() =>
+        {
+            if (services.GetRequiredService<IConfiguration>().GetValue<TimeSpan?>(GaugeRefreshIntervalKey) is { } interval && interval <= TimeSpan.Zero)
+            {
+                Add(SettingsRules.Line(GaugeRefreshIntervalKey, "必须是正的时间长度", "must be a positive duration"));
+            }
+        });
 
         // Note: then everything else registered with ValidateOnStart, as the host would at start.
         Try(() => services.GetService<IStartupValidator>()?.Validate());
