@@ -181,9 +181,9 @@ public static partial class SettingsCheck
         // Note: ServiceDefaults' own setting, read with GetValue when the pipeline is set up (after this check).
         Try(() =>
         {
-            if (services.GetRequiredService<IConfiguration>().GetValue<TimeSpan?>(GaugeRefreshIntervalKey) is { } interval && interval <= TimeSpan.Zero)
+            if (services.GetRequiredService<IConfiguration>().GetValue<TimeSpan?>(GaugeRefreshIntervalKey) is { } interval && interval < TimeSpan.Zero)
             {
-                Add(SettingsRules.Line(GaugeRefreshIntervalKey, "必须是正的时间长度", "must be a positive duration"));
+                Add(SettingsRules.Line(GaugeRefreshIntervalKey, "不能是负的时间长度（0 表示每次抓取都重读）", "must not be negative (0 re-reads at every scrape)"));
             }
         });
 
