@@ -7,6 +7,7 @@ using Weixin.Inbox.CrmApp.Devices;
 using Weixin.Inbox.CrmApp.Notifications;
 using Weixin.Inbox.CrmApp.Weixin;
 using Weixin.Inbox.ServiceDefaults;
+using Weixin.Inbox.ServiceDefaults.ConfigCheck;
 
 ServiceDefaultsExtensions.CreateBootstrapLogger();
 
@@ -29,6 +30,7 @@ try
         return await SeedCommand.RunAsync(seeder.Services, builder.Configuration, Log.Logger);
     }
 
+    builder.CheckCrmSettings();
     builder.AddAccounts();
     builder.AddWeixinLogin();
     builder.AddDevices();
@@ -39,6 +41,12 @@ try
     builder.LoadKeyRingAfterStart();
 
     var app = builder.Build();
+    // Note: check-config ends here (0/1), and so does a start with bad settings (1): one line per problem, before anything listens.
+    if (SettingsCheck.Run(app, args, "CrmApp") is { } settingsExit)
+    {
+        return settingsExit;
+    }
+
     app.WarmKeyRingAfterStart();
     app.UseServiceDefaults();
     app.UseCrmPages();
@@ -46,6 +54,12 @@ try
     app.MapServiceDefaults();
     await app.RunAsync();
     return 0;
+}
+catch (Exception ex) when (SettingsCheck.Explain(ex) is { } settingsProblem)
+{
+    // Note: a value read while the services are registered could not be converted.
+    await Console.Error.WriteLineAsync(settingsProblem);
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

@@ -9,7 +9,9 @@ using Weixin.Inbox.IntranetPoller.Messages;
 using Weixin.Inbox.IntranetPoller.OAuth;
 using Weixin.Inbox.IntranetPoller.Push;
 using Weixin.Inbox.IntranetPoller.Weixin;
+using Weixin.Inbox.IntranetPoller;
 using Weixin.Inbox.ServiceDefaults;
+using Weixin.Inbox.ServiceDefaults.ConfigCheck;
 
 ServiceDefaultsExtensions.CreateBootstrapLogger();
 
@@ -38,6 +40,7 @@ try
     }
 
     builder.AddServiceDefaults();
+    builder.CheckPollerSettings();
     builder.Services.AddSingleton(TimeProvider.System);
 
     builder.AddGatewayData();
@@ -50,6 +53,12 @@ try
     builder.AddPush();
 
     var app = builder.Build();
+    // Note: check-config ends here (0/1), and so does a start with bad settings (1): one line per problem, before anything listens.
+    if (SettingsCheck.Run(app, args, "IntranetPoller") is { } settingsExit)
+    {
+        return settingsExit;
+    }
+
 
     app.UseServiceDefaults();
     app.UsePushMetrics();
@@ -62,6 +71,12 @@ try
 
     await app.RunAsync();
     return 0;
+}
+catch (Exception ex) when (SettingsCheck.Explain(ex) is { } settingsProblem)
+{
+    // Note: a value read while the services are registered (e.g. Poller:Enabled=yes) could not be converted.
+    await Console.Error.WriteLineAsync(settingsProblem);
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

@@ -9,7 +9,7 @@ public sealed class InboxOptions : IValidatableObject
     /// <summary>Configuration section.</summary>
     public const string Section = "Inbox";
 
-    /// <summary>Public base URL of this inbox, e.g. <c>https://wx.example.com</c>. Required.</summary>
+    /// <summary>Public base URL of this inbox, e.g. <c>https://wx.example.com</c>. Required; https in Production.</summary>
     [Required]
     [Url]
     public string PublicBaseUrl { get; set; } = "";
@@ -44,9 +44,11 @@ public sealed class InboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The official account's Token (服务器配置 → Token), used to check WeChat's signatures. Required.</summary>
+    /// <summary>
+    /// The official account's Token (服务器配置 → Token), used to check WeChat's signatures. Required; 3 to 32 letters or
+    /// digits, as the 公众号后台 accepts it.
+    /// </summary>
     [Required]
-    [MinLength(3)]
     public string WeixinToken { get; set; } = "";
 
     /// <summary>How long a message callback waits for the intranet's reply before answering <c>success</c>. Default 4 s (WeChat gives up at 5 s).</summary>
@@ -83,29 +85,53 @@ public sealed class InboxOptions : IValidatableObject
     {
         if (AllowedRedirectPrefixes.Count == 0)
         {
-            yield return new ValidationResult("Inbox:AllowedRedirectPrefixes needs at least one URL prefix (the LAN app's login page).", [nameof(AllowedRedirectPrefixes)]);
+            yield return new ValidationResult(
+                "至少需要一个网址前缀（局域网应用的登录页，如 Inbox:AllowedRedirectPrefixes:0） / Inbox:AllowedRedirectPrefixes needs at least one URL prefix (the LAN app's login page).",
+                [nameof(AllowedRedirectPrefixes)]);
         }
 
-        foreach (var prefix in AllowedRedirectPrefixes)
+        for (var i = 0; i < AllowedRedirectPrefixes.Count; i++)
         {
+            var prefix = AllowedRedirectPrefixes[i];
             // Note: a prefix without its trailing slash would let "https://crm.example.com.evil.net/" through.
             if (!Uri.TryCreate(prefix, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !prefix.EndsWith('/'))
             {
-                yield return new ValidationResult($"Inbox:AllowedRedirectPrefixes entry '{prefix}' must be an absolute http(s) URL ending with '/'.", [nameof(AllowedRedirectPrefixes)]);
+                yield return new ValidationResult(
+                    $"必须是以 / 结尾的完整 http(s) 网址 / Inbox:AllowedRedirectPrefixes entry '{prefix}' must be an absolute http(s) URL ending with '/'.",
+                    [$"{nameof(AllowedRedirectPrefixes)}:{i}"]);
             }
         }
 
-        foreach (var proxy in TrustedProxies)
+        for (var i = 0; i < TrustedProxies.Count; i++)
         {
-            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            if (!System.Net.IPAddress.TryParse(TrustedProxies[i], out _))
             {
-                yield return new ValidationResult($"Inbox:TrustedProxies entry '{proxy}' must be an IP address (e.g. 127.0.0.1 for nginx on the same host).", [nameof(TrustedProxies)]);
+                yield return new ValidationResult(
+                    $"必须是 IP 地址（同机的 nginx 为 127.0.0.1） / Inbox:TrustedProxies entry '{TrustedProxies[i]}' must be an IP address (e.g. 127.0.0.1 for nginx on the same host).",
+                    [$"{nameof(TrustedProxies)}:{i}"]);
             }
         }
 
         if (LeaseDuration >= LoginTimeout)
         {
-            yield return new ValidationResult("Inbox:LeaseDuration must be shorter than Inbox:LoginTimeout, or a crashed poller's login could never be retried in time.", [nameof(LeaseDuration)]);
+            yield return new ValidationResult(
+                "必须短于 Inbox:LoginTimeout，否则崩溃的 poller 手上的登录来不及重试 / Inbox:LeaseDuration must be shorter than Inbox:LoginTimeout, or a crashed poller's login could never be retried in time.",
+                [nameof(LeaseDuration)]);
+        }
+
+        // Note: WeChat's 服务器配置 accepts a Token of 3 to 32 letters or digits only; anything else cannot match the account.
+        if (WeixinToken.Length > 0 && (WeixinToken.Length is < 3 or > 32 || !WeixinToken.All(char.IsAsciiLetterOrDigit)))
+        {
+            yield return new ValidationResult(
+                "必须是 3 到 32 个英文字母或数字（与公众号后台服务器配置的 Token 相同） / must be 3 to 32 letters or digits (the Token of the account's server settings)",
+                [nameof(WeixinToken)]);
+        }
+
+        if (validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment { } environment && environment.IsProduction()
+            && Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var publicBase) && publicBase.Scheme != Uri.UriSchemeHttps)
+        {
+            // Note: WeChat sends browsers and callbacks to this host; in Production they arrive through TLS (nginx on 443).
+            yield return new ValidationResult("在 Production 中必须是 https 网址 / must be an https URL in Production", [nameof(PublicBaseUrl)]);
         }
     }
 

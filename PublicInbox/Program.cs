@@ -6,12 +6,14 @@ using Weixin.Inbox.PublicInbox.Admin;
 using Weixin.Inbox.PublicInbox.CallbackIps;
 using Weixin.Inbox.PublicInbox.Callbacks;
 using Weixin.Inbox.PublicInbox.Data;
+using Weixin.Inbox.PublicInbox.DomainVerification;
 using Weixin.Inbox.PublicInbox.Health;
 using Weixin.Inbox.PublicInbox.PollerApi;
 using Weixin.Inbox.PublicInbox.RateLimits;
 using Weixin.Inbox.PublicInbox.Retention;
 using Weixin.Inbox.PublicInbox.Waiting;
 using Weixin.Inbox.ServiceDefaults;
+using Weixin.Inbox.ServiceDefaults.ConfigCheck;
 
 ServiceDefaultsExtensions.CreateBootstrapLogger();
 
@@ -29,6 +31,7 @@ try
     }
 
     builder.AddServiceDefaults();
+    builder.CheckInboxSettings();
 
     builder.AddInbox();
     builder.AddInboxData();
@@ -37,10 +40,17 @@ try
     builder.AddRetention();
     builder.AddCallbackIps();
     builder.AddRateLimits();
+    builder.AddDomainVerification();
     // Note: the key ring is read after Kestrel listens, not before (start-up within 2 s, issue 14; see KeyRingWarmUp).
     builder.LoadKeyRingAfterStart();
 
     var app = builder.Build();
+    // Note: check-config ends here (0/1), and so does a start with bad settings (1): one line per problem, before anything listens.
+    if (SettingsCheck.Run(app, args, "PublicInbox") is { } settingsExit)
+    {
+        return settingsExit;
+    }
+
     app.WarmKeyRingAfterStart();
     app.UseTrustedProxies();
     // Note: only the poller (signed requests) may bring its correlation id; WeChat and browsers always get a new one.
@@ -58,8 +68,15 @@ try
     app.MapPollerApi();
     app.MapCallbackIps();
     app.MapAdmin();
+    app.MapDomainVerification();
     await app.RunAsync();
     return 0;
+}
+catch (Exception ex) when (SettingsCheck.Explain(ex) is { } settingsProblem)
+{
+    // Note: a value read while the services are registered (e.g. Retention:Enabled=yes) could not be converted.
+    await Console.Error.WriteLineAsync(settingsProblem);
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

@@ -8,6 +8,12 @@ public sealed class SigningClient
     /// <summary>What a client id may look like.</summary>
     public const string IdRule = "A client id is 1 to 32 characters: a lower-case letter first, then lower-case letters, digits or '-' (e.g. crm).";
 
+    /// <summary><see cref="IdRule"/> in Chinese.</summary>
+    public const string IdRuleChinese = "必须是 1 到 32 个字符：小写字母开头，其后为小写字母、数字或 '-'（如 crm）";
+
+    /// <summary><see cref="IdRule"/> in Chinese and English, for configuration checks.</summary>
+    public const string IdRuleBilingual = IdRuleChinese + " / " + IdRule;
+
     /// <summary>The client id the application sends in <see cref="SignedRequestHeaders.Client"/>, e.g. <c>crm</c>. Required.</summary>
     public string Id { get; set; } = "";
 
@@ -48,8 +54,8 @@ public sealed class SigningClientsOptions : IValidatableObject
         if (Clients.Count == 0)
         {
             yield return new ValidationResult(
-                $"No client is configured: set {Section}:Clients:0:Id (e.g. crm) and {Section}:Clients:0:Keys:0 (the key that application signs with, at least {SigningOptions.MinimumKeyLength} characters).",
-                [nameof(Clients)]);
+                $"至少要设置一个客户端（{Section}:Clients:0:Id 和 {Section}:Clients:0:Keys:0） / No client is configured: set {Section}:Clients:0:Id (e.g. crm) and {Section}:Clients:0:Keys:0 (the key that application signs with, at least {SigningOptions.MinimumKeyLength} characters).",
+                ["Clients:0:Id"]);
         }
 
         var seenKeys = new HashSet<string>(StringComparer.Ordinal);
@@ -59,28 +65,28 @@ public sealed class SigningClientsOptions : IValidatableObject
             var name = $"{Section}:Clients:{i}";
             if (!SigningClient.IsValidId(client.Id))
             {
-                yield return new ValidationResult($"{name}:Id is missing or malformed. {SigningClient.IdRule}", [nameof(Clients)]);
+                yield return new ValidationResult($"未设置或格式不对，{SigningClient.IdRuleChinese} / {name}:Id is missing or malformed. {SigningClient.IdRule}", [$"Clients:{i}:Id"]);
             }
             else if (Clients.Take(i).Any(c => c.Id == client.Id))
             {
-                yield return new ValidationResult($"{name}:Id '{client.Id}' is configured twice; every client id must be unique.", [nameof(Clients)]);
+                yield return new ValidationResult($"客户端 id 重复 / {name}:Id '{client.Id}' is configured twice; every client id must be unique.", [$"Clients:{i}:Id"]);
             }
 
             if (client.Keys.Count is 0 or > 2)
             {
-                yield return new ValidationResult($"{name}:Keys must hold one key, or two during a rotation (current and next).", [nameof(Clients)]);
+                yield return new ValidationResult($"必须有一个密钥，轮换期间两个 / {name}:Keys must hold one key, or two during a rotation (current and next).", [$"Clients:{i}:Keys"]);
             }
 
             foreach (var key in client.Keys)
             {
                 if (string.IsNullOrWhiteSpace(key) || key.Length < SigningOptions.MinimumKeyLength)
                 {
-                    yield return new ValidationResult($"Every key of {name}:Keys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(Clients)]);
+                    yield return new ValidationResult($"每个密钥至少 {SigningOptions.MinimumKeyLength} 个字符 / Every key of {name}:Keys must have at least {SigningOptions.MinimumKeyLength} characters.", [$"Clients:{i}:Keys"]);
                 }
                 else if (!seenKeys.Add(key))
                 {
                     // Note: a key shared by two clients would let either pass as the other; each application gets its own.
-                    yield return new ValidationResult($"A key of {name}:Keys is also configured for another client; every client needs keys of its own.", [nameof(Clients)]);
+                    yield return new ValidationResult($"与另一个客户端的密钥相同，每个客户端须有自己的密钥 / A key of {name}:Keys is also configured for another client; every client needs keys of its own.", [$"Clients:{i}:Keys"]);
                 }
             }
         }

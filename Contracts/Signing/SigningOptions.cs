@@ -31,24 +31,25 @@ public sealed class SigningOptions : IValidatableObject
     {
         if (Keys.Count == 0)
         {
-            yield return new ValidationResult("At least one signing key must be configured.", [nameof(Keys)]);
+            yield return new ValidationResult("至少要设置一个签名密钥（…:Keys:0，至少 32 个字符） / At least one signing key must be configured.", [nameof(Keys)]);
         }
 
         if (Keys.Count > 2)
         {
-            yield return new ValidationResult("At most two signing keys may be active at once (current and next).", [nameof(Keys)]);
+            yield return new ValidationResult("最多同时设置两个密钥（当前和下一个） / At most two signing keys may be active at once (current and next).", [nameof(Keys)]);
         }
 
         if (!string.IsNullOrEmpty(ClientId) && !SigningClient.IsValidId(ClientId))
         {
-            yield return new ValidationResult(SigningClient.IdRule, [nameof(ClientId)]);
+            yield return new ValidationResult(SigningClient.IdRuleBilingual, [nameof(ClientId)]);
         }
 
-        foreach (var key in Keys)
+        for (var i = 0; i < Keys.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length < MinimumKeyLength)
+            // Note: the message never echoes the key.
+            if (string.IsNullOrWhiteSpace(Keys[i]) || Keys[i].Length < MinimumKeyLength)
             {
-                yield return new ValidationResult($"Every signing key must have at least {MinimumKeyLength} characters.", [nameof(Keys)]);
+                yield return new ValidationResult($"至少 {MinimumKeyLength} 个字符 / Every signing key must have at least {MinimumKeyLength} characters.", [$"{nameof(Keys)}:{i}"]);
             }
         }
     }

@@ -13,8 +13,9 @@ public static class AccountsExtensions
     public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.LockoutDuration > TimeSpan.Zero && o.SessionLifetime > TimeSpan.Zero && o.PendingBindingLifetime > TimeSpan.Zero,
-                "Accounts:LockoutDuration, Accounts:SessionLifetime and Accounts:PendingBindingLifetime must be positive.")
+            .Validate(o => o.LockoutDuration > TimeSpan.Zero, "Accounts:LockoutDuration: 必须是正的时间长度 / must be a positive duration")
+            .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Accounts:SessionLifetime: 必须是正的时间长度 / must be a positive duration")
+            .Validate(o => o.PendingBindingLifetime > TimeSpan.Zero, "Accounts:PendingBindingLifetime: 必须是正的时间长度 / must be a positive duration")
             .ValidateOnStart();
         builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
         builder.Services.AddScoped<PasswordCheck>();

@@ -13,13 +13,18 @@ public static class CrmDataExtensions
 
     public static WebApplicationBuilder AddCrmData(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        // Note: read when the context is first built, so a missing string is reported with every other setting before
+        // the start (CrmSettings), and `seed` still says what is missing when it needs the database.
+        builder.Services.AddDbContext<CrmDbContext>((services, options) =>
         {
-            throw new InvalidOperationException("ConnectionStrings:Crm is not set: the CRM cannot keep accounts and customers without its database.");
-        }
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionName);
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("ConnectionStrings:Crm is not set: the CRM cannot keep accounts and customers without its database.");
+            }
 
-        builder.Services.AddDbContext<CrmDbContext>(o => CrmDbContext.Configure(o, connectionString));
+            CrmDbContext.Configure(options, connectionString);
+        });
         builder.AddDatabaseHealthCheck<CrmDbContext>();
         // Note: the keys of sign-in and antiforgery cookies live in the database, not in a per-user folder, so a cookie
         // issued by one CRM instance is accepted by every other behind the load balancer, and survives a redeploy.

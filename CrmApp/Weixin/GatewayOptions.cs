@@ -43,25 +43,26 @@ public sealed class GatewayOptions : IValidatableObject
     {
         if (!SigningClient.IsValidId(ClientId))
         {
-            yield return new ValidationResult($"Gateway:ClientId '{ClientId}' is not a client id. {SigningClient.IdRule}", [nameof(ClientId)]);
+            yield return new ValidationResult($"{SigningClient.IdRuleChinese} / Gateway:ClientId '{ClientId}' is not a client id. {SigningClient.IdRule}", [nameof(ClientId)]);
         }
 
         if (HookKeys.Count is 0 or > 2)
         {
             yield return new ValidationResult(
+                "必须有一个密钥，轮换期间两个：网关签名消息回调用的密钥（其 CrmHook:SigningKeys:0），不是 Gateway:ClientKey / " +
                 "Gateway:HookKeys must hold one key, or two during a rotation: the key the gateway signs the message hook with (its CrmHook:SigningKeys:0), not Gateway:ClientKey.",
                 [nameof(HookKeys)]);
         }
 
         if (HookKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < SigningOptions.MinimumKeyLength))
         {
-            yield return new ValidationResult($"Every key of Gateway:HookKeys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(HookKeys)]);
+            yield return new ValidationResult($"每个密钥至少 {SigningOptions.MinimumKeyLength} 个字符 / Every key of Gateway:HookKeys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(HookKeys)]);
         }
 
         if (HookKeys.Contains(ClientKey, StringComparer.Ordinal))
         {
             // Note: with one key for both, whoever holds the CRM's client key could forge hook calls, and the hook would break when it rotates.
-            yield return new ValidationResult("Gateway:HookKeys must not contain Gateway:ClientKey: the message hook has a key of its own.", [nameof(HookKeys)]);
+            yield return new ValidationResult("不能包含 Gateway:ClientKey，消息回调有自己的密钥 / Gateway:HookKeys must not contain Gateway:ClientKey: the message hook has a key of its own.", [nameof(HookKeys)]);
         }
     }
 }

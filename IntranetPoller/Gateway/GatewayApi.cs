@@ -199,6 +199,7 @@ internal sealed class LegacyKeysCheck(IConfiguration configuration) : IValidateO
     public ValidateOptionsResult Validate(string? name, SigningClientsOptions options) =>
         name == GatewayApi.SigningName && configuration.GetSection(GatewayApi.SigningName + ":Keys").GetChildren().Any()
             ? ValidateOptionsResult.Fail(
+                "GatewaySigning:Keys: 已不再读取，每个局域网应用有自己的 id 和密钥：改设 GatewaySigning:Clients:0:Id 和 GatewaySigning:Clients:0:Keys:0 / " +
                 "GatewaySigning:Keys is no longer read: every LAN application has its own client id and keys. Set GatewaySigning:Clients:0:Id=crm " +
                 "and GatewaySigning:Clients:0:Keys:0=<the CRM's Gateway:ClientKey> (Keys:1 during a rotation), one Clients:N entry per application, " +
                 "give the CRM's message hook its own key (CrmHook:SigningKeys:0 here, Gateway:HookKeys:0 in the CRM), then remove GatewaySigning:Keys.")

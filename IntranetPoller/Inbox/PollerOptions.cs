@@ -48,7 +48,7 @@ public sealed class PollerOptions : IValidatableObject
     {
         if (InboxBaseUrl is null ? Enabled : !InboxBaseUrl.IsAbsoluteUri || (InboxBaseUrl.Scheme != Uri.UriSchemeHttps && InboxBaseUrl.Scheme != Uri.UriSchemeHttp))
         {
-            yield return new ValidationResult("Poller:InboxBaseUrl must be an absolute http(s) URL (required while Poller:Enabled is true).", [nameof(InboxBaseUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址（Poller:Enabled 为 true 时必须设置） / Poller:InboxBaseUrl must be an absolute http(s) URL (required while Poller:Enabled is true).", [nameof(InboxBaseUrl)]);
         }
     }
 }

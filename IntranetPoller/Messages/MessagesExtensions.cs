@@ -102,7 +102,7 @@ public static class MessagesExtensions
         {
             var clientKeys = clients.Get(GatewayApi.SigningName).Clients.SelectMany(c => c.Keys).ToHashSet(StringComparer.Ordinal);
             return options.SigningKeys.Any(clientKeys.Contains)
-                ? ValidateOptionsResult.Fail("A key of CrmHook:SigningKeys is also a gateway client's key (GatewaySigning:Clients:N:Keys); the hook needs a key of its own.")
+                ? ValidateOptionsResult.Fail("CrmHook:SigningKeys: 不能与网关客户端的密钥相同，消息回调要有自己的密钥 / A key of CrmHook:SigningKeys is also a gateway client's key (GatewaySigning:Clients:N:Keys); the hook needs a key of its own.")
                 : ValidateOptionsResult.Success;
         }
     }
@@ -112,7 +112,7 @@ public static class MessagesExtensions
     {
         public ValidateOptionsResult Validate(string? name, MessagesOptions options) =>
             options.IsEnabled && !HasToken(configuration)
-                ? ValidateOptionsResult.Fail("Messages are enabled (Messages:Enabled=true) but Weixin:Token is not configured; set it as in the account's server settings, or set Messages:Enabled=false.")
+                ? ValidateOptionsResult.Fail("Weixin:Token: 启用消息时必须设置（与公众号服务器配置相同），或设 Messages:Enabled=false / Messages are enabled (Messages:Enabled=true) but Weixin:Token is not configured; set it as in the account's server settings, or set Messages:Enabled=false.")
                 : ValidateOptionsResult.Success;
     }
 }

@@ -73,7 +73,7 @@ public sealed class MessagesOptions : IValidatableObject
         {
             if (!Uri.TryCreate(LoginUrl, UriKind.Absolute, out var login) || login.Scheme is not ("http" or "https"))
             {
-                yield return new ValidationResult("Messages:LoginUrl must be an absolute http(s) URL (the CRM's /login/weixin); required while messages are enabled.", [nameof(LoginUrl)]);
+                yield return new ValidationResult("必须是完整的 http(s) 网址（CRM 的 /login/weixin），启用消息时必须设置 / Messages:LoginUrl must be an absolute http(s) URL (the CRM's /login/weixin); required while messages are enabled.", [nameof(LoginUrl)]);
             }
         }
     }
@@ -110,24 +110,24 @@ public sealed class CrmHookOptions : IValidatableObject
     {
         if (BaseUrl.Length > 0 && BaseUri is not { Scheme: "http" or "https" })
         {
-            yield return new ValidationResult("CrmHook:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址 / CrmHook:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
         }
 
         if (BaseUrl.Length > 0 && SigningKeys.Count == 0)
         {
             yield return new ValidationResult(
-                $"CrmHook:BaseUrl is set but CrmHook:SigningKeys:0 is not: the hook calls need a key of their own (at least {SigningOptions.MinimumKeyLength} characters; the same value as the CRM's Gateway:HookKeys:0).",
-                [nameof(SigningKeys)]);
+                $"设置了 CrmHook:BaseUrl 时必须设置（回调自己的密钥，至少 {SigningOptions.MinimumKeyLength} 个字符，与 CRM 的 Gateway:HookKeys:0 相同） / CrmHook:BaseUrl is set but CrmHook:SigningKeys:0 is not: the hook calls need a key of their own (at least {SigningOptions.MinimumKeyLength} characters; the same value as the CRM's Gateway:HookKeys:0).",
+                [$"{nameof(SigningKeys)}:0"]);
         }
 
         if (SigningKeys.Count > 2)
         {
-            yield return new ValidationResult("CrmHook:SigningKeys holds at most two keys (current and next).", [nameof(SigningKeys)]);
+            yield return new ValidationResult("最多两个密钥（当前和下一个） / CrmHook:SigningKeys holds at most two keys (current and next).", [nameof(SigningKeys)]);
         }
 
         if (SigningKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < SigningOptions.MinimumKeyLength))
         {
-            yield return new ValidationResult($"Every key of CrmHook:SigningKeys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(SigningKeys)]);
+            yield return new ValidationResult($"每个密钥至少 {SigningOptions.MinimumKeyLength} 个字符 / Every key of CrmHook:SigningKeys must have at least {SigningOptions.MinimumKeyLength} characters.", [nameof(SigningKeys)]);
         }
     }
 }

@@ -44,22 +44,28 @@ public sealed class OAuthOptions : IValidatableObject
     {
         if (!Uri.TryCreate(CallbackUrl, UriKind.Absolute, out var callback) || (callback.Scheme != Uri.UriSchemeHttps && callback.Scheme != Uri.UriSchemeHttp))
         {
-            yield return new ValidationResult("OAuth:CallbackUrl must be an absolute http(s) URL (the inbox's /wx/oauth/callback).", [nameof(CallbackUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址（公网收件箱的 /wx/oauth/callback） / OAuth:CallbackUrl must be an absolute http(s) URL (the inbox's /wx/oauth/callback).", [nameof(CallbackUrl)]);
+        }
+        else if (validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && environment.IsProduction() && callback.Scheme != Uri.UriSchemeHttps)
+        {
+            // Note: WeChat sends the browser, with its code, to this redirect_uri; in Production it goes through TLS (nginx on 443).
+            yield return new ValidationResult("在 Production 中必须是 https 网址 / OAuth:CallbackUrl must be an https URL in Production.", [nameof(CallbackUrl)]);
         }
 
-        foreach (var prefix in AllowedReturnPrefixes)
+        for (var i = 0; i < AllowedReturnPrefixes.Count; i++)
         {
+            var prefix = AllowedReturnPrefixes[i];
             if (!Uri.TryCreate(prefix, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
                 || uri.Authority.Length == 0)
             {
-                yield return new ValidationResult($"OAuth:AllowedReturnPrefixes entry '{prefix}' must be an absolute http(s) URL.", [nameof(AllowedReturnPrefixes)]);
+                yield return new ValidationResult($"必须是完整的 http(s) 网址 / OAuth:AllowedReturnPrefixes entry '{prefix}' must be an absolute http(s) URL.", [$"{nameof(AllowedReturnPrefixes)}:{i}"]);
             }
         }
 
         // Note: contradicting settings fail at start-up, not on the first failed login.
         if (!string.IsNullOrEmpty(DefaultErrorUrl) && !ReturnUrlPolicy.IsAllowed(DefaultErrorUrl, AllowedReturnPrefixes))
         {
-            yield return new ValidationResult("OAuth:DefaultErrorUrl must be an absolute http(s) URL matching one of OAuth:AllowedReturnPrefixes.", [nameof(DefaultErrorUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址，并在 OAuth:AllowedReturnPrefixes 之下 / OAuth:DefaultErrorUrl must be an absolute http(s) URL matching one of OAuth:AllowedReturnPrefixes.", [nameof(DefaultErrorUrl)]);
         }
     }
 }

@@ -76,7 +76,7 @@ public sealed class PushOptions : IValidatableObject
     {
         if (RetryDelay > MaxRetryDelay)
         {
-            yield return new ValidationResult("Push:RetryDelay must not be longer than Push:MaxRetryDelay.", [nameof(RetryDelay), nameof(MaxRetryDelay)]);
+            yield return new ValidationResult("不能长于 Push:MaxRetryDelay / Push:RetryDelay must not be longer than Push:MaxRetryDelay.", [nameof(RetryDelay), nameof(MaxRetryDelay)]);
         }
     }
 

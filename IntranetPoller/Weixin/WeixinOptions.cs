@@ -61,33 +61,33 @@ public sealed class WeixinOptions : IValidatableObject
     {
         if (!IsHttpUrl(ApiBaseUrl))
         {
-            yield return new ValidationResult("Weixin:ApiBaseUrl must be an absolute http(s) URL.", [nameof(ApiBaseUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址 / Weixin:ApiBaseUrl must be an absolute http(s) URL.", [nameof(ApiBaseUrl)]);
         }
 
         if (!IsHttpUrl(OpenBaseUrl))
         {
-            yield return new ValidationResult("Weixin:OpenBaseUrl must be an absolute http(s) URL.", [nameof(OpenBaseUrl)]);
+            yield return new ValidationResult("必须是完整的 http(s) 网址 / Weixin:OpenBaseUrl must be an absolute http(s) URL.", [nameof(OpenBaseUrl)]);
         }
 
         if (Token.Length > 0 && (Token.Length is < 3 or > 32 || !Token.All(char.IsAsciiLetterOrDigit)))
         {
-            yield return new ValidationResult("Weixin:Token must be 3 to 32 letters or digits (as in the account's server settings).", [nameof(Token)]);
+            yield return new ValidationResult("必须是 3 到 32 个英文字母或数字（与公众号后台服务器配置的 Token 相同） / Weixin:Token must be 3 to 32 letters or digits (as in the account's server settings).", [nameof(Token)]);
         }
 
         if (EncodingAESKey.Length > 0 && !IsEncodingAesKey(EncodingAESKey))
         {
             // Note: the message never echoes the configured value; it is a secret.
-            yield return new ValidationResult("Weixin:EncodingAESKey must be the 43-character key from the account's server settings.", [nameof(EncodingAESKey)]);
+            yield return new ValidationResult("必须是公众号后台服务器配置中 43 个字符的 EncodingAESKey（字母和数字） / Weixin:EncodingAESKey must be the 43-character key from the account's server settings.", [nameof(EncodingAESKey)]);
         }
 
         if (RequireSafeMode == true && EncodingAESKey.Length == 0)
         {
-            yield return new ValidationResult("Weixin:RequireSafeMode=true needs Weixin:EncodingAESKey (without it no message can be opened).", [nameof(RequireSafeMode)]);
+            yield return new ValidationResult("设为 true 时必须设置 Weixin:EncodingAESKey / Weixin:RequireSafeMode=true needs Weixin:EncodingAESKey (without it no message can be opened).", [nameof(RequireSafeMode)]);
         }
 
         if (TokenEndpoint is not (StableTokenEndpoint or ClassicTokenEndpoint))
         {
-            yield return new ValidationResult($"Weixin:TokenEndpoint must be '{StableTokenEndpoint}' or '{ClassicTokenEndpoint}'.", [nameof(TokenEndpoint)]);
+            yield return new ValidationResult($"只能是 {StableTokenEndpoint} 或 {ClassicTokenEndpoint} / Weixin:TokenEndpoint must be '{StableTokenEndpoint}' or '{ClassicTokenEndpoint}'.", [nameof(TokenEndpoint)]);
         }
     }
 

@@ -60,6 +60,7 @@ public sealed class AdminOptions : IValidatableObject
 
     /// <summary>The start-up error when Production would expose /admin to every network.</summary>
     public const string OpenInProductionError =
+        "Admin:AllowedNetworks: 在 Production 中不能为空（否则 /admin 对所有网络开放）：设为办公网段（CIDR，如 10.0.0.0/8），或确需如此时设 Admin:AllowAnyNetwork=true / " +
         "Admin:AllowedNetworks is empty, so in Production /admin would be open to every network. Set Admin:AllowedNetworks " +
         "(CIDR, e.g. 10.0.0.0/8) to the office's networks, or set Admin:AllowAnyNetwork=true if that is really intended.";
 
@@ -94,31 +95,41 @@ public sealed class AdminOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var network in AllowedNetworks)
+        for (var i = 0; i < AllowedNetworks.Count; i++)
         {
-            if (!IPNetwork.TryParse(network.Trim(), out _))
+            if (!IPNetwork.TryParse(AllowedNetworks[i].Trim(), out _))
             {
-                yield return new ValidationResult($"Admin:AllowedNetworks entry '{network}' is not a CIDR network such as 10.0.0.0/8.", [nameof(AllowedNetworks)]);
+                yield return new ValidationResult(
+                    $"必须是 CIDR 网段，如 10.0.0.0/8 / Admin:AllowedNetworks entry '{AllowedNetworks[i]}' is not a CIDR network such as 10.0.0.0/8.",
+                    [$"{nameof(AllowedNetworks)}:{i}"]);
             }
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var user in Users)
+        for (var i = 0; i < Users.Count; i++)
         {
+            var user = Users[i];
             if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Length > 64)
             {
-                yield return new ValidationResult("Every Admin:Users entry needs a Name of 1 to 64 characters.", [nameof(Users)]);
+                yield return new ValidationResult("必须是 1 到 64 个字符的名字 / Every Admin:Users entry needs a Name of 1 to 64 characters.", [$"{nameof(Users)}:{i}:Name"]);
             }
             else if (!names.Add(user.Name))
             {
-                yield return new ValidationResult($"Admin:Users lists '{user.Name}' twice.", [nameof(Users)]);
+                yield return new ValidationResult($"管理员名字重复 / Admin:Users lists '{user.Name}' twice.", [$"{nameof(Users)}:{i}:Name"]);
             }
 
+            // Note: the message never echoes the configured value: it may be the password itself, pasted by mistake.
             if (!AdminPasswords.LooksLikeHash(user.PasswordHash))
             {
                 yield return new ValidationResult(
-                    $"Admin:Users '{user.Name}' needs a PasswordHash made by `dotnet PublicInbox.dll hash-password` (not the password itself).", [nameof(Users)]);
+                    $"必须是 `dotnet PublicInbox.dll hash-password` 生成的哈希（不是密码本身） / Admin:Users '{user.Name}' needs a PasswordHash made by `dotnet PublicInbox.dll hash-password` (not the password itself).",
+                    [$"{nameof(Users)}:{i}:PasswordHash"]);
             }
+        }
+
+        if (PollerSilenceAlert is { } alert && alert <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("必须是正的时间长度 / must be a positive duration", [nameof(PollerSilenceAlert)]);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Weixin.Inbox.PublicInbox.RateLimits;
 /// Limits on what browsers may send to the inbox (section <c>RateLimits</c>). Each limit is kept in the memory of one
 /// inbox instance: behind a load balancer with N instances an address gets up to N times the permits.
 /// </summary>
-public sealed class RateLimitOptions : IValidatableObject
+public sealed class RateLimitOptions
 {
     /// <summary>Configuration section.</summary>
     public const string Section = "RateLimits";
@@ -16,16 +16,6 @@ public sealed class RateLimitOptions : IValidatableObject
 
     /// <summary>Sign-in POSTs to <c>/admin/login</c> per client address, over all names.</summary>
     public AdminSignInLimit AdminSignInPerAddress { get; set; } = new();
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        // Note: DataAnnotations do not descend into nested objects by themselves.
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(WaitPerCookie, new ValidationContext(WaitPerCookie), results, validateAllProperties: true);
-        Validator.TryValidateObject(AdminSignInPerAddress, new ValidationContext(AdminSignInPerAddress), results, validateAllProperties: true);
-        return results.Select(r => new ValidationResult($"RateLimits: {r.ErrorMessage}", r.MemberNames));
-    }
 }
 
 /// <summary><c>RateLimits:WaitPerCookie</c>.</summary>

@@ -36,7 +36,7 @@ public sealed class RetentionOptions : IValidatableObject
         if (MetadataDays < PayloadDays)
         {
             yield return new ValidationResult(
-                $"Retention:MetadataDays ({MetadataDays}) must be at least Retention:PayloadDays ({PayloadDays}): an item cannot lose its metadata before its payload.",
+                $"不能小于 Retention:PayloadDays（{PayloadDays}） / Retention:MetadataDays ({MetadataDays}) must be at least Retention:PayloadDays ({PayloadDays}): an item cannot lose its metadata before its payload.",
                 [nameof(MetadataDays)]);
         }
     }

@@ -14,7 +14,7 @@ public class InboxOptionsTests
         ["Inbox:PublicBaseUrl"] = "https://wx.example.com",
         ["Inbox:AllowedRedirectPrefixes:0"] = "http://127.0.0.1:5300/login/",
         ["Inbox:RetryLoginUrl"] = "http://127.0.0.1:5300/login/weixin",
-        ["Inbox:WeixinToken"] = "token-for-tests",
+        ["Inbox:WeixinToken"] = "tokenfortests",
     };
 
     /// <summary>Binds and validates the options through the inbox's own registration; the message, or null when valid.</summary>

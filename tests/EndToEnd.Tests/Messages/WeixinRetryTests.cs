@@ -38,7 +38,7 @@ public sealed class WeixinRetryTests
     [Fact]
     public async Task DatabaseUnreachable_InboxAnswers503_SoWeixinRetries()
     {
-        var token = "tok_db_down";
+        var token = "tokdbdown";
         var port = TestEnvironment.FreePort();
         await using var inbox = new ServiceProcess("inbox-nodb", "PublicInbox", port, new Dictionary<string, string>
         {

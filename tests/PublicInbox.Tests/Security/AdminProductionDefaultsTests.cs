@@ -9,7 +9,12 @@ namespace Weixin.Inbox.PublicInbox.Tests.Security;
 /// </summary>
 public sealed class AdminProductionDefaultsTests
 {
-    private static readonly Dictionary<string, string?> Production = new() { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+    // Note: Production also requires an https Inbox:PublicBaseUrl (issue 15's start-up checks); nginx would terminate TLS.
+    private static readonly Dictionary<string, string?> Production = new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Inbox__PublicBaseUrl"] = "https://wx.example.com",
+    };
 
     [Fact]
     public async Task Production_WithoutAllowedNetworks_DoesNotStart_AndSaysWhichSetting()
