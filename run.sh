@@ -49,10 +49,15 @@ cmd_publish() {
       || wx_die "dotnet publish $s failed"
     [ -f "dist/$s/$s.dll" ] || wx_die "dotnet publish $s left no dist/$s/$s.dll"
   done
+  # Note: the idempotent schema scripts travel with the binaries they belong to (docs/DEPLOY.md applies them with the
+  # mariadb client as root on each database host); <service>.dll migrate does the same with an admin connection.
+  rm -rf dist/sql
+  mkdir -p dist/sql
+  cp db/sql/weixin_inbox.sql db/sql/weixin_gateway.sql db/sql/crm.sql dist/sql/
   say ""
   say "published (framework-dependent, needs aspnetcore-runtime-10.0 on the host):"
   for s in "${PUBLISHED[@]}"; do say "  $PWD/dist/$s/$s.dll"; done
-  say "schema scripts for the DBA: $PWD/db/sql/{weixin_inbox,weixin_gateway,crm}.sql (or <service>.dll migrate)"
+  say "  $PWD/dist/sql/{weixin_inbox,weixin_gateway,crm}.sql (schema, idempotent)"
   say "next: docs/DEPLOY.md (copy dist/<service>/ to /opt/weixin/<service>/ on its host)"
 }
 

@@ -270,6 +270,12 @@ public sealed class DeployTemplateTests(ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(service.PublishedDirectory, service.Project + ".deps.json")));
         Assert.False(File.Exists(Path.Combine(service.PublishedDirectory, "appsettings.Development.json")), "a Development settings file must not ship");
 
+        // Note: the schema scripts travel with the binaries (DEPLOY.md applies dist/sql/<database>.sql on each host).
+        var database = service.Name switch { "inbox" => "weixin_inbox", "poller" => "weixin_gateway", _ => "crm" };
+        var script = Path.Combine(Dist.Root, "sql", database + ".sql");
+        Assert.True(File.Exists(script), $"{script} is missing: ./run.sh publish copies db/sql/*.sql there");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepoRoot, "db", "sql", database + ".sql")), await File.ReadAllTextAsync(script));
+
         var configuration = ReadAssemblyConfiguration(service.PublishedDll);
         Assert.True(configuration == "Release", $"{service.PublishedDll} was built as '{configuration}', not Release");
     }
