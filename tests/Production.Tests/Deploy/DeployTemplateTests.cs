@@ -217,7 +217,15 @@ public sealed class DeployTemplateTests(ITestOutputHelper output)
 
         if (key.EndsWith("EncodingAESKey", StringComparison.Ordinal))
         {
-            return Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', 'a').Replace('/', 'b');
+            // Note: WeChat's keys are letters and digits (the base64 of 32 bytes without its '='); draw until one is.
+            string aesKey;
+            do
+            {
+                aesKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
+            }
+            while (aesKey.Any(c => c is '+' or '/'));
+
+            return aesKey;
         }
 
         if (key.EndsWith("Token", StringComparison.Ordinal))
