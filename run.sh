@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Weixin.Inbox — one entry point for the local demo and the test suite.
 #   ./run.sh [demo]   whole system live against the WeChat simulator (Ctrl-C stops the services)
-#   ./run.sh test     install what is missing, start MariaDB, build, run every tests/*.Tests project
+#   ./run.sh test     install what is missing, start MariaDB, build, publish, run every tests/*.Tests project
+#   ./run.sh publish  Release builds of PublicInbox, IntranetPoller, CrmApp into dist/<service>/ (docs/DEPLOY.md)
 #   ./run.sh db       only start the private MariaDB (127.0.0.1:3307) and create databases/users
 #   ./run.sh stop     stop services a previous demo left behind, and the database
 #   ./run.sh phone    open the demo CRM in Chromium as WeChat's phone browser (the only place 微信登录 works)
@@ -23,12 +24,41 @@ cs() { # connection string: $1 database (may be empty), $2 user, $3 password
 }
 
 usage() {
-  sed -n '2,7s/^# \{0,1\}//p' "$(basename "${BASH_SOURCE[0]}")"
+  sed -n '2,8s/^# \{0,1\}//p' "$(basename "${BASH_SOURCE[0]}")"
 }
 
 build() {
   say "building Weixin.Inbox.sln ($CONFIGURATION)…"
   dotnet build Weixin.Inbox.sln -c "$CONFIGURATION" -nologo -v q -clp:NoSummary
+}
+
+# ---------------------------------------------------------------- publish
+PUBLISHED=(PublicInbox IntranetPoller CrmApp)
+
+cmd_publish() {
+  # Note: framework-dependent (no runtime identifier): the hosts install Microsoft's aspnetcore-runtime package and one
+  # dist/ runs on any of them; Release, so the GC/thread-pool settings of Service.Runtime.props land in each
+  # <service>.runtimeconfig.json exactly as measured.
+  local s
+  for s in "${PUBLISHED[@]}"; do
+    # Note: a clean directory, so a file removed from the project (an old appsettings, a dropped dependency) cannot
+    # survive in dist/ and be copied to a host.
+    rm -rf "dist/$s"
+    say "publishing $s (Release) → dist/$s/"
+    dotnet publish -c Release -o "dist/$s" "$s/$s.csproj" -nologo -v q -clp:NoSummary \
+      || wx_die "dotnet publish $s failed"
+    [ -f "dist/$s/$s.dll" ] || wx_die "dotnet publish $s left no dist/$s/$s.dll"
+  done
+  # Note: the idempotent schema scripts travel with the binaries they belong to (docs/DEPLOY.md applies them with the
+  # mariadb client as root on each database host); <service>.dll migrate does the same with an admin connection.
+  rm -rf dist/sql
+  mkdir -p dist/sql
+  cp db/sql/weixin_inbox.sql db/sql/weixin_gateway.sql db/sql/crm.sql dist/sql/
+  say ""
+  say "published (framework-dependent, needs aspnetcore-runtime-10.0 on the host):"
+  for s in "${PUBLISHED[@]}"; do say "  $PWD/dist/$s/$s.dll"; done
+  say "  $PWD/dist/sql/{weixin_inbox,weixin_gateway,crm}.sql (schema, idempotent)"
+  say "next: docs/DEPLOY.md (copy dist/<service>/ to /opt/weixin/<service>/ on its host)"
 }
 
 database() {
@@ -324,6 +354,9 @@ cmd_test() {
   export WX_BUILD_CONFIGURATION="$CONFIGURATION"
 
   build || setup_failed "dotnet build failed"
+  # Note: Production.Tests run the published services (the layout docs/DEPLOY.md copies to hosts), found through WX_DIST.
+  ( cmd_publish ) || setup_failed "./run.sh publish failed"
+  export WX_DIST="$PWD/dist"
 
   shopt -s nullglob
   local projects=(tests/*.Tests/*.csproj)
@@ -390,6 +423,7 @@ case "${1:-demo}" in
   demo) cmd_demo ;;
   phone) cmd_phone "${2:-}" ;;
   test) cmd_test ;;
+  publish) cmd_publish ;;
   stop) cmd_stop ;;
   db) cmd_db ;;
   -h|--help|help) usage ;;
