@@ -65,6 +65,13 @@ wx_ensure_test_packages() {
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -e /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
   { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'; } || missing+=(fonts-noto-cjk)
+  # The production topology test (tests/Production.Tests) runs Debian's nginx as a plain child process with its own
+  # prefix; the system nginx service is never started (wx_apt_install's policy-rc.d forbids it during the install);
+  # envsubst (gettext-base) renders deploy/nginx/*.template as the docs do; openssl is only for inspecting the test's throwaway certificates.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   wx_apt_install "${missing[@]}"
 }

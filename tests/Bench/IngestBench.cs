@@ -20,7 +20,9 @@ namespace Weixin.Inbox.Bench;
 /// table shaped exactly like <c>inbox_items</c> (<c>CREATE TABLE … LIKE</c>), with the inbox's own database user, then
 /// a 303. Both are driven by the same load generator (wrk, Debian's package) with distinct, announced states, in the
 /// same run, raw first; the ratio is the figure that matters (the box's speed cancels out).
-/// Usage: Bench ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]
+/// Usage: Bench ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining] [minStatesPerSecond=0]
+/// (<c>minStatesPerSecond</c>: announce at least that many states per second of the run, for a database whose raw
+/// INSERT rate is far below what the inbox's group commit reaches, e.g. a Galera cluster.)
 /// Prints one summary line starting <c>ingest:</c>.
 /// </summary>
 public static class IngestBench
@@ -31,6 +33,7 @@ public static class IngestBench
         var connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
         var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
         var pollerMode = args.Length > 3 ? args[3] : "paused";
+        var minStatesPerSecond = args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 0;
         if (pollerMode is not ("paused" or "draining"))
         {
             Console.Error.WriteLine("poller must be paused or draining");
@@ -74,7 +77,7 @@ public static class IngestBench
             // outrun the raw endpoint, and a repeated state would be refused), announced as the gateway announces them
             // (signed, one call each), before the clock starts. Should the inbox use them all up, the line says so
             // (states_exhausted=yes: the inbox rate is then a lower bound).
-            var inboxStateCount = (int)(rawResult.RequestsPerSecond * seconds * 2.0) + 1_000;
+            var inboxStateCount = (int)(Math.Max(rawResult.RequestsPerSecond * 2.0, minStatesPerSecond) * seconds) + 1_000;
             var inboxStates = await WriteStatesAsync(work.FullName, "inbox", inboxStateCount, poller);
             var before = await CountAsync(system, "inbox_items");
             var inboxResult = await RunWrkAsync(wrk, script, inboxStates, system.Inbox.BaseAddress + "wx/oauth/callback", seconds, threads, connections);

@@ -33,11 +33,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly string _logPath;
     private Process? _process;
 
-    public ServiceProcess(string name, string project, int port, IReadOnlyDictionary<string, string> environment, string logPrefix)
+    /// <param name="dll">The assembly to run; default null: <paramref name="project"/>'s build output
+    /// (<see cref="TestEnvironment.ServiceDll"/>). The production tests pass a published one (<c>dist/&lt;S&gt;/&lt;S&gt;.dll</c>).</param>
+    public ServiceProcess(string name, string project, int port, IReadOnlyDictionary<string, string> environment, string logPrefix, string? dll = null)
     {
         Name = name;
         Port = port;
-        _dll = TestEnvironment.ServiceDll(project);
+        _dll = dll ?? TestEnvironment.ServiceDll(project);
         _logPath = Path.Combine(TestEnvironment.ResultsDirectory, $"{logPrefix}-{name}.log");
         JsonLogPath = Path.Combine(TestEnvironment.ResultsDirectory, $"{logPrefix}-{name}.json");
         // Note: every service also writes its structured log (one JSON event per line, Logging:JsonFile), so tests
@@ -57,9 +59,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Runs <c>dotnet &lt;dll&gt; args…</c> to completion (e.g. <c>migrate</c>); throws with the output on failure.</summary>
-    public static async Task RunToCompletionAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task RunToCompletionAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunDllToCompletionAsync(TestEnvironment.ServiceDll(project), environment, args);
+
+    /// <summary>Runs <c>dotnet &lt;dll&gt; args…</c> (a published service, e.g. <c>dist/PublicInbox/PublicInbox.dll migrate</c>) to completion.</summary>
+    public static async Task RunDllToCompletionAsync(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = StartInfo(TestEnvironment.ServiceDll(project), environment, args);
+        var project = Path.GetFileNameWithoutExtension(dll);
+        var start = StartInfo(dll, environment, args);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -35,8 +35,9 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>Connection string of the least-privilege user, as the services use it.</summary>
+    /// <remarks>Same server as the admin (<c>WX_DB_ADMIN</c>), so a bench can run on another server, e.g. a Galera node.</remarks>
     public string ServiceConnection(string database) =>
-        $"Server=127.0.0.1;Port=3307;Database={database};User ID={User};Password={Password}";
+        new MySqlConnectionStringBuilder(TestEnvironment.AdminConnectionString) { Database = database, UserID = User, Password = Password }.ConnectionString;
 
     /// <summary>Connection string of the admin, for migrations and for test inspection.</summary>
     public static string AdminConnection(string database) =>
