@@ -93,12 +93,60 @@ public sealed class MessageItemHandler(
             return Finish(item, message, new ItemDecision.Reply("", NoReplyOutcome, null));
         }
 
-        if (!await store.TryClaimDeliveryAsync(key, item.Id, cancellationToken))
+        if (!await store.TryClaimDeliveryAsync(key, item.Id, cancellationToken)
+            && !await TryTakeOverAsync(item, message, key, cancellationToken))
         {
             return Finish(item, message, new ItemDecision.Reply("", DuplicateOutcome, null));
         }
 
         return Finish(item, message, new ItemDecision.Reply(envelope.Seal(row.ReplyXml, opened.Encrypted), RepliedOutcome, key));
+    }
+
+    /// <summary>
+    /// Lets a newer item of the message carry the reply that an earlier item's passive answer failed to deliver.
+    /// </summary>
+    /// <remarks>
+    /// Note: WeChat repeats a callback only when it got no answer: "微信服务器在五秒内收不到响应会断掉连接，并且重新发起请求，
+    /// 总共重试三次" (公众号文档 消息管理 / 接收普通消息 and 被动回复用户消息,
+    /// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html). So a
+    /// newer item of a message proves that every earlier request of it is closed and its passive answer (if the inbox
+    /// ever wrote one) never arrived, even when the inbox believed it delivered (the instance holding WeChat's request
+    /// died before writing it, or wrote it after WeChat's 5 s, which behind nginx/TLS start earlier than the inbox's
+    /// ReplyWait). The rules that keep this exactly-once:
+    /// - only from a passive holder: a passive answer reaches WeChat only on its live request, and the holder's is dead,
+    ///   so the newest attempt carrying the reply cannot double it. Never once the customer-service API has it (pending,
+    ///   being sent, sent) or it was given up: at most one customer-service send, claimed only by the current holder, so
+    ///   the old holder's late "not delivered" finds nothing to send;
+    /// - an undecided holder (its completion has not said how it went) is waited for, up to DuplicateWait, instead of
+    ///   raced: it may yet go out through the customer-service API. Still undecided after that, the repeat answers
+    ///   empty as before; the holder's own completion, or its item coming back after its lease, delivers it;
+    /// - only forward in item order, so an old item that comes back after its lease cannot take the reply from the
+    ///   newer attempt that may really be answering WeChat's live request;
+    /// - only within RetryTakeoverWindow of the message's CreateTime, read from the decrypted message (safe mode: only
+    ///   WeChat can write it), against our own clock: a malicious inbox replaying an old item cannot make the reply go
+    ///   out again. (Plaintext mode authenticates nothing in the body, so that guard is only as good as the inbox.)
+    /// </remarks>
+    private async Task<bool> TryTakeOverAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(message.CreateTime);
+        if (age.Duration() > settings.RetryTakeoverWindow)
+        {
+            logger.LogInformation("Message item {ItemId}: repeat of {DedupKey} created {AgeSeconds:0} s ago, outside the retry window; not taking over the reply",
+                item.Id, key, age.TotalSeconds);
+            return false;
+        }
+
+        var row = await store.WaitWhileDeliveryUndecidedAsync(key, settings.DuplicateWait, cancellationToken);
+        if (row.DeliveryItemId is not { } holder || row.DeliveredVia != WeixinDeliveries.Passive
+            || !await store.TryTakeOverDeliveryAsync(key, holder, item.Id, cancellationToken))
+        {
+            return false;
+        }
+
+        logger.LogWarning("Message item {ItemId}: WeChat repeated {DedupKey}, so item {HolderItemId}'s passive answer never reached it; this repeat carries the reply",
+            item.Id, key, holder);
+        return true;
     }
 
     private async Task<WeixinMessageEntry> RunHandlersAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)

@@ -84,6 +84,42 @@ public sealed class MessageStore(GatewayDbContext db, TimeProvider time)
                 && (m.DeliveryItemId == null || m.DeliveryItemId == itemId))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.DeliveryItemId, itemId), cancellationToken) == 1;
 
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> while the reply is held by an item whose delivery is still undecided (it was
+    /// handed out, the holder's completion has not said how it went); returns the row as it then stands.
+    /// </summary>
+    public async Task<WeixinMessageEntry> WaitWhileDeliveryUndecidedAsync(string key, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var until = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            var row = await FindAsync(key, cancellationToken) ?? throw new InvalidOperationException($"weixin_messages row {key} vanished.");
+            var left = time.GetElapsedTime(time.GetTimestamp(), until);
+            if (row.DeliveryItemId is null || row.DeliveredVia is not null || left <= TimeSpan.Zero)
+            {
+                return row;
+            }
+
+            await Task.Delay(left < PollEvery ? left : PollEvery, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Moves the right to carry the reply from <paramref name="holderItemId"/>, whose passive answer WeChat provably
+    /// never got, to the newer <paramref name="itemId"/> of the same message. Only from a passive delivery (never after
+    /// the customer-service API took it or it was given up), only forward in item order, and only from the holder the
+    /// caller saw: of several items racing for it, one wins.
+    /// </summary>
+    public async Task<bool> TryTakeOverDeliveryAsync(string key, long holderItemId, long itemId, CancellationToken cancellationToken) =>
+        holderItemId < itemId
+        && await db.Messages
+            .Where(m => m.DedupKey == key && m.ReplyXml != null && m.DeliveryItemId == holderItemId
+                && m.DeliveredVia == WeixinDeliveries.Passive)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.DeliveryItemId, itemId)
+                .SetProperty(m => m.DeliveredVia, (string?)null)
+                .SetProperty(m => m.DeliveredAt, (DateTimeOffset?)null), cancellationToken) == 1;
+
     /// <summary>Records that the inbox handed the reply to WeChat's waiting request; false if it was already delivered otherwise.</summary>
     public async Task<bool> MarkPassiveAsync(string key, long itemId, CancellationToken cancellationToken)
     {

@@ -48,6 +48,15 @@ public sealed class MessagesOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:00:04")]
     public TimeSpan DuplicateWait { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How old (by the message's own CreateTime, which in safe mode only WeChat can write) a repeat of a message may be
+    /// and still take over the reply from an earlier item whose passive answer never reached WeChat. Default 00:00:30:
+    /// WeChat retries three times, 5 s apart, so its last retry leaves about 15 s after CreateTime; the rest covers
+    /// nginx/TLS, a short claim backlog and clock skew. 00:00:00 turns the takeover off (a repeat then always answers empty).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:02:00")]
+    public TimeSpan RetryTakeoverWindow { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Customer-service send attempts for one reply (network errors, HTTP 5xx, errcode -1) before giving up. Default 5.</summary>
     [Range(1, 20)]
     public int SendAttempts { get; set; } = 5;

@@ -18,6 +18,13 @@ public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender send
                 // Note: Debug: the usual case, counted by poller_replies_total{via="passive"}; the exceptions below stay loud.
                 logger.LogDebug("Message item {ItemId}: reply delivered passively", item.Id);
             }
+            else if (await store.FindAsync(key, cancellationToken) is { DeliveryItemId: { } holder } && holder > item.Id)
+            {
+                // Note: expected since a repeat may take the reply over (MessageItemHandler.TryTakeOverAsync): WeChat
+                // repeated the message, so this late passive answer did not reach it; the newer item carries the reply.
+                logger.LogInformation("Message item {ItemId}: the inbox reports a passive answer, but WeChat had repeated {DedupKey}; item {HolderItemId} carries the reply",
+                    item.Id, key, holder);
+            }
             else
             {
                 logger.LogError("Message item {ItemId}: reply delivered passively, but {DedupKey} was already delivered another way",
@@ -35,7 +42,8 @@ public sealed class ReplyDelivery(MessageStore store, CustomerServiceSender send
 
         if (!await store.ClaimCustomerServiceAsync(key, item.Id, CustomerServiceSender.AttemptHold, cancellationToken))
         {
-            logger.LogInformation("Message item {ItemId}: {DedupKey} already delivered", item.Id, key);
+            // Note: also when a repeat of the message took the reply over: then that newer item delivers it.
+            logger.LogInformation("Message item {ItemId}: {DedupKey} already delivered (or carried by a newer item)", item.Id, key);
             return;
         }
 

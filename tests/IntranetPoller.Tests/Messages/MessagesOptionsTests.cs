@@ -60,6 +60,7 @@ public class MessagesOptionsTests
         Assert.Equal("暂不支持该消息，回复「帮助」查看可用指令。", options.DefaultReply);
         Assert.Equal("系统繁忙，请稍后再试。", options.BusyReply);
         Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 5), (options.HookTimeout, options.DuplicateWait, options.SendAttempts));
+        Assert.Equal(TimeSpan.FromSeconds(30), options.RetryTakeoverWindow);
     }
 
     [Theory]
@@ -69,6 +70,7 @@ public class MessagesOptionsTests
     [InlineData("CrmHook:BaseUrl", "crm.local", "CrmHook:BaseUrl")]
     [InlineData("Messages:HookTimeout", "00:05:00", "HookTimeout")]
     [InlineData("Messages:DuplicateWait", "00:00:05", "DuplicateWait")]
+    [InlineData("Messages:RetryTakeoverWindow", "00:05:00", "RetryTakeoverWindow")]
     public async Task Start_BadSetting_FailsNamingIt(string key, string value, string named)
     {
         var error = await OptionsHost.StartupErrorAsync(Register,

@@ -96,7 +96,6 @@ public sealed class TopologyTests(ITestOutputHelper output)
         var acknowledged = messages.Where(m => m.Acknowledged).ToList();
         Assert.True(acknowledged.Count >= 20, $"only {acknowledged.Count} of {messages.Count} messages were acknowledged; the load did not run");
         var problems = new List<string>();
-        var lostToKnownBug = new List<string>();
         using var simulator = new HttpClient { BaseAddress = system.Simulator.BaseAddress };
         foreach (var message in messages)
         {
@@ -126,22 +125,12 @@ public sealed class TopologyTests(ITestOutputHelper output)
 
             if (statuses.Contains("done") && replies != 1)
             {
-                // KNOWN BUG (reported with issue 15, owners of PublicInbox/Callbacks and IntranetPoller/Messages): the
-                // reply is completed through one instance and marked "delivered passively" while WeChat's request
-                // waits on another; that instance dies (or answers after WeChat's 5 s) before writing the response, so
-                // the attempt fails (502 / no answer); WeChat's retry is a "duplicate" the poller answers empty, and no
-                // customer-service message follows. A retry proves the earlier answer never arrived: it should carry
-                // the same reply. Until fixed, exactly that signature is listed, not failed; any other lost reply fails.
-                var knownBug = replies == 0 && message.Via == "none" && message.Attempts > 1
-                    && message.Errors.Any(e => e.Contains("HTTP 502", StringComparison.Ordinal) || e.Contains("no answer within", StringComparison.Ordinal));
-                (knownBug ? lostToKnownBug : problems).Add($"{message.OpenId} '{message.Content}' is done but the user got {replies} replies "
+                // Note: this includes a reply completed through one instance and marked "delivered passively" while
+                // WeChat's request waited on another that died (or answered after WeChat's 5 s): WeChat's retry must
+                // then carry the same reply (IntranetPoller MessageItemHandler.TryTakeOverAsync), so none may be lost.
+                problems.Add($"{message.OpenId} '{message.Content}' is done but the user got {replies} replies "
                     + $"(via {message.Via}; attempts: {string.Join("; ", message.Errors)})");
             }
-        }
-
-        foreach (var lost in lostToKnownBug)
-        {
-            output.WriteLine("KNOWN BUG, reply lost: " + lost);
         }
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
