@@ -61,7 +61,16 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes)
                 // Note: each id once per request (the inbox would answer a repeat "duplicate"): a second completion of
                 // the same item waits for the next batch.
                 var ids = new HashSet<long>();
-                batch = [.. _waiting.Where(p => ids.Add(p.Completion.Id)).Take(CompleteManyRequest.MaxItems)];
+                var bytes = 0L;
+                batch = [.. _waiting.Where(p => ids.Add(p.Completion.Id)).TakeWhile(p =>
+                    {
+                        // Note: the signed request may carry at most SignedRequestMiddleware.MaxBodyBytes (1 MiB; nginx's
+                        // /poller/ limit is the same), and a reply of 64 K characters can take six times that in JSON
+                        // (\uXXXX escapes): an oversized batch would be refused whole, every item in it left to lapse.
+                        // The first item always goes (alone it fits: the inbox caps a reply far below the limit).
+                        bytes += EstimatedJsonBytes(p.Completion);
+                        return bytes <= MaxBatchBytes || ReferenceEquals(p, _waiting[0]);
+                    }).Take(CompleteManyRequest.MaxItems)];
                 foreach (var p in batch)
                 {
                     _waiting.Remove(p);
@@ -104,6 +113,13 @@ public sealed class CompletionBatcher(IServiceScopeFactory scopes)
             }
         }
     }
+
+    /// <summary>Half the signed request's limit: room for the JSON around the items and a wrong estimate.</summary>
+    internal const long MaxBatchBytes = global::Weixin.Inbox.Contracts.Signing.SignedRequestMiddleware.MaxBodyBytes / 2;
+
+    /// <summary>An upper bound of the item's JSON size: every character escaped (6 bytes), plus the id and names.</summary>
+    internal static long EstimatedJsonBytes(CompleteManyItem item) =>
+        128 + 6L * ((item.ReplyBody?.Length ?? 0) + (item.Outcome?.Length ?? 0) + item.LeaseId.Length);
 
     private sealed record Pending(CompleteManyItem Completion, TaskCompletionSource<CompleteManyResult> Result);
 }

@@ -124,10 +124,23 @@ public sealed class MessageItemHandler(
     ///   newer attempt that may really be answering WeChat's live request;
     /// - only within RetryTakeoverWindow of the message's CreateTime, read from the decrypted message (safe mode: only
     ///   WeChat can write it), against our own clock: a malicious inbox replaying an old item cannot make the reply go
-    ///   out again. (Plaintext mode authenticates nothing in the body, so that guard is only as good as the inbox.)
+    ///   out again. Inside the window it can, once: replay the stored ciphertext as a new item and report WeChat's
+    ///   request gone, and the reply goes out a second time through the customer-service API (to its own user, read by
+    ///   nobody else: a duplicate, never a leak or a forgery). (Plaintext mode authenticates nothing in the body, so
+    ///   there the window is only as good as the inbox.)
+    /// - messages only (MsgId), see the first check.
     /// </remarks>
     private async Task<bool> TryTakeOverAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)
     {
+        // Note: messages only. An event's key (FromUserName + CreateTime + Event, as WeChat's docs advise) is shared by
+        // two real taps of one menu within a second, so a newer event item with the key is not proof of a retry: taking
+        // over would answer the second tap with the first tap's reply. An event's lost passive answer stays lost, as
+        // before; its reply is the menu's, and the user can tap again.
+        if (message.MsgId is not { Length: > 0 })
+        {
+            return false;
+        }
+
         var settings = options.CurrentValue;
         var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(message.CreateTime);
         if (age.Duration() > settings.RetryTakeoverWindow)

@@ -237,12 +237,47 @@ public sealed partial class ItemStore(
     /// (one lease id for the batch). <paramref name="recordContact"/> notes the poller's visit even when nothing came back,
     /// with the WeChat conditions it reports (<paramref name="alerts"/>, already validated; null or empty clears them).
     /// </summary>
-    public Task<List<InboxItem>> ClaimAsync(
+    public async Task<List<InboxItem>> ClaimAsync(
         string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, IReadOnlyList<PollerAlert>? alerts, CancellationToken cancellationToken)
     {
         // Note: the whole claim rolls back on a deadlock (nothing leased, no events); a second try sees the rows as they
         // are now. Without it the poller got a 500 and waited a poll interval for work that was there.
-        return RetryDeadlockAsync($"Claim for {pollerId}", () => ClaimOnceAsync(pollerId, maxItems, kinds, recordContact, alerts, cancellationToken));
+        // Only the transaction is run again: the read-back, signals, metrics and log lines below come after its commit,
+        // so a failure there (on a cluster, a causal read timing out) never leases a second batch.
+        var (ids, now) = await RetryDeadlockAsync($"Claim for {pollerId}", () => LeaseOnceAsync(pollerId, maxItems, kinds, recordContact, alerts, cancellationToken));
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        // Note: in the order claimed (messages first), so a poller short of slots starts the urgent ones first.
+        var rows = await db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
+        var items = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        foreach (var item in items)
+        {
+            if (item.Kind == InboxItemKinds.OAuth)
+            {
+                signals.ItemChanged(item.Id); // Note: the waiting page shows 处理中 at once (WeChat's request has nothing to show).
+            }
+
+            if (item.Attempts == 1)
+            {
+                InboxMetrics.ClaimLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
+            }
+
+            if (item.Attempts > 1 || logger.IsEnabled(LogLevel.Debug))
+            {
+                using (About(item.CorrelationId))
+                {
+                    // Note: a first lease is Debug: the claim's line ("Claimed N items for …") and the timeline say it;
+                    // a second attempt (a retry, a lapsed lease taken over) stays worth a line of its own.
+                    logger.Log(item.Attempts > 1 ? LogLevel.Information : LogLevel.Debug,
+                        "Item {ItemId} leased to {PollerId} (attempt {Attempt})", item.Id, pollerId, item.Attempts);
+                }
+            }
+        }
+
+        return items;
     }
 
     /// <summary>
@@ -266,7 +301,8 @@ public sealed partial class ItemStore(
         }
     }
 
-    private async Task<List<InboxItem>> ClaimOnceAsync(
+    /// <summary>The claim's transaction: leases the rows and records the events and the poller's visit; answers the ids leased (in claim order) and the time it used.</summary>
+    private async Task<(List<long> Ids, DateTime Now)> LeaseOnceAsync(
         string pollerId, int maxItems, IReadOnlyCollection<string> kinds, bool recordContact, IReadOnlyList<PollerAlert>? alerts, CancellationToken cancellationToken)
     {
         // Note: stored as the poller sent them (bounded by the poller API's checks); the dashboard encodes them when shown.
@@ -362,39 +398,7 @@ public sealed partial class ItemStore(
         }
 
         await tx.CommitAsync(cancellationToken);
-        if (ids.Count == 0)
-        {
-            return [];
-        }
-
-        // Note: in the order claimed (messages first), so a poller short of slots starts the urgent ones first.
-        var rows = await db.Items.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
-        var items = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
-        foreach (var item in items)
-        {
-            if (item.Kind == InboxItemKinds.OAuth)
-            {
-                signals.ItemChanged(item.Id); // Note: the waiting page shows 处理中 at once (WeChat's request has nothing to show).
-            }
-
-            if (item.Attempts == 1)
-            {
-                InboxMetrics.ClaimLatency.WithLabels(item.Kind).Observe(Math.Max(0, (now - item.ReceivedAt).TotalSeconds));
-            }
-
-            if (item.Attempts > 1 || logger.IsEnabled(LogLevel.Debug))
-            {
-                using (About(item.CorrelationId))
-                {
-                    // Note: a first lease is Debug: the claim's line ("Claimed N items for …") and the timeline say it;
-                    // a second attempt (a retry, a lapsed lease taken over) stays worth a line of its own.
-                    logger.Log(item.Attempts > 1 ? LogLevel.Information : LogLevel.Debug,
-                        "Item {ItemId} leased to {PollerId} (attempt {Attempt})", item.Id, pollerId, item.Attempts);
-                }
-            }
-        }
-
-        return items;
+        return (ids, now);
     }
 
     /// <summary>

@@ -74,9 +74,12 @@ public static partial class SettingsCheck
                     problems.Add(SettingsRules.Line(key, "必须包含 Server 和 Database", "must name a Server and a Database"));
                 }
             }
-            catch (ArgumentException ex)
+            catch (ArgumentException)
             {
-                problems.Add(SettingsRules.Line(key, $"无法解析为 MySQL 连接字符串（{ex.Message}）", $"cannot be parsed as a MySQL connection string ({ex.Message})"));
+                // Note: not the parser's message either: for an unquoted password containing ';' or '=' it names a
+                // piece of the password as an unknown option.
+                problems.Add(SettingsRules.Line(key, "无法解析为 MySQL 连接字符串（含 ; 或 = 的值需用引号括起）",
+                    "cannot be parsed as a MySQL connection string (quote values that contain ; or =)"));
             }
         }
 

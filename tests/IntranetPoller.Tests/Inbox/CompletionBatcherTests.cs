@@ -70,6 +70,50 @@ public class CompletionBatcherTests
         Assert.DoesNotContain(server.Requests, r => r.Path.EndsWith("/complete", StringComparison.Ordinal) || r.Path.EndsWith("/fail", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Process_LargeRepliesReadyTogether_GoInBatchesTheSignedRequestLimitAccepts_EachOnce()
+    {
+        // Six replies of 40,000 Chinese characters: one request with all of them would be ~1.4 MB of JSON (each character
+        // escaped as \uXXXX), over the 1 MiB the inbox (and nginx) accept for a signed request.
+        var batches = 0;
+        await using var server = await StandInServer.StartAsync(app =>
+        {
+            app.MapPost("/poller/v1/items/complete-many", async (CompleteManyRequest request) =>
+            {
+                if (Interlocked.Increment(ref batches) == 1)
+                {
+                    await Task.Delay(700);
+                }
+
+                return Results.Json(new CompleteManyResponse([.. request.Items.Select(i => new CompleteManyResult(i.Id, "done", DeliveredPassively: true))]));
+            });
+        });
+
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CompletionBatcher>();
+        services.AddSingleton<ClaimedItemProcessor>();
+        services.AddKeyedSingleton<IItemHandler>(InboxItemKinds.Message, new ReplyingHandler(item => item.Id == 1 ? "<xml>1</xml>" : new string('回', 40_000)));
+        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        await using var provider = services.BuildServiceProvider();
+        var processor = provider.GetRequiredService<ClaimedItemProcessor>();
+        var inbox = provider.GetRequiredService<IInboxPollerApi>();
+
+        var firstWork = processor.ProcessAsync(inbox, Message(1, "lease-1"), TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Task.Delay(200); // the first batch is on its way; the large replies queue behind it
+        await Task.WhenAll([firstWork, .. Enumerable.Range(2, 6).Select(id =>
+            processor.ProcessAsync(inbox, Message(id, "lease-" + id), TimeSpan.FromSeconds(30), CancellationToken.None))]);
+
+        var requests = server.Requests.Where(r => r.Path == "/poller/v1/items/complete-many").ToList();
+        Assert.All(requests, r => Assert.True(System.Text.Encoding.UTF8.GetByteCount(r.Body) <= global::Weixin.Inbox.Contracts.Signing.SignedRequestMiddleware.MaxBodyBytes,
+            $"a complete-many request of {System.Text.Encoding.UTF8.GetByteCount(r.Body)} bytes"));
+        var ids = requests.SelectMany(r => JsonSerializer.Deserialize<CompleteManyRequest>(r.Body, JsonSerializerOptions.Web)!.Items.Select(i => i.Id)).Order().ToList();
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], ids);
+        Assert.True(requests.Count >= 4, $"{requests.Count} requests for six large replies");
+    }
+
     private static ClaimedItem Message(long id, string leaseId)
     {
         var now = DateTimeOffset.UtcNow;
@@ -77,9 +121,9 @@ public class CompletionBatcherTests
             new MessageCallback("<xml/>", "1", "n" + id, "aes", "sig", "o_user"));
     }
 
-    private sealed class ReplyingHandler : IItemHandler
+    private sealed class ReplyingHandler(Func<ClaimedItem, string>? reply = null) : IItemHandler
     {
         public Task<ItemDecision> HandleAsync(ClaimedItem item, CancellationToken cancellationToken) =>
-            Task.FromResult<ItemDecision>(new ItemDecision.Reply($"<xml>{item.Id}</xml>", "replied", null));
+            Task.FromResult<ItemDecision>(new ItemDecision.Reply(reply?.Invoke(item) ?? $"<xml>{item.Id}</xml>", "replied", null));
     }
 }

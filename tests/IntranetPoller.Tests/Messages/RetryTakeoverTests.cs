@@ -101,6 +101,29 @@ public class RetryTakeoverTests(GatewayDatabaseFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task SecondEvent_WithTheFirstOnesKey_DoesNotTakeOverItsReply()
+    {
+        // An event's key is FromUserName + CreateTime + Event: two real taps within one second share it, so a newer
+        // event item is no proof of a retry and must not be answered with the first one's reply again.
+        await using var weixin = await FakeWeixinApi.StartAsync();
+        await using var host = await StartAsync(weixin);
+        var openId = NewOpenId();
+        var createTime = Now();
+        var first = SafeItem(Event(openId, "subscribe", createTime: createTime));
+        var firstReply = Assert.IsType<ItemDecision.Reply>(await HandleAsync(host, first));
+        Assert.Equal(MessageItemHandler.RepliedOutcome, firstReply.Outcome);
+        await AfterCompleteAsync(host, first, firstReply.DedupKey!, deliveredPassively: true);
+
+        var second = SafeItem(Event(openId, "subscribe", createTime: createTime));
+        var secondReply = Assert.IsType<ItemDecision.Reply>(await HandleAsync(host, second));
+
+        Assert.Equal((MessageItemHandler.DuplicateOutcome, ""), (secondReply.Outcome, secondReply.Body));
+        var row = await RowAsync(firstReply.DedupKey!);
+        Assert.Equal((first.Id, WeixinDeliveries.Passive), (row.DeliveryItemId, row.DeliveredVia));
+        Assert.Empty(weixin.Sends);
+    }
+
+    [Fact]
     public async Task OldHolder_LateCompletionAfterATakeover_SendsNothingAndLogsNoError()
     {
         await using var weixin = await FakeWeixinApi.StartAsync();
