@@ -10,6 +10,13 @@ public sealed record CommandResult(int ExitCode, string StandardOutput, string S
 
     /// <summary>The non-empty lines printed, in order (standard output, then standard error).</summary>
     public IReadOnlyList<string> Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// What a refused start must not print: a stack trace, an exception's name, or Kestrel's "Now listening" (the
+    /// settings check comes before the service starts).
+    /// </summary>
+    public string? StackTraceOrStart =>
+        new[] { "   at ", "Exception", "Now listening" }.FirstOrDefault(s => Output.Contains(s, StringComparison.Ordinal));
 }
 
 /// <summary>
@@ -19,6 +26,40 @@ public sealed record CommandResult(int ExitCode, string StandardOutput, string S
 /// </summary>
 public static class ServiceCommand
 {
+    /// <summary>Starts <paramref name="project"/> with <paramref name="settings"/> on a free port and waits for it to end (a start that must fail).</summary>
+    public static Task<CommandResult> StartAsync(string project, IReadOnlyDictionary<string, string> settings) =>
+        RunAsync(project, settings, "--urls", $"http://127.0.0.1:{TestEnvironment.FreePort()}");
+
+    /// <summary>
+    /// Runs <c>check-config</c> while the test holds the port the service is told to listen on: a service that tried
+    /// to listen (started instead of checking) would fail there.
+    /// </summary>
+    public static async Task<CommandResult> CheckConfigWithItsPortHeldAsync(string project, IReadOnlyDictionary<string, string> settings)
+    {
+        using var held = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        held.Start();
+        var port = ((System.Net.IPEndPoint)held.LocalEndpoint).Port;
+        return await RunAsync(project, settings, "check-config", "--urls", $"http://127.0.0.1:{port}");
+    }
+
+    /// <summary><paramref name="valid"/> with <paramref name="changes"/> applied: a null value removes the setting.</summary>
+    public static Dictionary<string, string> With(Dictionary<string, string> valid, params (string Key, string? Value)[] changes)
+    {
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                valid.Remove(key);
+            }
+            else
+            {
+                valid[key] = value;
+            }
+        }
+
+        return valid;
+    }
+
     public static async Task<CommandResult> RunAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = TestEnvironment.ServiceDll(project);

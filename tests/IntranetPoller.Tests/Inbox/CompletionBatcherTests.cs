@@ -38,15 +38,7 @@ public class CompletionBatcherTests
             app.MapPost("/poller/v1/items/{id:long}/fail", (long id) => Results.Json(new FailResponse(id, "pending")));
         });
 
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.ClearProviders());
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CompletionBatcher>();
-        services.AddSingleton<ClaimedItemProcessor>();
-        services.AddKeyedSingleton<IItemHandler>(InboxItemKinds.Message, new ReplyingHandler());
-        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Poller(server, new ReplyingHandler());
         var processor = provider.GetRequiredService<ClaimedItemProcessor>();
         var inbox = provider.GetRequiredService<IInboxPollerApi>();
 
@@ -89,15 +81,7 @@ public class CompletionBatcherTests
             });
         });
 
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.ClearProviders());
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CompletionBatcher>();
-        services.AddSingleton<ClaimedItemProcessor>();
-        services.AddKeyedSingleton<IItemHandler>(InboxItemKinds.Message, new ReplyingHandler(item => item.Id == 1 ? "<xml>1</xml>" : new string('回', 40_000)));
-        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Poller(server, new ReplyingHandler(item => item.Id == 1 ? "<xml>1</xml>" : new string('回', 40_000)));
         var processor = provider.GetRequiredService<ClaimedItemProcessor>();
         var inbox = provider.GetRequiredService<IInboxPollerApi>();
 
@@ -112,6 +96,20 @@ public class CompletionBatcherTests
         var ids = requests.SelectMany(r => JsonSerializer.Deserialize<CompleteManyRequest>(r.Body, JsonSerializerOptions.Web)!.Items.Select(i => i.Id)).Order().ToList();
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], ids);
         Assert.True(requests.Count >= 4, $"{requests.Count} requests for six large replies");
+    }
+
+    /// <summary>The processor and its batcher as the poller wires them, talking to <paramref name="server"/>.</summary>
+    private static ServiceProvider Poller(StandInServer server, IItemHandler handler)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CompletionBatcher>();
+        services.AddSingleton<ClaimedItemProcessor>();
+        services.AddKeyedSingleton(InboxItemKinds.Message, handler);
+        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        return services.BuildServiceProvider();
     }
 
     private static ClaimedItem Message(long id, string leaseId)
