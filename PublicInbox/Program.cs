@@ -56,6 +56,7 @@ try
     // Note: only the poller (signed requests) may bring its correlation id; WeChat and browsers always get a new one.
     app.UseServiceDefaults(trustIncomingCorrelation: http => http.Request.Path.StartsWithSegments("/poller"));
     app.UseInboxMetrics();
+    app.UseDatabaseOutageAnswers();
     app.UseStatusCodePages();
     app.UseSignedRequests();
     app.UseCallbackIpRestriction();

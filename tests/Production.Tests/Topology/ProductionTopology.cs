@@ -236,6 +236,9 @@ public sealed class ProductionTopology : IAsyncDisposable
     public Task<List<Dictionary<string, object?>>> InboxQueryAsync(string sql) =>
         ThrowawayDatabase.QueryAsync(Database.AdminConnection(InboxDatabase), sql);
 
+    public Task<List<Dictionary<string, object?>>> GatewayQueryAsync(string sql) =>
+        ThrowawayDatabase.QueryAsync(Database.AdminConnection(GatewayDatabase), sql);
+
     public async ValueTask DisposeAsync()
     {
         // Note: clients first, then the processes in reverse start order; the temp directory goes last.

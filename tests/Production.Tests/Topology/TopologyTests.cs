@@ -87,8 +87,21 @@ public sealed class TopologyTests(ITestOutputHelper output)
         while (DateTime.UtcNow < drainDeadline);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0}s: drained ({open.Count} open)");
         Assert.True(open.Count == 0, $"{open.Count} stored callbacks never reached a final state: " + string.Join(", ", open.Select(r => $"#{r["id"]} {r["kind"]} {r["status"]}")));
-        // Note: a customer-service reply for a message whose passive window was missed can still be on its way.
+        // Note: a customer-service reply for a message whose passive window was missed can still be on its way. One
+        // whose attempt failed while MariaDB was down (the access token is read from the gateway database) is tried
+        // again when its hold ends (CustomerServiceSender.AttemptHold, 2 min: longer than any attempt, so no reply is
+        // ever sent twice): delayed, not lost, so the test waits for the gateway's pending sends to go out.
         await Task.Delay(TimeSpan.FromSeconds(3));
+        var sendDeadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        List<Dictionary<string, object?>> pendingSends;
+        while ((pendingSends = await system.GatewayQueryAsync("SELECT dedup_key FROM weixin_messages WHERE status = 'pending_send'")).Count > 0
+            && DateTime.UtcNow < sendDeadline)
+        {
+            await Task.Delay(1000);
+        }
+
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0}s: customer-service sends pending: {pendingSends.Count}");
+        await Task.Delay(TimeSpan.FromSeconds(1));
 
         // --- Messages: acknowledged ⇒ stored and final; never answered twice. ---
         var rows = await system.InboxQueryAsync("SELECT open_id, status FROM inbox_items WHERE kind = 'message'");

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -55,7 +56,37 @@ public sealed class ReadinessTests
         Assert.Equal("ok", await live.Content.ReadAsStringAsync());
     }
 
-    private static ServiceProcess StartInbox(string name, string connectionString)
+    [Fact]
+    public async Task DatabaseDown_ThePollersCalls_Answer503WithRetryAfter_NotAStackTrace()
+    {
+        var unreachable = $"Server=127.0.0.1;Port={TestEnvironment.FreePort()};Database=none;User ID=nobody;Password=x;Connection Timeout=2";
+        var pollerKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await using var inbox = StartInbox("inbox-nodb-503", unreachable, pollerKey);
+        await inbox.StartAsync();
+        using var poller = SignedClients.Poller(pollerKey, inbox.BaseAddress);
+
+        // Note: the same middleware answers the waiting page's status poll (the topology test saw it 500 during a
+        // MariaDB restart), but that needs the login's cookie, which an inbox without its database cannot issue.
+        using var claim = await poller.PostAsJsonAsync("/poller/v1/claim", new { pollerId = "poller-a", maxItems = 1 });
+        using var lease = await poller.PostAsJsonAsync("/poller/v1/items/1/lease", new { leaseId = "0123456789abcdef0123456789abcdef" });
+
+        foreach (var response in new[] { claim, lease })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{response.RequestMessage!.RequestUri}: {(int)response.StatusCode} {body}");
+            Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
+            Assert.Contains("database_unavailable", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("MySql", body, StringComparison.Ordinal);
+        }
+
+        // One warning line per request instead of an unhandled exception's stack trace.
+        var log = await File.ReadAllTextAsync(inbox.LogPath);
+        Assert.Contains("Database unreachable: POST /poller/v1/claim answered 503", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("An unhandled exception has occurred", log, StringComparison.Ordinal);
+    }
+
+    private static ServiceProcess StartInbox(string name, string connectionString, string? pollerKey = null)
     {
         var port = TestEnvironment.FreePort();
         return new ServiceProcess(name, "PublicInbox", port, new Dictionary<string, string>
@@ -65,7 +96,7 @@ public sealed class ReadinessTests
             ["Inbox__AllowedRedirectPrefixes__0"] = "http://127.0.0.1:1/",
             ["Inbox__RetryLoginUrl"] = "http://127.0.0.1:1/login/weixin",
             ["Inbox__WeixinToken"] = "readytoken",
-            ["PollerSigning__Keys__0"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            ["PollerSigning__Keys__0"] = pollerKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             ["Retention__Enabled"] = "false",
         }, "health");
     }
