@@ -62,32 +62,7 @@ public static class ServiceCommand
 
     public static async Task<CommandResult> RunAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var dll = TestEnvironment.ServiceDll(project);
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"Build the solution first: {dll} is missing.", dll);
-        }
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
+        var start = ServiceProcess.StartInfo(TestEnvironment.ServiceDll(project), environment, args);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();

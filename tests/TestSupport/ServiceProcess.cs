@@ -5,29 +5,6 @@ namespace Weixin.Inbox.Testing;
 /// <summary>One of our services as a real process on 127.0.0.1, its output kept in a log file.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    private static readonly HashSet<Process> Live = [];
-
-    static ServiceProcess()
-    {
-        // Note: a test host that ends without disposing (crash, timeout) must not leave services running.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            lock (Live)
-            {
-                foreach (var process in Live)
-                {
-                    try
-                    {
-                        process.Kill(entireProcessTree: true);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-        };
-    }
-
     private readonly string _dll;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _logPath;
@@ -53,6 +30,22 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string LogPath => _logPath;
+
+    /// <summary>
+    /// The text log of this start only: the log file is appended to across starts and test runs, each start behind a
+    /// <c>===== &lt;time&gt; start</c> line, so a test looking for what this process wrote reads from the last one.
+    /// </summary>
+    public async Task<string> ReadLogOfThisStartAsync()
+    {
+        string log;
+        await using (var stream = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (var reader = new StreamReader(stream))
+        {
+            log = await reader.ReadToEndAsync();
+        }
+
+        return log[Math.Max(0, log.LastIndexOf("===== ", StringComparison.Ordinal))..];
+    }
 
     /// <summary>The service's structured log: compact JSON, one event per line (Serilog's CLEF).</summary>
     public string JsonLogPath { get; }
@@ -87,10 +80,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var start = StartInfo(_dll, _environment, "--urls", BaseAddress.ToString().TrimEnd('/'));
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
         _process = process;
-        lock (Live)
-        {
-            Live.Add(process);
-        }
+        ChildProcesses.Track(process);
 
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
         await log.WriteLineAsync($"===== {DateTime.UtcNow:O} start {Name} on {BaseAddress}");
@@ -141,10 +131,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         if (_process is not null)
         {
-            lock (Live)
-            {
-                Live.Remove(_process);
-            }
+            ChildProcesses.Forget(_process);
         }
     }
 
@@ -203,7 +190,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static ProcessStartInfo StartInfo(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>How every service process of the tests is started: <c>dotnet &lt;dll&gt; args…</c> in its folder, Development, only the given settings on top.</summary>
+    internal static ProcessStartInfo StartInfo(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         if (!File.Exists(dll))
         {

@@ -269,10 +269,7 @@ public sealed partial class GaleraClusterTests(ITestOutputHelper output)
         // Galera's certification conflicts surface as deadlocks (1213) in the instances' logs.
         foreach (var inbox in inboxes)
         {
-            var log = await File.ReadAllTextAsync(inbox.LogPath);
-            // Note: ServiceProcess appends to the log across runs, a "===== <time> start" line before each; this run's
-            // part is the last one (these instances are started once per test).
-            log = log[Math.Max(0, log.LastIndexOf("===== ", StringComparison.Ordinal))..];
+            var log = await inbox.ReadLogOfThisStartAsync(); // started once per test
             // Note: an unretried one is a 500 whose exception says "Deadlock found"; the line names the request it failed.
             var unretried = Regex.Matches(log, @"HTTP (\w+ \S+) responded 500[^\n]*\n(?:[^\[][^\n]*\n)*?[^\n]*Deadlock found")
                 .GroupBy(m => Regex.Replace(m.Groups[1].Value, @"/\d+", "/{id}")).Select(g => $"{g.Key} ×{g.Count()}");

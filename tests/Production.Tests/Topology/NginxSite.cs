@@ -165,21 +165,7 @@ public sealed class NginxSite : IAsyncDisposable
     public async Task StartAsync()
     {
         _process = Process.Start(StartInfo("-g", "daemon off;")) ?? throw new InvalidOperationException("nginx did not start");
-        // Note: a test host that ends without disposing (crash, timeout) must not leave this server running.
-        var started = _process;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                if (!started.HasExited)
-                {
-                    started.Kill(entireProcessTree: true);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        };
+        ChildProcesses.Track(_process); // Note: killed with the test host if it ends without disposing.
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();

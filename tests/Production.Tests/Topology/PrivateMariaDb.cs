@@ -90,21 +90,7 @@ public sealed class PrivateMariaDb : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("mariadbd did not start");
-        // Note: a test host that ends without disposing (crash, timeout) must not leave this server running.
-        var started = _process;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                if (!started.HasExited)
-                {
-                    started.Kill(entireProcessTree: true);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        };
+        ChildProcesses.Track(_process); // Note: killed with the test host if it ends without disposing.
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();

@@ -81,7 +81,7 @@ public sealed class ReadinessTests
         }
 
         // One warning line per request instead of an unhandled exception's stack trace.
-        var log = await File.ReadAllTextAsync(inbox.LogPath);
+        var log = await inbox.ReadLogOfThisStartAsync();
         Assert.Contains("Database unreachable: POST /poller/v1/claim answered 503", log, StringComparison.Ordinal);
         Assert.DoesNotContain("An unhandled exception has occurred", log, StringComparison.Ordinal);
     }
