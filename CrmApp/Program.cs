@@ -27,7 +27,7 @@ try
     {
         builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
         await using var seeder = builder.Build();
-        return await SeedCommand.RunAsync(seeder.Services, builder.Configuration, Log.Logger);
+        return await SeedCommand.RunAsync(seeder.Services, builder.Configuration, Log.Logger, args);
     }
 
     builder.CheckCrmSettings();

@@ -8,11 +8,15 @@ namespace Weixin.Inbox.CrmApp.Data;
 /// <c>CrmApp.dll seed</c>: the demo's data. Creates the <c>admin</c> account and, when there are no customers yet,
 /// a dozen customers with follow-up notes and one follow-up reminder (two days ahead). With <c>Seed:AdminPassword</c> the admin gets that password (and is unlocked);
 /// without it a new admin gets a random password, printed once on standard output. Runs with the least-privilege user.
+/// <c>seed --admin-only</c> (production, docs/DEPLOY.md) creates or resets the admin and adds no demo customers.
 /// </summary>
 public static class SeedCommand
 {
     public const string Verb = "seed";
     public const string AdminUserName = "admin";
+
+    /// <summary>The option that leaves the demo customers out (a production database starts with none).</summary>
+    public const string AdminOnlyOption = "--admin-only";
 
     private static readonly (string Name, string Company, string Phone, string[] Notes)[] DemoCustomers =
     [
@@ -29,8 +33,17 @@ public static class SeedCommand
         ("周婷", "西安古城文化传媒有限公司", "189-2900-5566", []),
     ];
 
-    public static async Task<int> RunAsync(IServiceProvider services, IConfiguration configuration, Serilog.ILogger logger)
+    public static async Task<int> RunAsync(IServiceProvider services, IConfiguration configuration, Serilog.ILogger logger, IReadOnlyList<string> args)
     {
+        var unknown = args.Skip(1).Where(a => a != AdminOnlyOption).ToList();
+        if (unknown.Count > 0)
+        {
+            // Note: a mistyped option must not fall through to the default, which would add demo customers.
+            logger.Error("Unknown seed option {Options}; the only option is {AdminOnly}", string.Join(' ', unknown), AdminOnlyOption);
+            return 2;
+        }
+
+        var adminOnly = args.Contains(AdminOnlyOption);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<Account>>();
@@ -79,6 +92,12 @@ public static class SeedCommand
             admin.RenewSecurityStamp();
             await db.SaveChangesAsync();
             logger.Information("Account {UserName} ({AccountId}) made an active 管理员", AdminUserName, admin.Id);
+        }
+
+        if (adminOnly)
+        {
+            logger.Information("{AdminOnly}: no demo customers added", AdminOnlyOption);
+            return 0;
         }
 
         if (await db.Customers.AnyAsync())
