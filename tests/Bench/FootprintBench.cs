@@ -17,12 +17,14 @@ namespace Weixin.Inbox.Bench;
 /// the same way with the services' runtime settings (the inbox's runtimeconfig.json), so the figures read as ratios.
 /// The services run as the demo runs them (<c>dotnet &lt;dll&gt;</c>, the build of WX_BUILD_CONFIGURATION, default
 /// Debug like ./run.sh), on throwaway databases of the real MariaDB.
-/// Usage: Bench footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64]
+/// Usage: Bench footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64] [env=NAME=VALUE]…
 /// Prints one summary line starting <c>footprint:</c>.
 /// </summary>
 public static class FootprintBench
 {
     private const string EmptyHostVerb = "empty-host";
+
+    private static Dictionary<string, string> EnvironmentOverrides = [];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,6 +33,11 @@ public static class FootprintBench
             return await RunEmptyHostAsync(args[1..]);
         }
 
+        // Note: env=NAME=VALUE (repeatable) is added to the environment of every process this bench starts itself (the
+        // restarted services and the floor), so a runtime knob (e.g. env=DOTNET_GCgen0size=0x200000) is measured without a rebuild.
+        EnvironmentOverrides = args.Where(a => a.StartsWith("env=", StringComparison.Ordinal)).Select(a => a["env=".Length..].Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
+        args = [.. args.Where(a => !a.StartsWith("env=", StringComparison.Ordinal))];
         var starts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
         var settle = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
         var callbacks = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3000;
@@ -105,7 +112,7 @@ public static class FootprintBench
             var parts = results.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name}_live={r.LiveMs:F0}ms {r.Name}_ready={r.ReadyMs:F0}ms {r.Name}_ready_cpu={r.ReadyCpuMs:F0}ms {r.Name}_rss={r.SettledMb:F0}MB {r.Name}_peak={r.PeakMb:F0}MB {r.Name}_after_load={r.AfterLoadMb:F0}MB {r.Name}_x_floor={r.SettledMb / floor.SettledMb:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"footprint: config={TestEnvironment.Configuration} runtime=[{gc}] starts={starts} {string.Join(' ', parts)} floor_live={floor.LiveMs:F0}ms floor_rss={floor.SettledMb:F0}MB load=[{load}]"));
+                $"footprint: config={TestEnvironment.Configuration} runtime=[{gc}]{string.Concat(EnvironmentOverrides.Select(e => $" env={e.Key}={e.Value}"))} starts={starts} {string.Join(' ', parts)} floor_live={floor.LiveMs:F0}ms floor_rss={floor.SettledMb:F0}MB load=[{load}]"));
             var ok = results.All(r => r.ReadyMs <= 2000 && r.SettledMb <= 150 && r.PeakMb <= 250);
             Console.WriteLine(ok ? "footprint: within issue 14's targets (ready ≤ 2 s, settled ≤ 150 MB, peak ≤ 250 MB)" : "footprint: NOT within issue 14's targets (ready ≤ 2 s, settled ≤ 150 MB, peak ≤ 250 MB)");
             return 0;
@@ -312,7 +319,7 @@ public static class FootprintBench
             }
 
             start.Environment.Clear();
-            foreach (var (key, value) in template.Environment)
+            foreach (var (key, value) in template.Environment.Concat(EnvironmentOverrides))
             {
                 start.Environment[key] = value;
             }
