@@ -17,12 +17,14 @@ namespace Weixin.Inbox.Bench;
 /// the same way with the services' runtime settings (the inbox's runtimeconfig.json), so the figures read as ratios.
 /// The services run as the demo runs them (<c>dotnet &lt;dll&gt;</c>, the build of WX_BUILD_CONFIGURATION, default
 /// Debug like ./run.sh), on throwaway databases of the real MariaDB.
-/// Usage: Bench footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64]
+/// Usage: Bench footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64] [env=NAME=VALUE]…
 /// Prints one summary line starting <c>footprint:</c>.
 /// </summary>
 public static class FootprintBench
 {
     private const string EmptyHostVerb = "empty-host";
+
+    private static Dictionary<string, string> EnvironmentOverrides = [];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,6 +33,11 @@ public static class FootprintBench
             return await RunEmptyHostAsync(args[1..]);
         }
 
+        // Note: env=NAME=VALUE (repeatable) is added to the environment of every process this bench starts itself (the
+        // restarted services and the floor), so a runtime knob (e.g. env=DOTNET_GCgen0size=0x200000) is measured without a rebuild.
+        EnvironmentOverrides = args.Where(a => a.StartsWith("env=", StringComparison.Ordinal)).Select(a => a["env=".Length..].Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
+        args = [.. args.Where(a => !a.StartsWith("env=", StringComparison.Ordinal))];
         var starts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
         var settle = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
         var callbacks = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3000;
@@ -89,6 +96,7 @@ public static class FootprintBench
                 r.SettledMb = Memory.ResidentMb(r.Process.Id);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{r.Name}: settled {r.SettledMb:F0} MB (anonymous {Memory.Read(r.Process.Id, "RssAnon:"):F0} MB, files {Memory.Read(r.Process.Id, "RssFile:"):F0} MB, threads {Memory.Threads(r.Process.Id)})"));
+                Console.WriteLine($"{r.Name}: resident by mapping {Memory.Breakdown(r.Process.Id)}");
             }
 
             var loadWatch = Stopwatch.StartNew();
@@ -105,7 +113,7 @@ public static class FootprintBench
             var parts = results.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name}_live={r.LiveMs:F0}ms {r.Name}_ready={r.ReadyMs:F0}ms {r.Name}_ready_cpu={r.ReadyCpuMs:F0}ms {r.Name}_rss={r.SettledMb:F0}MB {r.Name}_peak={r.PeakMb:F0}MB {r.Name}_after_load={r.AfterLoadMb:F0}MB {r.Name}_x_floor={r.SettledMb / floor.SettledMb:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"footprint: config={TestEnvironment.Configuration} runtime=[{gc}] starts={starts} {string.Join(' ', parts)} floor_live={floor.LiveMs:F0}ms floor_rss={floor.SettledMb:F0}MB load=[{load}]"));
+                $"footprint: config={TestEnvironment.Configuration} runtime=[{gc}]{string.Concat(EnvironmentOverrides.Select(e => $" env={e.Key}={e.Value}"))} starts={starts} {string.Join(' ', parts)} floor_live={floor.LiveMs:F0}ms floor_rss={floor.SettledMb:F0}MB load=[{load}]"));
             var ok = results.All(r => r.ReadyMs <= 2000 && r.SettledMb <= 150 && r.PeakMb <= 250);
             Console.WriteLine(ok ? "footprint: within issue 14's targets (ready ≤ 2 s, settled ≤ 150 MB, peak ≤ 250 MB)" : "footprint: NOT within issue 14's targets (ready ≤ 2 s, settled ≤ 150 MB, peak ≤ 250 MB)");
             return 0;
@@ -312,7 +320,7 @@ public static class FootprintBench
             }
 
             start.Environment.Clear();
-            foreach (var (key, value) in template.Environment)
+            foreach (var (key, value) in template.Environment.Concat(EnvironmentOverrides))
             {
                 start.Environment[key] = value;
             }
@@ -418,6 +426,50 @@ public static class FootprintBench
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
         }
+
+        /// <summary>
+        /// Resident MB (and proportional MB, shared pages split among the processes mapping them) per kind of mapping, from
+        /// /proc/&lt;pid&gt;/smaps: where a settled service's memory is, so a setting is aimed at the part it can move.
+        /// </summary>
+        public static string Breakdown(int pid)
+        {
+            var rss = new Dictionary<string, (long Rss, long Pss)>();
+            var kind = "anon";
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+            {
+                // Note: a mapping's header starts with its address range ("7f…-7f… r-xp …"); its fields with "Name:".
+                if (line.Split(' ', 2)[0] is { Length: > 0 } first && !first.EndsWith(':'))
+                {
+                    var parts = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+                    kind = KindOf(parts.Length > 5 ? parts[5].Trim() : "");
+                    continue;
+                }
+
+                if (line.StartsWith("Rss:", StringComparison.Ordinal) || line.StartsWith("Pss:", StringComparison.Ordinal))
+                {
+                    var kb = long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    var (r, p) = rss.GetValueOrDefault(kind);
+                    rss[kind] = line[0] == 'R' ? (r + kb, p) : (r, p + kb);
+                }
+            }
+
+            return string.Join(' ', rss.OrderByDescending(k => k.Value.Rss).Select(k =>
+                string.Create(CultureInfo.InvariantCulture, $"{k.Key}={k.Value.Rss / 1024.0:F1}/{k.Value.Pss / 1024.0:F1}MB")));
+        }
+
+        private static string KindOf(string path) => path switch
+        {
+            "" => "anon",
+            "[heap]" => "malloc_heap",
+            _ when path.Contains("doublemapper", StringComparison.Ordinal) => "jit_and_loader_heaps",
+            _ when path.Contains("libicu", StringComparison.Ordinal) => "icu",
+            _ when path.Contains("/shared/Microsoft.", StringComparison.Ordinal) && path.EndsWith(".dll", StringComparison.Ordinal) => "framework_dll",
+            _ when path.Contains("/shared/Microsoft.", StringComparison.Ordinal) => "runtime_so",
+            _ when path.EndsWith(".dll", StringComparison.Ordinal) => "app_and_package_dll",
+            _ when path.Contains(".so", StringComparison.Ordinal) => "other_so",
+            _ when path.StartsWith('[') => "other_special",
+            _ => "other_file",
+        };
 
         /// <summary>The process's thread count (each has its stack; a server GC heap has its GC thread).</summary>
         public static int Threads(int pid) => (int)Read(pid, "Threads:", 1);

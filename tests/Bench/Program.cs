@@ -7,7 +7,7 @@ using Weixin.Inbox.Testing;
 // Usage: dotnet run --project tests/Bench -c Release -- logins [count=50] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- crm-returning [count=20] [pollInterval=00:00:01]
 //        dotnet run --project tests/Bench -c Release -- messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes]
-//        dotnet run --project tests/Bench -c Release -- messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01]
+//        dotnet run --project tests/Bench -c Release -- messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01] [backlog=N] [warmup=20]
 //        dotnet run --project tests/Bench -c Release -- footprint [starts=3] [settleSeconds=5] [callbacks=3000] [messages=300] [concurrency=64]
 //        dotnet run --project tests/Bench -c Release -- ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]   (needs wrk: scripts/ensure-bench-tools.sh)
 if (args is ["admin-list", ..])
@@ -35,7 +35,7 @@ if (args is ["crm-returning", ..])
 
 if (args is not ["logins", ..])
 {
-    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01] | crm-returning [count=20] [pollInterval=00:00:01] | messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes] | messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01] | ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]");
+    Console.Error.WriteLine("usage: Bench logins [count=50] [pollInterval=00:00:01] | crm-returning [count=20] [pollInterval=00:00:01] | messages [count=200] [perSecond=20] [pollInterval=00:00:01] [mode=aes] | messages-load [count=1000] [concurrency=100] [pollInterval=00:00:01] [backlog=N] [warmup=20] | ingest [seconds=10] [connections=64] [threads=2] [poller=paused|draining]");
     return 2;
 }
 

@@ -22,4 +22,20 @@ public sealed class ServiceRuntimeConfigTests
         Assert.False(properties["System.GC.Server"]!.GetValue<bool>());
         Assert.True(properties["System.GC.Concurrent"]!.GetValue<bool>());
     }
+
+    /// <summary>
+    /// Dynamic PGO stays off (Service.Runtime.props, issue 14 item 3): with it the tiering threads re-compiled hot methods
+    /// twice under load and the inbox + poller used ~1.8x the CPU per message from a cold start.
+    /// </summary>
+    [Theory]
+    [InlineData("PublicInbox")]
+    [InlineData("IntranetPoller")]
+    [InlineData("CrmApp")]
+    public void RuntimeConfig_OfEachService_HasDynamicPgoOff(string project)
+    {
+        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
+        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+
+        Assert.False(properties["System.Runtime.TieredPGO"]!.GetValue<bool>());
+    }
 }
