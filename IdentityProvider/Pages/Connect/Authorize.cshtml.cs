@@ -80,7 +80,8 @@ public sealed class AuthorizeModel(
             return Forbid(Errors.AccessDenied, "用户拒绝了授权。");
         }
 
-        if (remembered.Count == 0 && decision != true)
+        // Note: prompt=consent asks again even when remembered (the client wants the user to see what it gets).
+        if ((remembered.Count == 0 || request.HasPromptValue(PromptValues.Consent)) && decision != true)
         {
             if (request.HasPromptValue(PromptValues.None))
             {
