@@ -113,9 +113,16 @@ public sealed class ConsentAndSsoTests(IdpFixture fixture)
             Assert.StartsWith(alpha.PostLogoutRedirectUri, signedOut.Headers.Location!.ToString(), StringComparison.Ordinal);
         }
 
-        using var afterwards = await browser.GetAsync(browser.AuthorizeUrl(AuthorizeRequest.For(alpha)));
-        Assert.Equal(HttpStatusCode.Found, afterwards.StatusCode);
-        Assert.StartsWith("/login?", afterwards.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        using (var afterwards = await browser.GetAsync(browser.AuthorizeUrl(AuthorizeRequest.For(alpha))))
+        {
+            Assert.Equal(HttpStatusCode.Found, afterwards.StatusCode);
+            Assert.StartsWith("/login?", afterwards.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        // Logging in again goes through WeChat, but this browser is a known device of the user now: no number this time.
+        var again = await browser.LoginAsync(AuthorizeRequest.For(alpha), openId);
+        Assert.NotNull(again.Code);
+        Assert.Equal(1, browser.NumbersConfirmed);
     }
 
     private Uri EndSession(string idToken, string postLogoutRedirectUri, string? state = null) =>
