@@ -103,28 +103,10 @@ public sealed partial class OidcBrowser : IDisposable
             return response;
         }
 
-        // /login → /login/weixin (WeChat's browser) → the simulator's authorize page.
-        var url = Next(authorizeUrl, response);
-        while (url.Port == _system.BaseAddress.Port)
-        {
-            response.Dispose();
-            response = await Http.GetAsync(url);
-            Assert.True(response.StatusCode == HttpStatusCode.Found, $"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            url = Next(url, response);
-        }
-
+        var weixinAuthorize = await FollowToWeixinAsync(Next(authorizeUrl, response));
         response.Dispose();
-        var callback = await _browser.AuthorizeAsync(url.ToString(), openId, allow: true);
-        var itemId = await _browser.OpenCallbackAsync(callback);
-        var outcome = await _browser.WaitForResultAsync(itemId);
-        Assert.True(outcome.State == "done" && outcome.RedirectUrl is not null, $"the waiting page ended {outcome.State}: {outcome.Message}");
-
-        // /login/weixin/done?ticket= → the number confirmation (a new device) or straight back to authorize.
-        var done = new Uri(outcome.RedirectUrl!);
-        Assert.Equal(_system.BaseAddress.Port, done.Port);
-        using var doneResponse = await Http.GetAsync(done);
-        Assert.Equal(HttpStatusCode.Found, doneResponse.StatusCode);
-        var next = Next(done, doneResponse);
+        var callback = await _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
+        var next = await ReturnFromWeixinAsync(callback);
         if (next.AbsolutePath == "/login/weixin/confirm")
         {
             next = await ConfirmNumberAsync(next, openId);
@@ -133,6 +115,38 @@ public sealed partial class OidcBrowser : IDisposable
         Assert.Equal("/connect/authorize", next.AbsolutePath);
         return await Http.GetAsync(next);
     }
+
+    /// <summary>From the provider's /login on: /login/weixin (WeChat's browser) → answers WeChat's (the simulator's) authorize URL.</summary>
+    public async Task<Uri> FollowToWeixinAsync(Uri url)
+    {
+        while (url.Port == _system.BaseAddress.Port)
+        {
+            using var response = await Http.GetAsync(url);
+            Assert.True(response.StatusCode == HttpStatusCode.Found, $"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            url = Next(url, response);
+        }
+
+        return url;
+    }
+
+    /// <summary>
+    /// WeChat sent this browser to the inbox's callback: waits on the inbox's page, opens the provider's
+    /// /login/weixin/done?ticket= and answers where the provider sends the browser next (the number confirmation, or authorize).
+    /// </summary>
+    public async Task<Uri> ReturnFromWeixinAsync(Uri callback)
+    {
+        var itemId = await _browser.OpenCallbackAsync(callback);
+        var outcome = await _browser.WaitForResultAsync(itemId);
+        Assert.True(outcome.State == "done" && outcome.RedirectUrl is not null, $"the waiting page ended {outcome.State}: {outcome.Message}");
+        var done = new Uri(outcome.RedirectUrl!);
+        Assert.Equal(_system.BaseAddress.Port, done.Port);
+        using var doneResponse = await Http.GetAsync(done);
+        Assert.Equal(HttpStatusCode.Found, doneResponse.StatusCode);
+        return Next(done, doneResponse);
+    }
+
+    /// <summary>WeChat's authorize page, 「同意」 as <paramref name="openId"/>: answers the inbox callback URL (code and state).</summary>
+    public Task<Uri> AllowAtWeixinAsync(Uri weixinAuthorize, string openId) => _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
 
     /// <summary>
     /// The desktop's login (a browser outside WeChat): authorize → /login with the 扫码登录 QR code (started as the page's
