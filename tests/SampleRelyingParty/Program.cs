@@ -79,9 +79,16 @@ builder.Services
         options.ClaimActions.MapUniqueJsonKey("picture", "picture");
         options.ClaimActions.MapUniqueJsonKey("unionid", "unionid");
 
+        // 「拒绝」 on the provider's consent page comes back as error=access_denied (RFC 6749 §4.1.2.1).
+        options.Events.OnAccessDenied = context =>
+        {
+            context.Response.Redirect("/login-failed?error=access_denied");
+            context.HandleResponse();
+            return Task.CompletedTask;
+        };
         options.Events.OnRemoteFailure = context =>
         {
-            // Note: 「拒绝」 at the provider comes back as error=access_denied; that, a refused code or an expired login
+            // Note: any other error the provider sends back (its "error" code), a refused code or an expired sign-in
             // are the user's business, not a server error: a Chinese page that says what happened, never a 500.
             var error = context.Failure?.Data["error"] as string;
             context.HttpContext.RequestServices.GetRequiredService<ILogger<Program>>()
