@@ -2,7 +2,7 @@
 # Weixin.Inbox — one entry point for the local demo and the test suite.
 #   ./run.sh [demo]   whole system live against the WeChat simulator (Ctrl-C stops the services)
 #   ./run.sh test     install what is missing, start MariaDB, build, publish, run every tests/*.Tests project
-#   ./run.sh publish  Release builds of PublicInbox, IntranetPoller, CrmApp into dist/<service>/ (docs/DEPLOY.md)
+#   ./run.sh publish  Release builds of PublicInbox, IntranetPoller, CrmApp, IdentityProvider into dist/<service>/ (docs/DEPLOY.md)
 #   ./run.sh db       only start the private MariaDB (127.0.0.1:3307) and create databases/users
 #   ./run.sh stop     stop services a previous demo left behind, and the database
 #   ./run.sh phone [url]  open the demo CRM (or url, e.g. the sample app http://127.0.0.1:5500) in Chromium as WeChat's phone browser
@@ -33,7 +33,7 @@ build() {
 }
 
 # ---------------------------------------------------------------- publish
-PUBLISHED=(PublicInbox IntranetPoller CrmApp)
+PUBLISHED=(PublicInbox IntranetPoller CrmApp IdentityProvider)
 
 cmd_publish() {
   # Note: framework-dependent (no runtime identifier): the hosts install Microsoft's aspnetcore-runtime package and one
@@ -53,11 +53,11 @@ cmd_publish() {
   # mariadb client as root on each database host); <service>.dll migrate does the same with an admin connection.
   rm -rf dist/sql
   mkdir -p dist/sql
-  cp db/sql/weixin_inbox.sql db/sql/weixin_gateway.sql db/sql/crm.sql dist/sql/
+  cp db/sql/weixin_inbox.sql db/sql/weixin_gateway.sql db/sql/crm.sql db/sql/weixin_idp.sql dist/sql/
   say ""
   say "published (framework-dependent, needs aspnetcore-runtime-10.0 on the host):"
   for s in "${PUBLISHED[@]}"; do say "  $PWD/dist/$s/$s.dll"; done
-  say "  $PWD/dist/sql/{weixin_inbox,weixin_gateway,crm}.sql (schema, idempotent)"
+  say "  $PWD/dist/sql/{weixin_inbox,weixin_gateway,crm,weixin_idp}.sql (schema, idempotent)"
   say "next: docs/DEPLOY.md (copy dist/<service>/ to /opt/weixin/<service>/ on its host)"
 }
 
@@ -214,9 +214,9 @@ start_sample_apps() { # after the IdentityProvider started; nothing when the sam
   [ -f "$(dll "$SAMPLE_APP")" ] && [ -f "$(dll IdentityProvider)" ] || return 0
   local common=(Oidc__Authority=http://127.0.0.1:5400/ Oidc__RequireHttpsMetadata=false)
   start_service SampleApp 5500 "$(dll "$SAMPLE_APP")" "${common[@]}" \
-    Oidc__ClientId=sample Oidc__ClientSecret="$IDP_SAMPLE_CLIENT_SECRET" App__Title="示例应用 A（sample）"
+    Oidc__ClientId=sample Oidc__ClientSecret="$IDP_SAMPLE_CLIENT_SECRET" App__Title="示例应用"
   start_service SampleApp2 5501 "$(dll "$SAMPLE_APP")" "${common[@]}" \
-    Oidc__ClientId=sample2 Oidc__ClientSecret= App__Title="示例应用 B（sample2，公开客户端）"
+    Oidc__ClientId=sample2 Oidc__ClientSecret= App__Title="示例应用二"
   local name i
   SAMPLE_APPS=1
   for name in SampleApp SampleApp2; do
@@ -257,6 +257,11 @@ cmd_demo() {
     migrate CrmApp crm
     seed_crm
   fi
+  # ---- IdentityProvider (issue 16, helper idp): its database ----
+  if [ -f "$(dll IdentityProvider)" ]; then
+    migrate IdentityProvider weixin_idp
+  fi
+  # ---- end IdentityProvider ----
 
   inbox_admin
 
@@ -275,6 +280,7 @@ cmd_demo() {
     ConnectionStrings__Inbox="$(cs weixin_inbox inbox_svc "$INBOX_DB_PASSWORD")" \
     Inbox__PublicBaseUrl=http://127.0.0.1:5000 \
     Inbox__AllowedRedirectPrefixes__0=http://127.0.0.1:5300/ \
+    Inbox__AllowedRedirectPrefixes__1=http://127.0.0.1:5400/ \
     Inbox__RetryLoginUrl=http://127.0.0.1:5300/login/weixin \
     Inbox__WeixinToken="$WEIXIN_TOKEN" \
     PollerSigning__Keys__0="$POLLER_SIGNING_KEY" \
@@ -294,6 +300,11 @@ cmd_demo() {
     Messages__LoginUrl=http://127.0.0.1:5300/login/weixin
     CrmHook__BaseUrl=http://127.0.0.1:5300
     CrmHook__SigningKeys__0="$CRM_HOOK_KEY"
+    # ---- IdentityProvider (issue 16, helper idp): a second gateway client with its own key, and its return prefix ----
+    GatewaySigning__Clients__1__Id=idp
+    GatewaySigning__Clients__1__Keys__0="$IDP_GATEWAY_CLIENT_KEY"
+    OAuth__AllowedReturnPrefixes__1=http://127.0.0.1:5400/
+    # ---- end IdentityProvider ----
   )
   start_service IntranetPoller 5200 "$(dll IntranetPoller)" "${poller_env[@]}"
   local crm=0
@@ -318,7 +329,41 @@ cmd_demo() {
     unset 'NAMES[3]' 'PIDS[3]' 'PORTS[3]'
     crm=0
   fi
-  start_sample_apps # idprp: after the IdentityProvider's start lines
+
+  # ---- IdentityProvider (issue 16, helper idp): the OpenID Connect provider on 5400 with the demo clients ----
+  # sample (confidential, the sample app on 5500) and sample2 (public, the sample app's second instance on 5501).
+  local idp=0 idp_index
+  if [ -f "$(dll IdentityProvider)" ]; then
+    start_service IdentityProvider 5400 "$(dll IdentityProvider)" \
+      ConnectionStrings__Idp="$(cs weixin_idp idp_svc "$IDP_DB_PASSWORD")" \
+      Oidc__Issuer=http://127.0.0.1:5400/ \
+      Oidc__SubjectKey="$IDP_SUBJECT_KEY" \
+      Gateway__BaseUrl=http://127.0.0.1:5200 \
+      Gateway__ClientId=idp \
+      Gateway__ClientKey="$IDP_GATEWAY_CLIENT_KEY" \
+      Gateway__PublicBaseUrl=http://127.0.0.1:5400 \
+      Oidc__Clients__0__Id=sample \
+      Oidc__Clients__0__DisplayName=示例应用 \
+      Oidc__Clients__0__Secret="$IDP_SAMPLE_CLIENT_SECRET" \
+      Oidc__Clients__0__RedirectUris__0=http://127.0.0.1:5500/signin-oidc \
+      Oidc__Clients__0__PostLogoutRedirectUris__0=http://127.0.0.1:5500/signout-callback-oidc \
+      Oidc__Clients__1__Id=sample2 \
+      Oidc__Clients__1__DisplayName=示例应用二 \
+      Oidc__Clients__1__Public=true \
+      Oidc__Clients__1__RedirectUris__0=http://127.0.0.1:5501/signin-oidc \
+      Oidc__Clients__1__PostLogoutRedirectUris__0=http://127.0.0.1:5501/signout-callback-oidc
+    for idp_index in "${!PIDS[@]}"; do :; done
+    if wait_healthy "$idp_index"; then
+      idp=1
+    else
+      say "!! IdentityProvider is not healthy; continuing without it." >&2
+      kill "${PIDS[$idp_index]}" 2>/dev/null || true
+      wait "${PIDS[$idp_index]}" 2>/dev/null || true
+      unset "NAMES[$idp_index]" "PIDS[$idp_index]" "PORTS[$idp_index]"
+    fi
+  fi
+  # ---- end IdentityProvider ----
+  if [ "$idp" = 1 ]; then start_sample_apps; fi # idprp: the sample relying party, once the provider is healthy
 
   # The 公众号 menu (in the simulator): 「进入CRM」 → CRM /login/weixin, 「我的客户」 → the CRM hook.
   if env "${poller_env[@]}" timeout 60 dotnet "$(dll IntranetPoller)" menu create --crm-url http://127.0.0.1:5300 >"$LOG_DIR/IntranetPoller-menu.log" 2>&1; then
@@ -348,7 +393,14 @@ cmd_demo() {
     say "the simulator's test users and pages are at http://127.0.0.1:5080, and ./run.sh test"
     say "drives the whole login flow end to end."
   fi
-  print_sample_apps # idprp
+  # ---- IdentityProvider (issue 16, helper idp) ----
+  if [ "$idp" = 1 ]; then
+    say ""
+    say "  IdentityProvider (OIDC)      http://127.0.0.1:5400   discovery: http://127.0.0.1:5400/.well-known/openid-configuration"
+    say "    clients: sample (secret IDP_SAMPLE_CLIENT_SECRET in .data/secrets.env, http://127.0.0.1:5500/signin-oidc), sample2 (public, :5501)"
+  fi
+  # ---- end IdentityProvider ----
+  print_sample_apps # idprp: after the IdentityProvider's lines
   say "Logs: .data/logs/<service>.log (text), .data/logs/<service>.json (structured, with CorrelationId)"
   say "Metrics: http://127.0.0.1:5000/metrics, :5200/metrics, :5300/metrics (Prometheus)"
   say "Ctrl-C stops the services; MariaDB keeps running (db/stop.sh)."

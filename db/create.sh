@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=db/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-for v in WX_ADMIN_PASSWORD INBOX_DB_PASSWORD GATEWAY_DB_PASSWORD CRM_DB_PASSWORD; do
+for v in WX_ADMIN_PASSWORD INBOX_DB_PASSWORD GATEWAY_DB_PASSWORD CRM_DB_PASSWORD IDP_DB_PASSWORD; do
   if [ -z "${!v:-}" ]; then
     # shellcheck source=db/secrets.sh
     . "$WX_REPO/db/secrets.sh"
@@ -50,6 +50,7 @@ svc_sql() { # $1 database, $2 user, $3 password
   svc_sql weixin_inbox   inbox_svc   "$INBOX_DB_PASSWORD"
   svc_sql weixin_gateway gateway_svc "$GATEWAY_DB_PASSWORD"
   svc_sql crm            crm_svc     "$CRM_DB_PASSWORD"
+  svc_sql weixin_idp     idp_svc     "$IDP_DB_PASSWORD"
 } | wx_db_root
 
-wx_log "databases weixin_inbox, weixin_gateway, crm and users wx_admin, inbox_svc, gateway_svc, crm_svc are ready"
+wx_log "databases weixin_inbox, weixin_gateway, crm, weixin_idp and users wx_admin, inbox_svc, gateway_svc, crm_svc, idp_svc are ready"

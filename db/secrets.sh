@@ -15,7 +15,8 @@ if [ ! -e "$_wx_secrets_file" ]; then
 fi
 # name:bytes  (hex => passwords 48 chars, signing keys 64 chars)
 for _wx_spec in WX_ADMIN_PASSWORD:24 INBOX_DB_PASSWORD:24 GATEWAY_DB_PASSWORD:24 CRM_DB_PASSWORD:24 \
-                POLLER_SIGNING_KEY:32 GATEWAY_CLIENT_KEY:32 CRM_HOOK_KEY:32; do
+                POLLER_SIGNING_KEY:32 GATEWAY_CLIENT_KEY:32 CRM_HOOK_KEY:32 \
+                IDP_DB_PASSWORD:24 IDP_GATEWAY_CLIENT_KEY:32 IDP_SUBJECT_KEY:32 IDP_SAMPLE_CLIENT_SECRET:24; do
   if ! grep -q "^${_wx_spec%%:*}=" "$_wx_secrets_file"; then
     printf '%s=%s\n' "${_wx_spec%%:*}" "$(_wx_random_hex "${_wx_spec##*:}")" >>"$_wx_secrets_file"
   fi

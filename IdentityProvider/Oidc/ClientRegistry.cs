@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Weixin.Inbox.IdentityProvider.Oidc;
+
+/// <summary>
+/// The clients (relying parties), kept by OpenIddict's application manager in <c>oidc_applications</c> (secrets only as
+/// hashes: the manager hashes them). Clients of <c>Oidc:Clients</c> are written at every start (a client removed from the
+/// configuration is deleted); <c>oidc-client add</c> adds others, which the configuration leaves alone.
+/// Every client: authorization code flow only, PKCE (S256) required, redirect URIs matched exactly (OpenIddict compares
+/// the whole string), explicit consent, scopes <c>openid profile</c> (and <c>offline_access</c> when refresh tokens are allowed).
+/// </summary>
+public sealed class ClientRegistry(IOpenIddictApplicationManager applications, ILogger<ClientRegistry> logger)
+{
+    /// <summary>Application property: the subject type (<see cref="SubjectTypes"/>).</summary>
+    public const string SubjectProperty = "subject_type";
+
+    /// <summary>Application property: the pairwise sector.</summary>
+    public const string SectorProperty = "sector";
+
+    /// <summary>Application property: where the client came from (<c>config</c> or <c>command</c>).</summary>
+    public const string SourceProperty = "source";
+
+    /// <summary>Writes the configured clients and deletes configured clients no longer in the configuration.</summary>
+    public async Task SyncAsync(IReadOnlyList<OidcClientSettings> clients, CancellationToken cancellationToken)
+    {
+        foreach (var client in clients)
+        {
+            var descriptor = Describe(client, client.Secret, "config");
+            var existing = await applications.FindByClientIdAsync(client.Id, cancellationToken);
+            if (existing is null)
+            {
+                await applications.CreateAsync(descriptor, cancellationToken);
+                logger.LogInformation("OIDC client {ClientId} added from the configuration", client.Id);
+            }
+            else
+            {
+                // Note: the secret is hashed again (a new salt) at every start: the configuration is the truth for these clients.
+                await applications.UpdateAsync(existing, descriptor, cancellationToken);
+            }
+        }
+
+        var configured = clients.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var stale = new List<object>();
+        await foreach (var application in applications.ListAsync(count: null, offset: null, cancellationToken))
+        {
+            var properties = await applications.GetPropertiesAsync(application, cancellationToken);
+            var id = await applications.GetClientIdAsync(application, cancellationToken);
+            if (properties.TryGetValue(SourceProperty, out var source) && source.ValueKind == JsonValueKind.String && source.GetString() == "config"
+                && id is not null && !configured.Contains(id))
+            {
+                stale.Add(application);
+            }
+        }
+
+        foreach (var application in stale)
+        {
+            logger.LogInformation("OIDC client {ClientId} deleted: no longer in the configuration", await applications.GetClientIdAsync(application, cancellationToken));
+            await applications.DeleteAsync(application, cancellationToken);
+        }
+    }
+
+    /// <summary>Adds a client (the <c>oidc-client add</c> command); answers the generated secret of a confidential one.</summary>
+    public async Task<string?> AddAsync(OidcClientSettings client, CancellationToken cancellationToken)
+    {
+        // Note: 32 random bytes: a secret nobody chose and nobody can guess; shown once, stored only as a hash.
+        var secret = client.Public ? null : Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        await applications.CreateAsync(Describe(client, secret, "command"), cancellationToken);
+        logger.LogInformation("OIDC client {ClientId} added by command", client.Id);
+        return secret;
+    }
+
+    /// <summary>True when a client of that id exists.</summary>
+    public async Task<bool> ExistsAsync(string clientId, CancellationToken cancellationToken) =>
+        await applications.FindByClientIdAsync(clientId, cancellationToken) is not null;
+
+    /// <summary>The subject type and sector of an application.</summary>
+    public async Task<(string SubjectType, string Sector)> SubjectOfAsync(object application, CancellationToken cancellationToken)
+    {
+        var properties = await applications.GetPropertiesAsync(application, cancellationToken);
+        var clientId = await applications.GetClientIdAsync(application, cancellationToken) ?? "";
+        var type = properties.TryGetValue(SubjectProperty, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : SubjectTypes.Pairwise;
+        var sector = properties.TryGetValue(SectorProperty, out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { Length: > 0 } v ? v : clientId;
+        return (type, sector);
+    }
+
+    private static OpenIddictApplicationDescriptor Describe(OidcClientSettings client, string? secret, string source)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.Id,
+            DisplayName = string.IsNullOrWhiteSpace(client.DisplayName) ? client.Id : client.DisplayName,
+            ClientType = client.Public ? ClientTypes.Public : ClientTypes.Confidential,
+            ClientSecret = client.Public ? null : secret,
+            ApplicationType = ApplicationTypes.Web,
+            // Note: explicit: the consent page is shown once per user and client, then remembered (a permanent authorization).
+            ConsentType = ConsentTypes.Explicit,
+        };
+        foreach (var uri in client.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        foreach (var uri in client.PostLogoutRedirectUris)
+        {
+            descriptor.PostLogoutRedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        descriptor.Permissions.UnionWith(
+        [
+            Permissions.Endpoints.Authorization,
+            Permissions.Endpoints.Token,
+            Permissions.Endpoints.EndSession,
+            Permissions.GrantTypes.AuthorizationCode,
+            Permissions.ResponseTypes.Code,
+            Permissions.Scopes.Profile,
+        ]);
+        if (!client.Public)
+        {
+            // Note: a confidential client (a server) may ask whether a token is active and meant for it; a public one has no credentials to ask with.
+            descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
+        }
+
+        if (client.AllowRefreshTokens)
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+        }
+
+        // Note: on top of the server-wide RequireProofKeyForCodeExchange, so a client stays PKCE-only even if that changed.
+        descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        descriptor.Properties[SubjectProperty] = JsonSerializer.SerializeToElement(client.Subject);
+        descriptor.Properties[SectorProperty] = JsonSerializer.SerializeToElement(client.Sector);
+        descriptor.Properties[SourceProperty] = JsonSerializer.SerializeToElement(source);
+        return descriptor;
+    }
+}
+
+/// <summary>Writes the configured clients at start, before the provider answers.</summary>
+public sealed class ClientSync(IServiceScopeFactory scopes, IOptions<OidcOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ClientRegistry>().SyncAsync(options.Value.Clients, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
