@@ -25,8 +25,8 @@ public sealed class OidcFixture : IAsyncLifetime
     public SampleAppProcess Sample2 { get; } = new("sample2", null, "oidc");
 
     /// <summary>The names the provider's consent page shows for the two apps (<c>Oidc:Clients:N:DisplayName</c>).</summary>
-    public string SampleName => "示例应用A";
-    public string Sample2Name => "示例应用B";
+    public string SampleName => "示例应用";
+    public string Sample2Name => "示例应用二";
 
     public async Task InitializeAsync()
     {

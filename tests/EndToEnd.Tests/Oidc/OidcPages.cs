@@ -95,17 +95,20 @@ public static partial class OidcPages
         return QrPixels.Decode(await image.ScreenshotAsync(new LocatorScreenshotOptions { Animations = ScreenshotAnimations.Disabled }));
     }
 
-    /// <summary>Every top-level URL the page navigates to from now on.</summary>
+    /// <summary>
+    /// Every URL the page's top frame requests from now on, each hop of a redirect chain included (the provider's
+    /// end-session endpoint, WeChat's authorize page: a redirect that passes through never commits a navigation).
+    /// </summary>
     public static List<string> Track(IPage page)
     {
         var visited = new List<string>();
-        page.FrameNavigated += (_, frame) =>
+        page.Request += (_, request) =>
         {
-            if (frame.ParentFrame is null)
+            if (request.IsNavigationRequest && request.Frame.ParentFrame is null)
             {
                 lock (visited)
                 {
-                    visited.Add(frame.Url);
+                    visited.Add(request.Url);
                 }
             }
         };
