@@ -26,8 +26,8 @@ public sealed class ErrorModel : PageModel
         var oidcError = HttpContext.GetOpenIddictServerResponse()?.Error;
         (Title, Text) = (code, oidcError) switch
         {
-            (_, Errors.InvalidClient) => ("应用未登记", "发起登录的应用没有在微信身份登录服务登记，请联系该应用的管理员。"),
-            (_, Errors.InvalidRequest or Errors.InvalidRequestUri) => ("登录请求无效", "应用发来的登录请求有误（例如回调地址没有登记），未登录。请联系该应用的管理员。"),
+            (_, Errors.InvalidClient or Errors.InvalidRequest or Errors.InvalidRequestUri) =>
+                ("登录请求无效", "应用发来的登录请求有误（应用或其回调地址没有在微信身份登录服务登记），未登录，也没有跳转回应用。请联系该应用的管理员。"),
             (_, { Length: > 0 }) => ("登录请求无效", "应用发来的登录请求有误，未登录。请联系该应用的管理员。"),
             (400, _) => ("请求无效", "页面可能已过期或表单不完整，请返回应用重新登录。"),
             (403, _) => ("没有权限", "您没有权限访问此页面。"),

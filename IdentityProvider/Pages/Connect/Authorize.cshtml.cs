@@ -104,6 +104,9 @@ public sealed class AuthorizeModel(
         }
 
         identity.SetScopes(scopes);
+        // Note: the access token's audience is the client itself (its own API validates it); OpenIddict's introspection
+        // then refuses another client's question about it (a token without audience would be active for any caller).
+        identity.SetResources(request.ClientId!);
         var granted = remembered.LastOrDefault()
             ?? await authorizations.CreateAsync(identity, subject, applicationId!, AuthorizationTypes.Permanent, scopes, HttpContext.RequestAborted);
         identity.SetAuthorizationId(await authorizations.GetIdAsync(granted, HttpContext.RequestAborted));
