@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -6,20 +7,22 @@ using Weixin.Inbox.Testing;
 namespace Weixin.Inbox.EndToEnd.Tests.Oidc;
 
 /// <summary>
-/// The whole chain for the OIDC journeys, as real processes: simulator, public inbox, poller (with the provider as its
-/// gateway client <c>idp</c>), the IdentityProvider on its own throwaway database, and the sample relying party twice
-/// (<c>sample</c>, confidential; <c>sample2</c>, public), registered at the provider with their exact redirect URIs.
+/// The whole chain for the OIDC journeys, as real processes: <see cref="IdpSystem"/> (simulator, public inbox, poller
+/// with the provider as its gateway client <c>idp</c>, the IdentityProvider on its own throwaway database) and the sample
+/// relying party twice (<c>sample</c>, confidential; <c>sample2</c>, public), registered at the provider with their exact
+/// redirect URIs next to IdpSystem's own test clients.
 /// </summary>
 public sealed class OidcFixture : IAsyncLifetime
 {
-    private readonly string _idpKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-    private ServiceProcess? Provider { get; set; }
-    private string _idpDatabase = "";
+    // Note: IdpSystem registers its own clients as Oidc:Clients:0..3; the sample apps come after them.
+    private const int FirstClient = 4;
 
-    public LoginSystem Login { get; private set; } = null!;
+    public IdpSystem System { get; private set; } = null!;
+
+    public LoginSystem Login => System.Login;
 
     /// <summary>The provider's issuer (its base address, with the trailing slash).</summary>
-    public Uri Issuer { get; private set; } = null!;
+    public Uri Issuer => new(System.Issuer);
 
     public SampleAppProcess Sample { get; } = new("sample", "s3cret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "oidc");
     public SampleAppProcess Sample2 { get; } = new("sample2", null, "oidc");
@@ -30,48 +33,24 @@ public sealed class OidcFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = TestEnvironment.FreePort();
-        Issuer = new Uri($"http://127.0.0.1:{port}/");
-        Login = await LoginSystem.StartAsync(new LoginSystemSettings
+        var clients = new Dictionary<string, string>();
+        foreach (var (app, name, i) in new[] { (Sample, SampleName, FirstClient), (Sample2, Sample2Name, FirstClient + 1) })
         {
-            AppBaseAddress = Issuer,
-            PollerEnvironment = new Dictionary<string, string>
+            clients[$"Oidc__Clients__{i}__Id"] = app.ClientId;
+            clients[$"Oidc__Clients__{i}__DisplayName"] = name;
+            clients[$"Oidc__Clients__{i}__RedirectUris__0"] = app.RedirectUri;
+            clients[$"Oidc__Clients__{i}__PostLogoutRedirectUris__0"] = app.PostLogoutRedirectUri;
+            if (app.ClientSecret is null)
             {
-                ["GatewaySigning__Clients__1__Id"] = "idp",
-                ["GatewaySigning__Clients__1__Keys__0"] = _idpKey,
-            },
-        }, "oidc");
+                clients[$"Oidc__Clients__{i}__Public"] = "true";
+            }
+            else
+            {
+                clients[$"Oidc__Clients__{i}__Secret"] = app.ClientSecret;
+            }
+        }
 
-        var database = Login.Database;
-        _idpDatabase = database.Prefix + "_idp";
-        await database.ExecuteAsync(null, $"""
-            CREATE DATABASE `{_idpDatabase}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-            GRANT SELECT, INSERT, UPDATE, DELETE ON `{_idpDatabase}`.* TO '{database.User}'@'127.0.0.1';
-            """);
-        await ServiceProcess.RunToCompletionAsync("IdentityProvider",
-            new Dictionary<string, string> { ["ConnectionStrings__Migrations"] = TestDatabase.AdminConnection(_idpDatabase) }, "migrate");
-
-        Provider = new ServiceProcess("idp", "IdentityProvider", port, new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Idp"] = database.ServiceConnection(_idpDatabase),
-            ["Gateway__BaseUrl"] = Login.Poller.BaseAddress.ToString(),
-            ["Gateway__ClientId"] = "idp",
-            ["Gateway__ClientKey"] = _idpKey,
-            ["Gateway__PublicBaseUrl"] = Issuer.ToString().TrimEnd('/'),
-            ["Oidc__Issuer"] = Issuer.ToString(),
-            ["Oidc__SubjectKey"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            ["Oidc__Clients__0__Id"] = Sample.ClientId,
-            ["Oidc__Clients__0__DisplayName"] = SampleName,
-            ["Oidc__Clients__0__Secret"] = Sample.ClientSecret!,
-            ["Oidc__Clients__0__RedirectUris__0"] = Sample.RedirectUri,
-            ["Oidc__Clients__0__PostLogoutRedirectUris__0"] = Sample.PostLogoutRedirectUri,
-            ["Oidc__Clients__1__Id"] = Sample2.ClientId,
-            ["Oidc__Clients__1__DisplayName"] = Sample2Name,
-            ["Oidc__Clients__1__Public"] = "true",
-            ["Oidc__Clients__1__RedirectUris__0"] = Sample2.RedirectUri,
-            ["Oidc__Clients__1__PostLogoutRedirectUris__0"] = Sample2.PostLogoutRedirectUri,
-        }, "oidc");
-        await Provider.StartAsync();
+        System = await IdpSystem.StartAsync("oidc", clients);
         await Task.WhenAll(Sample.StartAsync(Issuer), Sample2.StartAsync(Issuer));
     }
 
@@ -95,27 +74,17 @@ public sealed class OidcFixture : IAsyncLifetime
         var gateway = await Login.Database.QueryAsync(Login.Database.GatewayDatabase,
             "SELECT (SELECT COUNT(*) FROM weixin_logins) + (SELECT COUNT(*) FROM scan_logins) AS n");
         var inbox = await Login.Database.QueryAsync(Login.Database.InboxDatabase, "SELECT COUNT(*) AS n FROM inbox_items");
-        return Convert.ToInt64(gateway.Single()["n"], System.Globalization.CultureInfo.InvariantCulture)
-            + Convert.ToInt64(inbox.Single()["n"], System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(gateway.Single()["n"], CultureInfo.InvariantCulture)
+            + Convert.ToInt64(inbox.Single()["n"], CultureInfo.InvariantCulture);
     }
 
     public async Task DisposeAsync()
     {
         await Sample.DisposeAsync();
         await Sample2.DisposeAsync();
-        if (Provider is not null)
+        if (System is not null)
         {
-            await Provider.DisposeAsync();
-        }
-
-        if (Login is not null)
-        {
-            if (_idpDatabase.Length > 0 && Environment.GetEnvironmentVariable("WX_KEEP_TEST_DATABASES") != "1")
-            {
-                await Login.Database.ExecuteAsync(null, $"DROP DATABASE IF EXISTS `{_idpDatabase}`;");
-            }
-
-            await Login.DisposeAsync();
+            await System.DisposeAsync();
         }
     }
 }

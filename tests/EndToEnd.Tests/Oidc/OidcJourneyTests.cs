@@ -83,11 +83,12 @@ public sealed class OidcJourneyTests(OidcFixture fixture) : IClassFixture<OidcFi
         await ConfirmNumberAsync(phone, Login, openId);
         await ConsentAsync(phone, fixture.SampleName, allow: false);
 
-        await phone.WaitForURLAsync(new Uri(fixture.Sample.BaseAddress, "/login-failed?error=access_denied").ToString(), Slow);
+        await phone.Locator("#login-failed").WaitForAsync(Visible);
+        Assert.Equal(new Uri(fixture.Sample.BaseAddress, "/login-failed?error=access_denied").ToString(), phone.Url);
         Assert.Contains("你拒绝了授权", await phone.InnerTextAsync("#login-failed"));
         await Chromium.ScreenshotAsync(phone, "oidc-09-refused");
         await phone.ClickAsync("#back");
-        await phone.Locator("#weixin-login").WaitForAsync();
+        await phone.Locator("#weixin-login").WaitForAsync(Visible);
         Assert.False(await phone.IsVisibleAsync("#claims"));
     }
 
@@ -106,8 +107,8 @@ public sealed class OidcJourneyTests(OidcFixture fixture) : IClassFixture<OidcFi
         // 「退出」: the app's cookie, then the provider's end-session endpoint, and back to the app signed out.
         var visited = Track(phone);
         await phone.ClickAsync("#logout");
-        await phone.WaitForURLAsync(fixture.Sample.BaseAddress.ToString(), Slow);
-        await phone.Locator("#weixin-login").WaitForAsync();
+        await phone.Locator("#weixin-login").WaitForAsync(Visible);
+        Assert.Equal(fixture.Sample.BaseAddress.ToString(), phone.Url);
         Assert.Contains(visited, url => url.StartsWith(new Uri(fixture.Issuer, "/connect/endsession").ToString(), StringComparison.Ordinal));
         Assert.DoesNotContain(await phone.Context.CookiesAsync(), c => c.Name == "sample_" + fixture.Sample.ClientId);
         await Chromium.ScreenshotAsync(phone, "oidc-10-signed-out");

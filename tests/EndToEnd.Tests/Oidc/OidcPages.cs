@@ -12,7 +12,7 @@ namespace Weixin.Inbox.EndToEnd.Tests.Oidc;
 public static partial class OidcPages
 {
     public static readonly PageWaitForURLOptions Slow = new() { Timeout = 45_000, WaitUntil = WaitUntilState.DOMContentLoaded };
-    private static readonly LocatorWaitForOptions Visible = new() { State = WaitForSelectorState.Visible, Timeout = 45_000 };
+    public static readonly LocatorWaitForOptions Visible = new() { State = WaitForSelectorState.Visible, Timeout = 45_000 };
 
     /// <summary>Opens the sample app signed out and presses 「微信登录」.</summary>
     public static async Task PressWeixinLoginAsync(IPage page, SampleAppProcess app)
@@ -68,8 +68,10 @@ public static partial class OidcPages
     /// <summary>Waits until the sample app shows its claims; answers them by type (the first value of each).</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ClaimsAsync(IPage page, SampleAppProcess app, string? screenshot = null)
     {
-        await page.WaitForURLAsync(app.BaseAddress.ToString(), Slow);
+        // Note: the element, not the URL, is waited for: the last hops (code → token → userinfo → "/") may commit before a
+        // wait for the URL starts, and that wait then hangs on a load state that has come and gone.
         await page.Locator("#claims").WaitForAsync(Visible);
+        Assert.Equal(app.BaseAddress.ToString(), page.Url);
         if (screenshot is not null)
         {
             await Chromium.ScreenshotAsync(page, screenshot);
