@@ -27,14 +27,19 @@ public sealed class OidcFixture : IAsyncLifetime
     public SampleAppProcess Sample { get; } = new("sample", "s3cret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "oidc");
     public SampleAppProcess Sample2 { get; } = new("sample2", null, "oidc");
 
+    /// <summary>A copy configured with a secret the provider does not know: its token request is refused.</summary>
+    public SampleAppProcess MisconfiguredSample { get; } = new("sample3", "wrong-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "oidc");
+
     /// <summary>The names the provider's consent page shows for the two apps (<c>Oidc:Clients:N:DisplayName</c>).</summary>
     public string SampleName => "示例应用";
     public string Sample2Name => "示例应用二";
+    public string MisconfiguredSampleName => "示例应用三";
 
     public async Task InitializeAsync()
     {
         var clients = new Dictionary<string, string>();
-        foreach (var (app, name, i) in new[] { (Sample, SampleName, FirstClient), (Sample2, Sample2Name, FirstClient + 1) })
+        var registeredSecret = "right-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        foreach (var (app, name, i) in new[] { (Sample, SampleName, FirstClient), (Sample2, Sample2Name, FirstClient + 1), (MisconfiguredSample, MisconfiguredSampleName, FirstClient + 2) })
         {
             clients[$"Oidc__Clients__{i}__Id"] = app.ClientId;
             clients[$"Oidc__Clients__{i}__DisplayName"] = name;
@@ -46,12 +51,12 @@ public sealed class OidcFixture : IAsyncLifetime
             }
             else
             {
-                clients[$"Oidc__Clients__{i}__Secret"] = app.ClientSecret;
+                clients[$"Oidc__Clients__{i}__Secret"] = app == MisconfiguredSample ? registeredSecret : app.ClientSecret;
             }
         }
 
         System = await IdpSystem.StartAsync("oidc", clients);
-        await Task.WhenAll(Sample.StartAsync(Issuer), Sample2.StartAsync(Issuer));
+        await Task.WhenAll(Sample.StartAsync(Issuer), Sample2.StartAsync(Issuer), MisconfiguredSample.StartAsync(Issuer));
     }
 
     /// <summary>The simulated phone scans <paramref name="url"/> (the QR code's content) in 安全模式.</summary>
@@ -82,6 +87,7 @@ public sealed class OidcFixture : IAsyncLifetime
     {
         await Sample.DisposeAsync();
         await Sample2.DisposeAsync();
+        await MisconfiguredSample.DisposeAsync();
         if (System is not null)
         {
             await System.DisposeAsync();

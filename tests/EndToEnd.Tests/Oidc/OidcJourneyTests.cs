@@ -93,6 +93,38 @@ public sealed class OidcJourneyTests(OidcFixture fixture) : IClassFixture<OidcFi
     }
 
     [Fact]
+    public async Task TokenRequestRefused_SampleAppShowsItsChinesePage_NotA500()
+    {
+        // An app whose secret does not match the provider's: the provider refuses its code exchange (invalid_client).
+        var openId = await Login.AddWeixinUserAsync("配置错了");
+        await using var chromium = await Chromium.LaunchAsync();
+        var phone = await chromium.NewPhoneAsync();
+        var responses = new List<int>();
+        phone.Response += (_, response) =>
+        {
+            if (response.Url.StartsWith(fixture.MisconfiguredSample.BaseAddress.ToString(), StringComparison.Ordinal))
+            {
+                lock (responses)
+                {
+                    responses.Add(response.Status);
+                }
+            }
+        };
+
+        await PressWeixinLoginAsync(phone, fixture.MisconfiguredSample);
+        await AuthorizeAtWeixinAsync(phone, openId);
+        await ConfirmNumberAsync(phone, Login, openId);
+        await ConsentAsync(phone, fixture.MisconfiguredSampleName, allow: true);
+
+        await phone.Locator("#login-failed").WaitForAsync(Visible);
+        Assert.Equal(new Uri(fixture.MisconfiguredSample.BaseAddress, "/login-failed?error=invalid_client").ToString(), phone.Url);
+        Assert.Contains("登录没有完成", await phone.InnerTextAsync("#login-failed"));
+        Assert.DoesNotContain(responses, status => status >= 500);
+        Assert.False(await phone.IsVisibleAsync("#claims"));
+        await Chromium.ScreenshotAsync(phone, "oidc-11-token-refused");
+    }
+
+    [Fact]
     public async Task Logout_EndsTheProviderSessionToo_NextLoginGoesThroughWeixinAgain()
     {
         var openId = await Login.AddWeixinUserAsync("退出的人");
