@@ -51,8 +51,11 @@ public static class IdpPagesExtensions
         // Note: no Referer leaves the site: /login/weixin/done?ticket=… and authorize requests must not reach another host.
         headers["Referrer-Policy"] = "same-origin";
         // Note: form-action allows the consent's POST and the redirect to the client after it (browsers apply
-        // form-action to the redirect target too), so it cannot be 'self' only.
-        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: https: http:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        // form-action to the redirect target too), and response_mode=form_post (the default of Microsoft's OpenID
+        // Connect handler): OpenIddict answers a page whose form posts the code to the client's redirect_uri, sent by its
+        // one inline script `document.form.submit();`, allowed here by its hash and nothing else inline.
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: https: http:; style-src 'self' 'unsafe-inline'; "
+            + "script-src 'self' 'sha256-j7OoGArf6XW6YY4cAyS3riSSvrJRqpSi1fOF9vQ5SrI='; "
             + "form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
         headers.CacheControl = "no-cache, no-store";
         headers.Pragma = "no-cache";

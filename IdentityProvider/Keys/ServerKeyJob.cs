@@ -28,7 +28,9 @@ public sealed class ServerKeyJob(
             await store.RotateIfDueAsync(ServerKeyUses.Encryption, cancellationToken);
             await store.PruneAsync(cancellationToken);
             var set = await store.LoadAsync(cancellationToken);
-            if (credentials.LoadedFingerprint is { } loaded && loaded != set.Fingerprint)
+            // Note: also when nothing was loaded yet: options whose build failed (database down at the first request) are
+            // cached with their exception; dropping them makes the next request try again.
+            if (credentials.LoadedFingerprint != set.Fingerprint)
             {
                 // Note: the next request's IOptionsMonitor.CurrentValue runs ServerKeyCredentials again.
                 optionsCache.TryRemove(Options.DefaultName);

@@ -85,6 +85,7 @@ public static class OidcServerExtensions
         // Note: registered after AddServer, so its PostConfigure runs after OpenIddict's own (which sorts the credentials).
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<ServerKeyCredentials>());
         builder.Services.AddSingleton<IPostConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<ServerKeyCredentials>());
+        builder.Services.AddHostedService<ServerKeyWarmUp>();
         builder.Services.AddIntervalJob<ServerKeyJob, ServerKeyOptions>(ServerKeyJob.Key, o => o.CheckInterval, firstRunDelay: TimeSpan.FromSeconds(1));
         return builder;
     }

@@ -37,6 +37,7 @@ public sealed record ClientCallback(Uri Location)
 /// <summary>The token endpoint's answer.</summary>
 public sealed record TokenAnswer(HttpStatusCode Status, JsonElement Body)
 {
+    public string? RefreshToken => Body.TryGetProperty("refresh_token", out var r) ? r.GetString() : null;
     public string? Error => Body.TryGetProperty("error", out var e) ? e.GetString() : null;
     public string AccessToken => Body.GetProperty("access_token").GetString()!;
     public string IdToken => Body.GetProperty("id_token").GetString()!;
@@ -149,9 +150,9 @@ public sealed partial class OidcBrowser : IDisposable
     }
 
     /// <summary>The whole login of a client: authorize (with WeChat when needed), consent when asked; answers the client's callback.</summary>
-    public async Task<ClientCallback> LoginAsync(AuthorizeRequest request, string openId)
+    public async Task<ClientCallback> LoginAsync(AuthorizeRequest request, string openId, string scope = "openid profile")
     {
-        using var response = await AuthorizeAsync(AuthorizeUrl(request), openId);
+        using var response = await AuthorizeAsync(AuthorizeUrl(request, ("scope", scope)), openId);
         return response.StatusCode == HttpStatusCode.OK ? await DecideAsync(response, accept: true) : ToClient(response);
     }
 
@@ -185,6 +186,16 @@ public sealed partial class OidcBrowser : IDisposable
 
         return await PostAsync("/connect/token", form);
     }
+
+    /// <summary>Uses a refresh token at the token endpoint.</summary>
+    public async Task<TokenAnswer> RefreshAsync(IdpClient client, string refreshToken) =>
+        await PostAsync("/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = refreshToken,
+            ["client_id"] = client.Id,
+            ["client_secret"] = client.Secret!,
+        });
 
     /// <summary>The userinfo endpoint with a bearer token.</summary>
     public async Task<(HttpStatusCode Status, JsonElement? Body)> UserInfoAsync(string accessToken)

@@ -9,7 +9,8 @@ namespace Weixin.Inbox.Testing;
 /// <param name="PostLogoutRedirectUri">Its registered post-logout redirect URI.</param>
 /// <param name="DisplayName">The name on the consent page.</param>
 /// <param name="Subject">pairwise (default), public or openid.</param>
-public sealed record IdpClient(string Id, string? Secret, string RedirectUri, string PostLogoutRedirectUri, string DisplayName, string Subject = "pairwise");
+/// <param name="AllowRefreshTokens">May ask for refresh tokens (scope offline_access).</param>
+public sealed record IdpClient(string Id, string? Secret, string RedirectUri, string PostLogoutRedirectUri, string DisplayName, string Subject = "pairwise", bool AllowRefreshTokens = false);
 
 /// <summary>
 /// The login pipeline (<see cref="LoginSystem"/>) with the IdentityProvider as the LAN app: its own throwaway
@@ -34,7 +35,10 @@ public sealed class IdpSystem : IAsyncDisposable
     /// <summary>The settings the provider runs with (for commands such as <c>signing-key rotate</c>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 
-    /// <summary>The clients: <c>alpha</c> and <c>beta</c> (confidential), <c>gamma</c> (public), <c>raw</c> (confidential, subject openid).</summary>
+    /// <summary>
+    /// The clients: <c>alpha</c> and <c>beta</c> (confidential), <c>gamma</c> (public), <c>raw</c> (confidential, subject
+    /// openid), <c>delta</c> (confidential, refresh tokens allowed).
+    /// </summary>
     public IReadOnlyList<IdpClient> Clients { get; }
 
     public IdpClient Client(string id) => Clients.Single(c => c.Id == id);
@@ -71,6 +75,7 @@ public sealed class IdpSystem : IAsyncDisposable
             new("beta", "beta-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Rp("/beta/signin-oidc"), Rp("/beta/signed-out"), "贝塔应用"),
             new("gamma", null, Rp("/gamma/signin-oidc"), Rp("/gamma/signed-out"), "伽马应用"),
             new("raw", "raw-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Rp("/raw/signin-oidc"), Rp("/raw/signed-out"), "原始应用", "openid"),
+            new("delta", "delta-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Rp("/delta/signin-oidc"), Rp("/delta/signed-out"), "德尔塔应用", AllowRefreshTokens: true),
         ];
         ServiceProcess? idp = null;
         try
@@ -103,6 +108,7 @@ public sealed class IdpSystem : IAsyncDisposable
                 environment[$"Oidc__Clients__{i}__RedirectUris__0"] = client.RedirectUri;
                 environment[$"Oidc__Clients__{i}__PostLogoutRedirectUris__0"] = client.PostLogoutRedirectUri;
                 environment[$"Oidc__Clients__{i}__Subject"] = client.Subject;
+                environment[$"Oidc__Clients__{i}__AllowRefreshTokens"] = client.AllowRefreshTokens ? "true" : "false";
                 if (client.Secret is null)
                 {
                     environment[$"Oidc__Clients__{i}__Public"] = "true";
@@ -134,6 +140,13 @@ public sealed class IdpSystem : IAsyncDisposable
             await login.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Stops the provider and starts it again on the same port, database and settings (a restart or a redeploy).</summary>
+    public async Task RestartAsync()
+    {
+        await Idp.KillAsync();
+        await Idp.StartAsync();
     }
 
     /// <summary>Runs a provider command (e.g. <c>signing-key rotate</c>) with the provider's settings; answers what it printed.</summary>

@@ -8,7 +8,7 @@ namespace Weixin.Inbox.IdentityProvider.Tests.Protocol;
 /// <summary>
 /// <c>signing-key rotate</c> on a running provider: the new keys are picked up live (<c>Keys:CheckInterval</c>, 1 s here;
 /// <c>Keys:PublishAhead</c> 0 here, so they sign at once), and everything issued before keeps working until it expires:
-/// the access token at userinfo, the id_token against the JWKS, a code issued before the rotation.
+/// the access token at userinfo, the id_token against the JWKS, a refresh token (encrypted with the retired encryption key).
 /// </summary>
 [Collection(IdpCollection.Name)]
 public sealed class KeyRotationTests(IdpFixture fixture)
@@ -20,12 +20,10 @@ public sealed class KeyRotationTests(IdpFixture fixture)
     {
         var openId = await System.Login.AddWeixinUserAsync("周轮换");
         using var browser = new OidcBrowser(System);
-        var alpha = System.Client("alpha");
-        var request = AuthorizeRequest.For(alpha);
-        var before = await browser.RedeemAsync(alpha, (await browser.LoginAsync(request, openId)).Code!, request.Verifier);
+        var delta = System.Client("delta");
+        var request = AuthorizeRequest.For(delta);
+        var before = await browser.RedeemAsync(delta, (await browser.LoginAsync(request, openId, "openid profile offline_access")).Code!, request.Verifier);
         Assert.Equal(HttpStatusCode.OK, before.Status);
-        var pendingRequest = AuthorizeRequest.For(alpha);
-        var pendingCode = (await browser.LoginAsync(pendingRequest, openId)).Code!;
         var oldKid = Jwt.KeyId(before.IdToken);
         var kidsBefore = KeyIds(await WaitForJwksAsync(_ => true));
 
@@ -38,12 +36,12 @@ public sealed class KeyRotationTests(IdpFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, (await browser.UserInfoAsync(before.AccessToken)).Status);
         Assert.True(Jwt.VerifiesWith(before.IdToken, jwks), "the id_token signed before the rotation still verifies with the published keys");
-        // Note: the code was encrypted with the encryption key that was current then; the retired key still decrypts it.
-        var late = await browser.RedeemAsync(alpha, pendingCode, pendingRequest.Verifier);
-        Assert.Equal(HttpStatusCode.OK, late.Status);
+        // Note: the refresh token was encrypted with the encryption key that was current then; the retired key still decrypts it.
+        var refreshed = await browser.RefreshAsync(delta, before.RefreshToken!);
+        Assert.True(refreshed.Status == HttpStatusCode.OK, refreshed.Body.ToString());
 
-        var afterRequest = AuthorizeRequest.For(alpha);
-        var after = await browser.RedeemAsync(alpha, (await browser.LoginAsync(afterRequest, openId)).Code!, afterRequest.Verifier);
+        var afterRequest = AuthorizeRequest.For(delta);
+        var after = await browser.RedeemAsync(delta, (await browser.LoginAsync(afterRequest, openId)).Code!, afterRequest.Verifier);
         Assert.Equal(HttpStatusCode.OK, after.Status);
         Assert.NotEqual(oldKid, Jwt.KeyId(after.IdToken));
         Assert.True(Jwt.VerifiesWith(after.IdToken, jwks));
