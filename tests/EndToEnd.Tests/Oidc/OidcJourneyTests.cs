@@ -125,6 +125,21 @@ public sealed class OidcJourneyTests(OidcFixture fixture) : IClassFixture<OidcFi
     }
 
     [Fact]
+    public async Task ProviderUnreachable_WeixinLogin_ShowsAChinesePage_NoStackTrace()
+    {
+        // Note: a copy pointed at a port nobody listens on: the handler cannot read the discovery document.
+        await using var app = new SampleAppProcess("sample", "s3cret-unreachable-provider", "oidc-unreachable");
+        await app.StartAsync(new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}/"));
+        await using var chromium = await Chromium.LaunchAsync();
+        var desktop = await chromium.NewDesktopAsync();
+
+        await PressWeixinLoginAsync(desktop, app);
+        await desktop.Locator("#error").WaitForAsync(Visible);
+        Assert.Contains("身份提供方可能无法连接", await desktop.InnerTextAsync("#error"));
+        Assert.DoesNotContain("Exception", await desktop.ContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logout_EndsTheProviderSessionToo_NextLoginGoesThroughWeixinAgain()
     {
         var openId = await Login.AddWeixinUserAsync("退出的人");
