@@ -140,12 +140,25 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
 }
 
 /// <summary>Writes the configured clients at start, before the provider answers.</summary>
-public sealed class ClientSync(IServiceScopeFactory scopes, IOptions<OidcOptions> options) : IHostedService
+public sealed class ClientSync(IServiceScopeFactory scopes, IOptions<OidcOptions> options, ILogger<ClientSync> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ClientRegistry>().SyncAsync(options.Value.Clients, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ClientRegistry>().SyncAsync(options.Value.Clients, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (attempt < 3 && ex is OpenIddictExceptions.ConcurrencyException or Microsoft.EntityFrameworkCore.DbUpdateException)
+            {
+                // Note: instances starting together write the same clients; the loser of a race reads the winner's rows and goes again.
+                logger.LogWarning("Another instance wrote the clients at the same time ({Error}); writing them again", ex.GetType().Name);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -48,6 +48,10 @@ public sealed partial class OidcOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>How often unusable tokens and authorizations are deleted (<see cref="TokenPruneJob"/>). Default <c>06:00:00</c>.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(6);
+
     /// <summary>The clients from configuration (<c>Oidc:Clients:N:*</c>); the <c>oidc-client add</c> command adds others.</summary>
     public List<OidcClientSettings> Clients { get; set; } = [];
 

@@ -86,6 +86,7 @@ public static class OidcServerExtensions
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<ServerKeyCredentials>());
         builder.Services.AddSingleton<IPostConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<ServerKeyCredentials>());
         builder.Services.AddHostedService<ServerKeyWarmUp>();
+        builder.Services.AddIntervalJob<TokenPruneJob, OidcOptions>(TokenPruneJob.Key, o => o.PruneInterval, firstRunDelay: TimeSpan.FromMinutes(1));
         builder.Services.AddIntervalJob<ServerKeyJob, ServerKeyOptions>(ServerKeyJob.Key, o => o.CheckInterval, firstRunDelay: TimeSpan.FromSeconds(1));
         return builder;
     }

@@ -103,33 +103,86 @@ public sealed partial class OidcBrowser : IDisposable
             return response;
         }
 
-        // /login → /login/weixin (WeChat's browser) → the simulator's authorize page.
-        var url = Next(authorizeUrl, response);
-        while (url.Port == _system.BaseAddress.Port)
-        {
-            response.Dispose();
-            response = await Http.GetAsync(url);
-            Assert.True(response.StatusCode == HttpStatusCode.Found, $"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            url = Next(url, response);
-        }
-
+        var weixinAuthorize = await FollowToWeixinAsync(Next(authorizeUrl, response));
         response.Dispose();
-        var callback = await _browser.AuthorizeAsync(url.ToString(), openId, allow: true);
-        var itemId = await _browser.OpenCallbackAsync(callback);
-        var outcome = await _browser.WaitForResultAsync(itemId);
-        Assert.True(outcome.State == "done" && outcome.RedirectUrl is not null, $"the waiting page ended {outcome.State}: {outcome.Message}");
-
-        // /login/weixin/done?ticket= → the number confirmation (a new device) or straight back to authorize.
-        var done = new Uri(outcome.RedirectUrl!);
-        Assert.Equal(_system.BaseAddress.Port, done.Port);
-        using var doneResponse = await Http.GetAsync(done);
-        Assert.Equal(HttpStatusCode.Found, doneResponse.StatusCode);
-        var next = Next(done, doneResponse);
+        var callback = await _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
+        var next = await ReturnFromWeixinAsync(callback);
         if (next.AbsolutePath == "/login/weixin/confirm")
         {
             next = await ConfirmNumberAsync(next, openId);
         }
 
+        Assert.Equal("/connect/authorize", next.AbsolutePath);
+        return await Http.GetAsync(next);
+    }
+
+    /// <summary>From the provider's /login on: /login/weixin (WeChat's browser) → answers WeChat's (the simulator's) authorize URL.</summary>
+    public async Task<Uri> FollowToWeixinAsync(Uri url)
+    {
+        while (url.Port == _system.BaseAddress.Port)
+        {
+            using var response = await Http.GetAsync(url);
+            Assert.True(response.StatusCode == HttpStatusCode.Found, $"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            url = Next(url, response);
+        }
+
+        return url;
+    }
+
+    /// <summary>
+    /// WeChat sent this browser to the inbox's callback: waits on the inbox's page, opens the provider's
+    /// /login/weixin/done?ticket= and answers where the provider sends the browser next (the number confirmation, or authorize).
+    /// </summary>
+    public async Task<Uri> ReturnFromWeixinAsync(Uri callback)
+    {
+        var itemId = await _browser.OpenCallbackAsync(callback);
+        var outcome = await _browser.WaitForResultAsync(itemId);
+        Assert.True(outcome.State == "done" && outcome.RedirectUrl is not null, $"the waiting page ended {outcome.State}: {outcome.Message}");
+        var done = new Uri(outcome.RedirectUrl!);
+        Assert.Equal(_system.BaseAddress.Port, done.Port);
+        using var doneResponse = await Http.GetAsync(done);
+        Assert.Equal(HttpStatusCode.Found, doneResponse.StatusCode);
+        return Next(done, doneResponse);
+    }
+
+    /// <summary>WeChat's authorize page, 「同意」 as <paramref name="openId"/>: answers the inbox callback URL (code and state).</summary>
+    public Task<Uri> AllowAtWeixinAsync(Uri weixinAuthorize, string openId) => _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
+
+    /// <summary>
+    /// The desktop's login (a browser outside WeChat): authorize → /login with the 扫码登录 QR code (started as the page's
+    /// script does, with the page's antiforgery token); <paramref name="openId"/> scans it with the simulator's 「扫一扫」
+    /// and sends the number the desktop then shows; back to authorize. Answers the provider's last answer there.
+    /// </summary>
+    public async Task<HttpResponseMessage> DesktopAuthorizeAsync(Uri authorizeUrl, string openId)
+    {
+        using var authorize = await Http.GetAsync(authorizeUrl);
+        Assert.True(IsRedirectTo(authorize, "/login"), $"authorize answered {(int)authorize.StatusCode} {authorize.Headers.Location}");
+        var loginUrl = Next(authorizeUrl, authorize);
+        using var loginPage = await Http.GetAsync(loginUrl);
+        Assert.Equal(HttpStatusCode.OK, loginPage.StatusCode);
+        var html = await loginPage.Content.ReadAsStringAsync();
+        Assert.Contains("请用微信扫一扫", html);
+        var token = Inputs().Matches(html).Select(m => m.Value).Where(t => Attribute(t, "name") == "__RequestVerificationToken").Select(t => Attribute(t, "value")).Single();
+        var returnUrl = HttpUtility.ParseQueryString(loginUrl.Query)["returnUrl"]!;
+
+        using var start = new HttpRequestMessage(HttpMethod.Post, new Uri(_system.BaseAddress, "/login/weixin/scan?handler=Start"))
+        {
+            Content = new FormUrlEncodedContent([KeyValuePair.Create("returnUrl", returnUrl)]),
+        };
+        start.Headers.Add("RequestVerificationToken", token);
+        using var started = await Http.SendAsync(start);
+        var qr = await started.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(qr.GetProperty("state").GetString() == "waiting", qr.ToString());
+        Assert.StartsWith("data:image/png;base64,", qr.GetProperty("qr").GetString(), StringComparison.Ordinal);
+
+        // The phone: 「扫一扫」 on the code's content (Development shows it), then the number in the chat.
+        using (var simulator = new HttpClient { BaseAddress = _system.Login.Simulator.BaseAddress, Timeout = TimeSpan.FromSeconds(60) })
+        using (var scanned = await simulator.PostAsJsonAsync($"/sim/users/{Uri.EscapeDataString(openId)}/scan", new { url = qr.GetProperty("demoContent").GetString(), mode = "aes" }))
+        {
+            Assert.True(scanned.IsSuccessStatusCode, await scanned.Content.ReadAsStringAsync());
+        }
+
+        var next = await FollowConfirmationAsync(openId, numberFromStatus: true);
         Assert.Equal("/connect/authorize", next.AbsolutePath);
         return await Http.GetAsync(next);
     }
@@ -240,6 +293,12 @@ public sealed partial class OidcBrowser : IDisposable
             NumbersConfirmed++;
         }
 
+        return await FollowConfirmationAsync(openId, numberFromStatus: false);
+    }
+
+    /// <summary>Long-polls /login/weixin/status as the pages' scripts do until confirmed; sends the number when the desktop shows it.</summary>
+    private async Task<Uri> FollowConfirmationAsync(string openId, bool numberFromStatus)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
@@ -249,6 +308,13 @@ public sealed partial class OidcBrowser : IDisposable
             if (state == "confirmed")
             {
                 return new Uri(_system.BaseAddress, body.GetProperty("redirect").GetString()!);
+            }
+
+            if (numberFromStatus && state == "scanned" && body.GetProperty("confirmCode").GetString() is { Length: 2 } code)
+            {
+                await _system.Login.SendAsUserAsync(openId, "text", code, mode: "aes");
+                NumbersConfirmed++;
+                numberFromStatus = false;
             }
 
             Assert.True(state is "scanned" or "waiting" or "unavailable", "the confirmation ended " + body);

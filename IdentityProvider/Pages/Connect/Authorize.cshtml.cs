@@ -24,6 +24,7 @@ public sealed class AuthorizeModel(
     IOpenIddictAuthorizationManager authorizations,
     ClientRegistry clients,
     SubjectIds subjects,
+    TimeProvider time,
     ILogger<AuthorizeModel> logger) : PageModel
 {
     public string ClientName { get; private set; } = "";
@@ -42,7 +43,9 @@ public sealed class AuthorizeModel(
         var request = HttpContext.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var session = await HttpContext.AuthenticateAsync(SsoSession.Scheme);
         var user = SsoSession.Read(session.Principal);
-        if (user is null || (request.HasPromptValue(PromptValues.Login) && decision is null))
+        // Note: max_age asks for a WeChat login at most that many seconds old; an older SSO session logs in again.
+        var tooOld = user is not null && request.MaxAge is { } maxAge && time.GetUtcNow() - user.AuthenticatedAt > TimeSpan.FromSeconds(maxAge);
+        if (user is null || tooOld || (request.HasPromptValue(PromptValues.Login) && decision is null))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -53,7 +56,7 @@ public sealed class AuthorizeModel(
             var parameters = Request.HasFormContentType ? Request.Form.Where(p => p.Key != "__RequestVerificationToken") : Request.Query;
             var query = QueryString.Create(parameters.Where(p => p.Key != Parameters_.Prompt || p.Value != PromptValues.Login)
                 .Select(p => KeyValuePair.Create(p.Key, (string?)p.Value.ToString())));
-            if (request.HasPromptValue(PromptValues.Login) && user is not null)
+            if ((request.HasPromptValue(PromptValues.Login) || tooOld) && user is not null)
             {
                 await HttpContext.SignOutAsync(SsoSession.Scheme);
             }
@@ -80,7 +83,8 @@ public sealed class AuthorizeModel(
             return Forbid(Errors.AccessDenied, "用户拒绝了授权。");
         }
 
-        if (remembered.Count == 0 && decision != true)
+        // Note: prompt=consent asks again even when remembered (the client wants the user to see what it gets).
+        if ((remembered.Count == 0 || request.HasPromptValue(PromptValues.Consent)) && decision != true)
         {
             if (request.HasPromptValue(PromptValues.None))
             {

@@ -37,6 +37,30 @@ public sealed class ConsentAndSsoTests(IdpFixture fixture)
     }
 
     [Fact]
+    public async Task MaxAge_OlderThanTheSession_AsksForALoginAgain_PromptNone_AnswersLoginRequired()
+    {
+        var openId = await System.Login.AddWeixinUserAsync("李最长");
+        using var browser = new OidcBrowser(System);
+        var alpha = System.Client("alpha");
+        Assert.NotNull((await browser.LoginAsync(AuthorizeRequest.For(alpha), openId)).Code);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        using (var tooOld = await browser.GetAsync(browser.AuthorizeUrl(AuthorizeRequest.For(alpha), ("max_age", "1"))))
+        {
+            Assert.Equal(HttpStatusCode.Found, tooOld.StatusCode);
+            Assert.StartsWith("/login?", tooOld.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        // The session is gone now: a client asking for no interaction hears login_required, with its state.
+        var silent = AuthorizeRequest.For(alpha);
+        using var none = await browser.GetAsync(browser.AuthorizeUrl(silent, ("prompt", "none")));
+        var callback = browser.ToClient(none);
+        Assert.Equal("login_required", callback.Error);
+        Assert.Equal(silent.State, callback.State);
+        Assert.Null(callback.Code);
+    }
+
+    [Fact]
     public async Task Consent_Refused_AnswersAccessDenied_ToTheClient()
     {
         var openId = await System.Login.AddWeixinUserAsync("郑拒绝");
@@ -113,9 +137,16 @@ public sealed class ConsentAndSsoTests(IdpFixture fixture)
             Assert.StartsWith(alpha.PostLogoutRedirectUri, signedOut.Headers.Location!.ToString(), StringComparison.Ordinal);
         }
 
-        using var afterwards = await browser.GetAsync(browser.AuthorizeUrl(AuthorizeRequest.For(alpha)));
-        Assert.Equal(HttpStatusCode.Found, afterwards.StatusCode);
-        Assert.StartsWith("/login?", afterwards.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        using (var afterwards = await browser.GetAsync(browser.AuthorizeUrl(AuthorizeRequest.For(alpha))))
+        {
+            Assert.Equal(HttpStatusCode.Found, afterwards.StatusCode);
+            Assert.StartsWith("/login?", afterwards.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        // Logging in again goes through WeChat, but this browser is a known device of the user now: no number this time.
+        var again = await browser.LoginAsync(AuthorizeRequest.For(alpha), openId);
+        Assert.NotNull(again.Code);
+        Assert.Equal(1, browser.NumbersConfirmed);
     }
 
     private Uri EndSession(string idToken, string postLogoutRedirectUri, string? state = null) =>
