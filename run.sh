@@ -5,7 +5,7 @@
 #   ./run.sh publish  Release builds of PublicInbox, IntranetPoller, CrmApp, IdentityProvider into dist/<service>/ (docs/DEPLOY.md)
 #   ./run.sh db       only start the private MariaDB (127.0.0.1:3307) and create databases/users
 #   ./run.sh stop     stop services a previous demo left behind, and the database
-#   ./run.sh phone    open the demo CRM in Chromium as WeChat's phone browser (the only place 微信登录 works)
+#   ./run.sh phone [url]  open the demo CRM (or url, e.g. the sample app http://127.0.0.1:5500) in Chromium as WeChat's phone browser
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 # shellcheck source=db/common.sh
@@ -196,6 +196,55 @@ inbox_admin() { # the demo inbox's admin: password generated once, hashed by `Pu
   . "$file"
 }
 
+# ---------------------------------------------------------------- demo: sample relying party (issue 16; idprp's block)
+# tests/SampleRelyingParty signs in through the IdentityProvider (5400) with Microsoft's OpenIdConnect handler. It runs
+# twice: 5500 as the confidential client `sample` (secret IDP_SAMPLE_CLIENT_SECRET from db/secrets.sh) and 5501 as the
+# public client `sample2` (PKCE only), so SSO into a second app can be tried. Both clients are registered at the
+# provider by its own start lines (Oidc__Clients__*).
+SAMPLE_APP=tests/SampleRelyingParty
+SAMPLE_APPS=0
+
+service_index() { # $1 name; prints its index in NAMES (the arrays may have holes after a dropped service)
+  local i
+  for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$1" ] && { printf '%s' "$i"; return 0; }; done
+  return 1
+}
+
+start_sample_apps() { # after the IdentityProvider started; nothing when the sample app or the provider is not built
+  [ -f "$(dll "$SAMPLE_APP")" ] && [ -f "$(dll IdentityProvider)" ] || return 0
+  local common=(Oidc__Authority=http://127.0.0.1:5400/ Oidc__RequireHttpsMetadata=false)
+  start_service SampleApp 5500 "$(dll "$SAMPLE_APP")" "${common[@]}" \
+    Oidc__ClientId=sample Oidc__ClientSecret="$IDP_SAMPLE_CLIENT_SECRET" App__Title="示例应用"
+  start_service SampleApp2 5501 "$(dll "$SAMPLE_APP")" "${common[@]}" \
+    Oidc__ClientId=sample2 Oidc__ClientSecret= App__Title="示例应用二"
+  local name i
+  SAMPLE_APPS=1
+  for name in SampleApp SampleApp2; do
+    i="$(service_index "$name")"
+    if ! wait_healthy "$i"; then
+      # Note: like the CRM, a broken sample leaves the rest of the demo running.
+      say "!! $name is not healthy; continuing without the sample apps." >&2
+      SAMPLE_APPS=0
+    fi
+  done
+  if [ "$SAMPLE_APPS" = 0 ]; then
+    for name in SampleApp SampleApp2; do
+      i="$(service_index "$name")" || continue
+      kill "${PIDS[$i]}" 2>/dev/null || true
+      wait "${PIDS[$i]}" 2>/dev/null || true
+      unset 'NAMES[$i]' 'PIDS[$i]' 'PORTS[$i]'
+    done
+  fi
+}
+
+print_sample_apps() { # banner lines
+  if [ "$SAMPLE_APPS" = 1 ]; then
+    say "  SampleRelyingParty (sample)  http://127.0.0.1:5500   (sample2, a second app for SSO: http://127.0.0.1:5501)"
+    say "OIDC 示例应用：手机用 ./run.sh phone http://127.0.0.1:5500 点「微信登录」；电脑浏览器打开 http://127.0.0.1:5500 点「微信登录」扫码（/sim/chat 里「扫一扫」再发送数字）；同意后看到声明，再开 :5501 无需再次微信登录。"
+  fi
+}
+# ---------------------------------------------------------------- end of the sample relying party's block
+
 cmd_demo() {
   export ASPNETCORE_ENVIRONMENT=Development
   mkdir -p "$LOG_DIR"
@@ -314,6 +363,7 @@ cmd_demo() {
     fi
   fi
   # ---- end IdentityProvider ----
+  if [ "$idp" = 1 ]; then start_sample_apps; fi # idprp: the sample relying party, once the provider is healthy
 
   # The 公众号 menu (in the simulator): 「进入CRM」 → CRM /login/weixin, 「我的客户」 → the CRM hook.
   if env "${poller_env[@]}" timeout 60 dotnet "$(dll IntranetPoller)" menu create --crm-url http://127.0.0.1:5300 >"$LOG_DIR/IntranetPoller-menu.log" 2>&1; then
@@ -350,6 +400,7 @@ cmd_demo() {
     say "    clients: sample (secret IDP_SAMPLE_CLIENT_SECRET in .data/secrets.env, http://127.0.0.1:5500/signin-oidc), sample2 (public, :5501)"
   fi
   # ---- end IdentityProvider ----
+  print_sample_apps # idprp: after the IdentityProvider's lines
   say "Logs: .data/logs/<service>.log (text), .data/logs/<service>.json (structured, with CorrelationId)"
   say "Metrics: http://127.0.0.1:5000/metrics, :5200/metrics, :5300/metrics (Prometheus)"
   say "Ctrl-C stops the services; MariaDB keeps running (db/stop.sh)."
