@@ -6,6 +6,7 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
 using Weixin.Inbox.CrmApp.Devices;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
@@ -93,12 +94,12 @@ public sealed class WeixinLoginCompletion(
         {
             status = await gateway.CreateDeviceConfirmationAsync(new CreateDeviceConfirmationRequest(user.OpenId, baseUrl + ConfirmPage), http.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError("The gateway refused a device confirmation for {OpenId} ({Status}): {Problem}; not signed in", user.OpenId, (int)ex.StatusCode, ex.Content);
             return ConfirmPage + "?error=" + ConfirmErrors.Refused;
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for a device confirmation for {OpenId}: gateway unavailable; not signed in", user.OpenId);
             return ConfirmPage + "?error=" + ConfirmErrors.Unavailable;

@@ -4,6 +4,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Devices;
 using Weixin.Inbox.IdentityProvider.Sessions;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.IdentityProvider.Weixin;
 
@@ -73,7 +74,7 @@ public sealed class WeixinLoginCompletion(
         {
             return await gateway.GetUserAsync(user.OpenId, http.RequestAborted);
         }
-        catch (Exception ex) when (ex is ApiException || WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (ex is ApiException || GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Could not read the directory entry of {OpenId}; signing in with what the ticket said", user.OpenId);
             return user;
@@ -88,12 +89,12 @@ public sealed class WeixinLoginCompletion(
         {
             status = await gateway.CreateDeviceConfirmationAsync(new CreateDeviceConfirmationRequest(user.OpenId, baseUrl + ConfirmPage), http.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError("The gateway refused a device confirmation for {OpenId} ({Status}): {Problem}; not signed in", user.OpenId, (int)ex.StatusCode, ex.Content);
             return ConfirmPage + "?error=" + ConfirmErrors.Refused;
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for a device confirmation for {OpenId}: gateway unavailable; not signed in", user.OpenId);
             return ConfirmPage + "?error=" + ConfirmErrors.Unavailable;

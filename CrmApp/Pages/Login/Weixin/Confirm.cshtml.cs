@@ -4,6 +4,8 @@ using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin.Confirmation;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 
@@ -49,14 +51,14 @@ public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies
         {
             status = await gateway.GetScanLoginAsync(pending.LoginId, cancellationToken: HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Gateway refused the state of confirmation {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
             Error = "确认已失效，请重新登录。";
             return Page();
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for confirmation {LoginRef}", LogRef.Of(pending.LoginId));
             Error = ConfirmErrors.Describe(ConfirmErrors.Unavailable);

@@ -6,8 +6,9 @@ using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
-using Weixin.Inbox.CrmApp.ScanLogin;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin.Gateway;
+using Weixin.Inbox.WeixinLogin.ScanLogin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 
@@ -23,9 +24,6 @@ namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 /// </remarks>
 public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> options, WeixinLoginCookies cookies, TimeProvider time, IHostEnvironment environment, ILogger<ScanModel> logger) : PageModel
 {
-    /// <summary>Name of the page's script among the CRM's embedded resources (see CrmApp.csproj).</summary>
-    public const string ScriptResource = "CrmApp.ScanLogin.scan-login.js";
-
     /// <summary>State answered when this 公众号 cannot do 扫码登录 at all (not a verified 服务号).</summary>
     public const string Disabled = "disabled";
 
@@ -37,12 +35,7 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
     public IActionResult OnGet() => LocalRedirect("/login");
 
     /// <summary>The page's script (the CSP allows same-origin scripts only, no inline ones).</summary>
-    public IActionResult OnGetScript()
-    {
-        var stream = typeof(ScanModel).Assembly.GetManifestResourceStream(ScriptResource)
-            ?? throw new InvalidOperationException("Embedded resource missing: " + ScriptResource);
-        return File(stream, "text/javascript; charset=utf-8");
-    }
+    public IActionResult OnGetScript() => File(ScanLoginScript.Open(), "text/javascript; charset=utf-8");
 
     /// <summary>
     /// Starts a scan login: <c>{state: "waiting", qr, expiresAt, secondsLeft}</c>; or, when it cannot,
@@ -66,23 +59,23 @@ public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> opti
         {
             created = await gateway.CreateScanLoginAsync(new CreateScanLoginRequest(gatewayReturnUrl), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && WeixinLoginExtensions.ProblemCode(ex) == "weixin_unauthorized")
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && GatewayFailures.ProblemCode(ex) == "weixin_unauthorized")
         {
             logger.LogError("Desktop scan login unavailable: the official account may not create parametric QR codes (needs a verified service account): {Problem}", ex.Content);
             return Refused(Disabled, DisabledMessage);
         }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadGateway && WeixinLoginExtensions.ProblemCode(ex) is "weixin_error" or "weixin_unreachable")
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadGateway && GatewayFailures.ProblemCode(ex) is "weixin_error" or "weixin_unreachable")
         {
             logger.LogError("Desktop scan login not started: WeChat refused or did not answer the QR code request: {Problem}", ex.Content);
             return Refused(StatusModel.Unavailable, WeixinDownMessage);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             // Note: the gateway refuses our own return URL: Gateway:PublicBaseUrl vs the gateway's OAuth:AllowedReturnPrefixes.
             logger.LogError("The gateway refused to start a desktop scan login ({Status}): {Problem}", (int)ex.StatusCode, ex.Content);
             return Refused(StatusModel.Failed, MisconfiguredMessage);
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not start a desktop scan login: gateway unavailable");
             return Refused(StatusModel.Unavailable, GatewayDownMessage);

@@ -4,6 +4,7 @@ using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 
@@ -41,7 +42,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         {
             status = await gateway.GetScanLoginAsync(pending.LoginId, Math.Clamp(wait ?? 0, 0, MaxWaitSeconds), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Gateway refused the state of login {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
@@ -52,7 +53,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
             // Note: the page was closed or navigated away mid-poll: nothing went wrong, nobody is waiting for an answer.
             return new EmptyResult();
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for login {LoginRef}", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -87,13 +88,13 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         {
             redeemed = await gateway.RedeemAsync(pending.LoginId, new RedeemTicketRequest(ticket), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
-            logger.LogWarning("Ticket of confirmed login {LoginRef} refused by the gateway: {Code}", LogRef.Of(pending.LoginId), WeixinLoginExtensions.RedeemErrorCode(ex));
+            logger.LogWarning("Ticket of confirmed login {LoginRef} refused by the gateway: {Code}", LogRef.Of(pending.LoginId), GatewayFailures.RedeemErrorCode(ex));
             cookies.ClearLogin(HttpContext);
             return Answer(Failed, message: "登录凭据无效，请刷新后重试。");
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not redeem the ticket of confirmed login {LoginRef}: gateway unavailable", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
