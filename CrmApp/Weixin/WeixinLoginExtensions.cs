@@ -3,6 +3,7 @@ using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
@@ -26,7 +27,10 @@ public static class WeixinLoginExtensions
             .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WeixinLoginCookies>();
+        builder.Services.AddSingleton<IPendingLoginCookie>(sp => sp.GetRequiredService<WeixinLoginCookies>());
         builder.Services.AddScoped<WeixinLoginCompletion>();
+        // Note: the shared /login/weixin/status and /confirm page models (WeixinLogin/Pages) finish a login through this.
+        builder.Services.AddScoped<IWeixinLoginCompletion>(sp => sp.GetRequiredService<WeixinLoginCompletion>());
         return builder;
     }
 }

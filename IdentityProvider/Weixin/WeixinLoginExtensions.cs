@@ -4,6 +4,7 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IdentityProvider.Devices;
+using Weixin.Inbox.WeixinLogin;
 using Weixin.Inbox.WeixinLogin.Devices;
 
 namespace Weixin.Inbox.IdentityProvider.Weixin;
@@ -32,7 +33,10 @@ public static class WeixinLoginExtensions
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<NewDeviceOptions>().BindConfiguration(NewDeviceOptions.Section);
         builder.Services.AddSingleton<WeixinLoginCookies>();
+        builder.Services.AddSingleton<IPendingLoginCookie>(sp => sp.GetRequiredService<WeixinLoginCookies>());
         builder.Services.AddScoped<WeixinLoginCompletion>();
+        // Note: the shared /login/weixin/status and /confirm page models (WeixinLogin/Pages) finish a login through this.
+        builder.Services.AddScoped<IWeixinLoginCompletion>(sp => sp.GetRequiredService<WeixinLoginCompletion>());
         // Note: its own name and purpose, so a CRM device cookie means nothing here (and the reverse) even on one host.
         builder.Services.AddDeviceCookie("idp_device", "IdentityProvider.Devices.Cookie.v1");
         builder.Services.AddScoped<DeviceStore>();

@@ -7,7 +7,9 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin;
 using Weixin.Inbox.WeixinLogin.Gateway;
+using Weixin.Inbox.WeixinLogin.Pages;
 using Weixin.Inbox.WeixinLogin.ScanLogin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;

@@ -6,7 +6,9 @@ using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin;
 using Weixin.Inbox.WeixinLogin.Gateway;
+using Weixin.Inbox.WeixinLogin.Pages;
 using Weixin.Inbox.WeixinLogin.ScanLogin;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;

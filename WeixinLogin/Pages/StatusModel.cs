@@ -3,10 +3,9 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
-using Weixin.Inbox.IdentityProvider.Weixin;
 using Weixin.Inbox.WeixinLogin.Gateway;
 
-namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
+namespace Weixin.Inbox.WeixinLogin.Pages;
 
 /// <summary>
 /// <c>GET /login/weixin/status?wait=</c>: the one long-poll of the pages that wait for a number confirmation (the
@@ -14,7 +13,12 @@ namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 /// login cookie; once the gateway reports <c>confirmed</c> it redeems the ticket here, server-side (the ticket never
 /// reaches the browser), finishes the login like the phone does and answers where to go.
 /// </summary>
-public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies, WeixinLoginCompletion completion, ILogger<StatusModel> logger) : PageModel
+/// <remarks>
+/// Note: one page model for CrmApp and IdentityProvider (each app's <c>Pages/Login/Weixin/Status.cshtml</c> names it, so
+/// the route stays the app's); what happens after the gateway vouched for the user is the app's
+/// <see cref="IWeixinLoginCompletion"/>, the login cookie the app's <see cref="IPendingLoginCookie"/>.
+/// </remarks>
+public sealed class StatusModel(IGatewayApi gateway, IPendingLoginCookie cookies, IWeixinLoginCompletion completion, ILogger<StatusModel> logger) : PageModel
 {
     /// <summary>Longest wait per request: below the gateway client's 10 s timeout.</summary>
     public const int MaxWaitSeconds = 8;
@@ -109,7 +113,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
             return Answer(Failed, message: "确认的微信用户与登录的用户不一致，已拒绝本次登录。");
         }
 
-        var next = await completion.CompleteAsync(HttpContext, redeemed.User, pending.ReturnUrl, confirmedByNumber: true);
+        var next = await completion.CompleteAsync(HttpContext, redeemed.User, pending.ReturnUrl, confirmedByNumber: true, Url);
         return Answer(ScanLoginStates.Confirmed, redirect: next);
     }
 
