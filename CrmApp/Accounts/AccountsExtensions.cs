@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.CrmApp.Accounts;
 

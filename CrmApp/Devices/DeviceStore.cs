@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.CrmApp.Data;
+using Weixin.Inbox.WeixinLogin.Devices;
 
 namespace Weixin.Inbox.CrmApp.Devices;
 

@@ -1,3 +1,5 @@
+using Weixin.Inbox.WeixinLogin.Devices;
+
 namespace Weixin.Inbox.CrmApp.Devices;
 
 /// <summary>Registration of the known devices and the new-device confirmation setting.</summary>
@@ -7,7 +9,7 @@ public static class DevicesExtensions
     {
         // Note: a value that is not a bool (Login__ConfirmNewDevice=yes) stops the start instead of silently meaning false.
         builder.Services.AddOptions<NewDeviceOptions>().BindConfiguration(NewDeviceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<DeviceCookie>();
+        builder.Services.AddDeviceCookie("crm_device", "CrmApp.Devices.Cookie.v1");
         builder.Services.AddScoped<DeviceStore>();
         return builder;
     }

@@ -5,6 +5,7 @@ using Refit;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Data;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.CrmApp.Notifications;
 
@@ -195,7 +196,7 @@ public sealed class NotificationSender(
                 notification.Id, status.Id, status.Status);
             result = HandOverResult.Accepted;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Notification {NotificationId} waits: gateway unavailable ({Reason}); the next run retries", notification.Id, ex.Message);
             notification.LastError = GatewayReasons.Unavailable;
@@ -270,7 +271,7 @@ public sealed class NotificationSender(
                     slots.Release();
                 }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || WeixinLoginExtensions.IsGatewayUnavailable(ex)))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || GatewayFailures.IsGatewayUnavailable(ex)))
             {
                 return (Row: n, Status: (MessageStatus?)null, Reached: false);
             }
@@ -319,7 +320,7 @@ public sealed class NotificationSender(
                 logger.LogInformation("Notification {NotificationId} re-sent (message {MessageId})", notification.Id, messageId);
                 return (true, "已重新发送，正在排队。");
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && WeixinLoginExtensions.IsGatewayUnavailable(ex))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GatewayFailures.IsGatewayUnavailable(ex))
             {
                 logger.LogWarning("Resend of notification {NotificationId} failed: gateway unavailable ({Reason})", notification.Id, ex.Message);
                 return (false, "内网微信网关暂时不可用，请稍后再试。");

@@ -6,6 +6,8 @@ using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Data;
 using Weixin.Inbox.CrmApp.Devices;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
@@ -24,7 +26,7 @@ public sealed class WeixinLoginCompletion(
     IGatewayApi gateway,
     IOptions<GatewayOptions> gatewayOptions,
     IOptions<NewDeviceOptions> deviceOptions,
-    ILogger<WeixinLoginCompletion> logger)
+    ILogger<WeixinLoginCompletion> logger) : IWeixinLoginCompletion
 {
     /// <summary>The bind page (「绑定已有账号」/「新建账号」).</summary>
     public const string BindPage = "/login/weixin/bind";
@@ -85,6 +87,14 @@ public sealed class WeixinLoginCompletion(
         return target;
     }
 
+    /// <inheritdoc />
+    public string DescribeConfirmError(string? code) => code switch
+    {
+        ConfirmErrors.Unavailable => "内网微信网关暂时不可用，无法确认这台设备，本次未登录。请稍后重新登录，或使用账号密码登录。",
+        ConfirmErrors.Refused => "微信登录配置有误（新设备确认未被微信网关接受），本次未登录。请联系管理员。",
+        _ => "本次登录未完成，请重新登录。",
+    };
+
     private async Task<string> AskForNumberAsync(HttpContext http, WeixinUser user, string returnUrl, bool firstBind)
     {
         var baseUrl = gatewayOptions.Value.PublicBaseUrl.TrimEnd('/');
@@ -93,12 +103,12 @@ public sealed class WeixinLoginCompletion(
         {
             status = await gateway.CreateDeviceConfirmationAsync(new CreateDeviceConfirmationRequest(user.OpenId, baseUrl + ConfirmPage), http.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError("The gateway refused a device confirmation for {OpenId} ({Status}): {Problem}; not signed in", user.OpenId, (int)ex.StatusCode, ex.Content);
             return ConfirmPage + "?error=" + ConfirmErrors.Refused;
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for a device confirmation for {OpenId}: gateway unavailable; not signed in", user.OpenId);
             return ConfirmPage + "?error=" + ConfirmErrors.Unavailable;
@@ -109,22 +119,4 @@ public sealed class WeixinLoginCompletion(
         cookies.SetLogin(http, new PendingLogin(status.Id, returnUrl, ExpectedOpenId: user.OpenId), status.ExpiresAt);
         return ConfirmPage;
     }
-}
-
-/// <summary>The <c>error=</c> values of <c>/login/weixin/confirm</c> when no confirmation could be started.</summary>
-public static class ConfirmErrors
-{
-    /// <summary>The gateway could not be reached.</summary>
-    public const string Unavailable = "unavailable";
-
-    /// <summary>The gateway said no (configuration mismatch).</summary>
-    public const string Refused = "refused";
-
-    /// <summary>The Chinese message for a value.</summary>
-    public static string Describe(string? error) => error switch
-    {
-        Unavailable => "内网微信网关暂时不可用，无法确认这台设备，本次未登录。请稍后重新登录，或使用账号密码登录。",
-        Refused => "微信登录配置有误（新设备确认未被微信网关接受），本次未登录。请联系管理员。",
-        _ => "本次登录未完成，请重新登录。",
-    };
 }

@@ -3,17 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Weixin.Inbox.CrmApp.Accounts;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
-
-/// <summary>
-/// A login started with the gateway: its id (needed to redeem the ticket) and where to go afterwards. The same shape
-/// serves a phone OAuth login, a desktop scan login and a number confirmation (all three redeem a ticket by id).
-/// </summary>
-/// <param name="LoginId">The gateway's login id (OAuth login, scan login or device confirmation).</param>
-/// <param name="ReturnUrl">Where the browser was going.</param>
-/// <param name="ExpectedOpenId">For a number confirmation: the WeChat user it was asked of; the redeemed ticket must be theirs.</param>
-public sealed record PendingLogin(string LoginId, string ReturnUrl, string? ExpectedOpenId = null);
 
 /// <summary>A WeChat user the gateway confirmed, not yet bound to an account.</summary>
 public sealed record PendingIdentity(string OpenId, string Nickname, string? HeadImgUrl, string ReturnUrl);
@@ -22,7 +14,7 @@ public sealed record PendingIdentity(string OpenId, string Nickname, string? Hea
 /// The two short-lived cookies of the WeChat login, HttpOnly, SameSite=Lax and data-protected (encrypted and signed),
 /// so neither the login id nor the confirmed openid can be read or forged by the browser.
 /// </summary>
-public sealed class WeixinLoginCookies(IDataProtectionProvider protection, IOptions<AccountOptions> accounts, TimeProvider time)
+public sealed class WeixinLoginCookies(IDataProtectionProvider protection, IOptions<AccountOptions> accounts, TimeProvider time) : IPendingLoginCookie
 {
     /// <summary>Holds the gateway login id between 「微信登录」 and <c>/login/weixin/done</c>.</summary>
     public const string LoginCookie = "crm_wx_login";

@@ -1,9 +1,9 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.CrmApp.Weixin;
 
@@ -27,38 +27,10 @@ public static class WeixinLoginExtensions
             .AddHttpMessageHandler(() => new CorrelationHandler())
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WeixinLoginCookies>();
+        builder.Services.AddSingleton<IPendingLoginCookie>(sp => sp.GetRequiredService<WeixinLoginCookies>());
         builder.Services.AddScoped<WeixinLoginCompletion>();
+        // Note: the shared /login/weixin/status and /confirm page models (WeixinLogin/Pages) finish a login through this.
+        builder.Services.AddScoped<IWeixinLoginCompletion>(sp => sp.GetRequiredService<WeixinLoginCompletion>());
         return builder;
-    }
-
-    /// <summary>True for the failures that mean "the gateway could not be asked" rather than "the gateway said no".</summary>
-    public static bool IsGatewayUnavailable(Exception ex) =>
-        ex is HttpRequestException or TaskCanceledException
-        || (ex is ApiException api && (int)api.StatusCode >= 500)
-        // Note: Refit 16 wraps a refused connection or a timeout in ApiRequestException (not an ApiException), the cause inside.
-        || (ex is not ApiException && ex.InnerException is { } inner && IsGatewayUnavailable(inner));
-
-    /// <summary>The problem <c>code</c> of a refused redeem, when it is one of <see cref="LoginErrors"/>; else <c>ticket_invalid</c>.</summary>
-    public static string RedeemErrorCode(ApiException ex) =>
-        ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound && ProblemCode(ex) is { } code && LoginErrors.IsKnown(code)
-            ? code
-            : LoginErrors.TicketInvalid;
-
-    /// <summary>The <c>code</c> of a gateway problem answer (RFC 9457 body with our <c>code</c> member), or null.</summary>
-    public static string? ProblemCode(ApiException ex)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(string.IsNullOrEmpty(ex.Content) ? "{}" : ex.Content);
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("code", out var code)
-                && code.ValueKind == System.Text.Json.JsonValueKind.String
-                ? code.GetString()
-                : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }

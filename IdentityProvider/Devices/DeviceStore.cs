@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Weixin.Inbox.IdentityProvider.Data;
+using Weixin.Inbox.WeixinLogin.Devices;
 
 namespace Weixin.Inbox.IdentityProvider.Devices;
 

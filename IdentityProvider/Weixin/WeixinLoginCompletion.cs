@@ -4,6 +4,8 @@ using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Devices;
 using Weixin.Inbox.IdentityProvider.Sessions;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.IdentityProvider.Weixin;
 
@@ -21,7 +23,7 @@ public sealed class WeixinLoginCompletion(
     IOptions<GatewayOptions> gatewayOptions,
     IOptions<NewDeviceOptions> deviceOptions,
     TimeProvider time,
-    ILogger<WeixinLoginCompletion> logger)
+    ILogger<WeixinLoginCompletion> logger) : IWeixinLoginCompletion
 {
     /// <summary>The page that shows the two-digit number and waits for it.</summary>
     public const string ConfirmPage = "/login/weixin/confirm";
@@ -61,6 +63,19 @@ public sealed class WeixinLoginCompletion(
         return LocalOrHome(returnUrl);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Note: the provider checks return URLs itself (<see cref="LocalOrHome"/>); the URL helper is not needed.</remarks>
+    Task<string> IWeixinLoginCompletion.CompleteAsync(HttpContext http, WeixinUser user, string returnUrl, bool confirmedByNumber, Microsoft.AspNetCore.Mvc.IUrlHelper returnUrlCheck) =>
+        CompleteAsync(http, user, returnUrl, confirmedByNumber);
+
+    /// <inheritdoc />
+    public string DescribeConfirmError(string? code) => code switch
+    {
+        ConfirmErrors.Unavailable => "内网微信网关暂时不可用，无法确认这台设备，本次未登录。请稍后重新登录。",
+        ConfirmErrors.Refused => "微信登录配置有误（新设备确认未被微信网关接受），本次未登录。请联系管理员。",
+        _ => "本次登录未完成，请重新登录。",
+    };
+
     /// <summary>A local path (never another site, never <c>//host</c>), else the home page.</summary>
     public static string LocalOrHome(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl[0] == '/' && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
@@ -73,7 +88,7 @@ public sealed class WeixinLoginCompletion(
         {
             return await gateway.GetUserAsync(user.OpenId, http.RequestAborted);
         }
-        catch (Exception ex) when (ex is ApiException || WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (ex is ApiException || GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Could not read the directory entry of {OpenId}; signing in with what the ticket said", user.OpenId);
             return user;
@@ -88,12 +103,12 @@ public sealed class WeixinLoginCompletion(
         {
             status = await gateway.CreateDeviceConfirmationAsync(new CreateDeviceConfirmationRequest(user.OpenId, baseUrl + ConfirmPage), http.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError("The gateway refused a device confirmation for {OpenId} ({Status}): {Problem}; not signed in", user.OpenId, (int)ex.StatusCode, ex.Content);
             return ConfirmPage + "?error=" + ConfirmErrors.Refused;
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for a device confirmation for {OpenId}: gateway unavailable; not signed in", user.OpenId);
             return ConfirmPage + "?error=" + ConfirmErrors.Unavailable;
@@ -103,18 +118,4 @@ public sealed class WeixinLoginCompletion(
         cookies.SetLogin(http, new PendingLogin(status.Id, returnUrl, ExpectedOpenId: user.OpenId), status.ExpiresAt);
         return ConfirmPage;
     }
-}
-
-/// <summary>The <c>error=</c> values of <c>/login/weixin/confirm</c> when no confirmation could be started.</summary>
-public static class ConfirmErrors
-{
-    public const string Unavailable = "unavailable";
-    public const string Refused = "refused";
-
-    public static string Describe(string? error) => error switch
-    {
-        Unavailable => "内网微信网关暂时不可用，无法确认这台设备，本次未登录。请稍后重新登录。",
-        Refused => "微信登录配置有误（新设备确认未被微信网关接受），本次未登录。请联系管理员。",
-        _ => "本次登录未完成，请重新登录。",
-    };
 }

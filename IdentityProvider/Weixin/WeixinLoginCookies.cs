@@ -1,25 +1,16 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.IdentityProvider.Weixin;
-
-/// <summary>
-/// A login started with the gateway: its id (needed to redeem the ticket) and where to go afterwards (a local URL: the
-/// authorize request that sent the browser to log in). The same shape serves a phone OAuth login, a desktop scan login
-/// and a number confirmation (all three redeem a ticket by id).
-/// </summary>
-/// <param name="LoginId">The gateway's login id (OAuth login, scan login or device confirmation).</param>
-/// <param name="ReturnUrl">Where the browser was going.</param>
-/// <param name="ExpectedOpenId">For a number confirmation: the WeChat user it was asked of; the redeemed ticket must be theirs.</param>
-public sealed record PendingLogin(string LoginId, string ReturnUrl, string? ExpectedOpenId = null);
 
 /// <summary>
 /// The short-lived cookie of the WeChat login (<c>idp_wx_login</c>, path <c>/login/weixin</c>), HttpOnly, SameSite=Lax
 /// and data-protected (encrypted and signed): the login id can be neither read nor forged by the browser, and a ticket
 /// opened in another browser finds no cookie (as CrmApp's <c>crm_wx_login</c>).
 /// </summary>
-public sealed class WeixinLoginCookies(IDataProtectionProvider protection)
+public sealed class WeixinLoginCookies(IDataProtectionProvider protection) : IPendingLoginCookie
 {
     public const string LoginCookie = "idp_wx_login";
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login;
 

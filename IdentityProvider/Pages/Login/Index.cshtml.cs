@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Sessions;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login;
 

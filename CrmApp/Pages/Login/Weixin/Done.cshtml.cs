@@ -4,6 +4,8 @@ using Refit;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.CrmApp.Accounts;
 using Weixin.Inbox.CrmApp.Weixin;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
 
@@ -31,14 +33,14 @@ public sealed class DoneModel(IGatewayApi gateway, WeixinLoginCookies cookies, W
         {
             redeemed = await gateway.RedeemAsync(pending.LoginId, new RedeemTicketRequest(ticket), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
-            var code = WeixinLoginExtensions.RedeemErrorCode(ex);
+            var code = GatewayFailures.RedeemErrorCode(ex);
             logger.LogWarning("WeChat ticket refused by the gateway: {Code}", code);
             cookies.ClearLogin(HttpContext);
             return RedirectToLogin(code);
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not redeem a WeChat ticket: gateway unavailable");
             Message = "内网微信网关暂时不可用，请稍后重新点击「微信登录」，或使用账号密码登录。";

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 
@@ -30,14 +32,14 @@ public sealed class DoneModel(IGatewayApi gateway, WeixinLoginCookies cookies, W
         {
             redeemed = await gateway.RedeemAsync(pending.LoginId, new RedeemTicketRequest(ticket), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
-            var code = WeixinLoginExtensions.RedeemErrorCode(ex);
+            var code = GatewayFailures.RedeemErrorCode(ex);
             logger.LogWarning("WeChat ticket refused by the gateway: {Code}", code);
             cookies.ClearLogin(HttpContext);
             return Redirect("/login?err=" + Uri.EscapeDataString(code));
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not redeem a WeChat ticket: gateway unavailable");
             Message = "内网微信网关暂时不可用，请稍后回到应用重新登录。";

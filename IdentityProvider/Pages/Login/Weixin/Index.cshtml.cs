@@ -5,6 +5,8 @@ using Refit;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.IdentityProvider.Sessions;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 
@@ -42,16 +44,16 @@ public sealed class IndexModel(IGatewayApi gateway, IOptions<GatewayOptions> opt
             cookies.SetLogin(HttpContext, new PendingLogin(login.LoginId, ReturnUrl), login.ExpiresAt);
             return Redirect(login.AuthorizeUrl);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             // Note: the gateway refuses our own return URL: Gateway:PublicBaseUrl vs its OAuth:AllowedReturnPrefixes.
             logger.LogError("The gateway refused to start a WeChat login ({Status}): {Problem}", (int)ex.StatusCode, ex.Content);
             Message = "微信登录配置有误（本服务的地址未被微信网关允许），请联系管理员。";
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not start a WeChat login: gateway unavailable");
-            Message = ex is ApiException api && WeixinLoginExtensions.ProblemCode(api) == LoginErrors.InboxUnavailable
+            Message = ex is ApiException api && GatewayFailures.ProblemCode(api) == LoginErrors.InboxUnavailable
                 ? LoginErrors.Describe(LoginErrors.InboxUnavailable)
                 : "内网微信网关暂时不可用，请稍后重试。";
         }

@@ -1,12 +1,8 @@
-using System.Net;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
-using Refit;
-using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
-using Weixin.Inbox.IdentityProvider.ScanLogin;
 using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin;
+using Weixin.Inbox.WeixinLogin.Pages;
 
 namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 
@@ -19,91 +15,25 @@ namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 /// Note: a POST with the antiforgery token rather than a GET: starting creates a QR code at WeChat and replaces this
 /// browser's login cookie, so another site must not be able to do it from a link or an image. It lives under
 /// <c>/login/weixin/</c> because the login cookie's path is <c>/login/weixin</c>.
+/// The work is the shared <see cref="ScanLoginModel"/>; this page gives the app's words and checks.
 /// </remarks>
-public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> options, WeixinLoginCookies cookies, TimeProvider time, IHostEnvironment environment, ILogger<ScanModel> logger) : PageModel
+public sealed class ScanModel(IGatewayApi gateway, IOptions<GatewayOptions> options, IPendingLoginCookie cookies, TimeProvider time, IHostEnvironment environment, ILogger<ScanModel> logger)
+    : ScanLoginModel(gateway, cookies, options.Value.PublicBaseUrl, time, environment, logger)
 {
-    /// <summary>Name of the page's script among the provider's embedded resources (see IdentityProvider.csproj).</summary>
-    public const string ScriptResource = "IdentityProvider.ScanLogin.scan-login.js";
-
-    /// <summary>State answered when this 公众号 cannot do 扫码登录 at all (not a verified 服务号).</summary>
-    public const string Disabled = "disabled";
-
     public const string DisabledMessage = "本公众号暂不支持扫码登录（需要已认证的服务号才能生成登录二维码），请在手机微信里打开应用登录。";
     public const string GatewayDownMessage = "内网微信网关暂时不可用，请稍后点击「刷新二维码」重试。";
     public const string WeixinDownMessage = "暂时无法向微信申请登录二维码，请稍后点击「刷新二维码」重试。";
     public const string MisconfiguredMessage = "扫码登录配置有误（本系统的地址未被微信网关允许），请联系管理员。";
 
-    public IActionResult OnGet() => LocalRedirect("/login");
+    protected override string DisabledText => DisabledMessage;
 
-    /// <summary>The page's script (the CSP allows same-origin scripts only, no inline ones).</summary>
-    public IActionResult OnGetScript()
-    {
-        var stream = typeof(ScanModel).Assembly.GetManifestResourceStream(ScriptResource)
-            ?? throw new InvalidOperationException("Embedded resource missing: " + ScriptResource);
-        return File(stream, "text/javascript; charset=utf-8");
-    }
+    protected override string GatewayDownText => GatewayDownMessage;
 
-    /// <summary>
-    /// Starts a scan login: <c>{state: "waiting", qr, expiresAt, secondsLeft}</c>; or, when it cannot,
-    /// <c>{state: "disabled" | "unavailable" | "failed", message}</c> with 503.
-    /// </summary>
-    public async Task<IActionResult> OnPostStartAsync(string? returnUrl)
-    {
-        Response.Headers.CacheControl = "no-store";
-        var target = WeixinLoginCompletion.LocalOrHome(returnUrl);
-        if (Sessions.SsoSession.Read(User) is not null)
-        {
-            return new JsonResult(new { state = ScanLoginStates.Confirmed, redirect = target });
-        }
+    protected override string WeixinDownText => WeixinDownMessage;
 
-        // Note: the gateway only accepts a return URL under its allowed prefixes, so the scan login names the same
-        // /login/weixin/done as the phone's login; the browser never goes there with this login's ticket, because
-        // /login/weixin/status redeems it server-side.
-        var gatewayReturnUrl = options.Value.PublicBaseUrl.TrimEnd('/') + "/login/weixin/done";
-        CreateScanLoginResponse created;
-        try
-        {
-            created = await gateway.CreateScanLoginAsync(new CreateScanLoginRequest(gatewayReturnUrl), HttpContext.RequestAborted);
-        }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden && WeixinLoginExtensions.ProblemCode(ex) == "weixin_unauthorized")
-        {
-            logger.LogError("Desktop scan login unavailable: the official account may not create parametric QR codes (needs a verified service account): {Problem}", ex.Content);
-            return Refused(Disabled, DisabledMessage);
-        }
-        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.BadGateway && WeixinLoginExtensions.ProblemCode(ex) is "weixin_error" or "weixin_unreachable")
-        {
-            logger.LogError("Desktop scan login not started: WeChat refused or did not answer the QR code request: {Problem}", ex.Content);
-            return Refused(StatusModel.Unavailable, WeixinDownMessage);
-        }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
-        {
-            // Note: the gateway refuses our own return URL: Gateway:PublicBaseUrl vs the gateway's OAuth:AllowedReturnPrefixes.
-            logger.LogError("The gateway refused to start a desktop scan login ({Status}): {Problem}", (int)ex.StatusCode, ex.Content);
-            return Refused(StatusModel.Failed, MisconfiguredMessage);
-        }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
-        {
-            logger.LogError(ex, "Could not start a desktop scan login: gateway unavailable");
-            return Refused(StatusModel.Unavailable, GatewayDownMessage);
-        }
+    protected override string MisconfiguredText => MisconfiguredMessage;
 
-        // Note: a new scan login replaces this browser's previous one (「刷新二维码」); the old one simply expires at the gateway.
-        cookies.SetLogin(HttpContext, new PendingLogin(created.Id, target), created.ExpiresAt);
-        var secondsLeft = Math.Max(0, (int)(created.ExpiresAt - time.GetUtcNow()).TotalSeconds);
-        logger.LogInformation("Desktop scan login {LoginRef} started, QR code valid for {Seconds} s", LogRef.Of(created.Id), secondsLeft);
-        // Note: seconds left rather than only the time: the countdown must not depend on the desktop's clock being right.
-        return new JsonResult(new
-        {
-            state = ScanLoginStates.Waiting,
-            qr = ScanQrImage.ToPngDataUri(created.QrContent),
-            expiresAt = created.ExpiresAt,
-            secondsLeft,
-            // Note: Development only (the demo and the tests' services): the code's content, to paste into the
-            // simulator's 「扫一扫」, since a person at the demo has no phone that reaches the simulator.
-            demoContent = environment.IsDevelopment() ? created.QrContent : null,
-        });
-    }
+    protected override bool IsSignedIn => Sessions.SsoSession.Read(User) is not null;
 
-    private static JsonResult Refused(string state, string message) =>
-        new(new { state, message }) { StatusCode = StatusCodes.Status503ServiceUnavailable };
+    protected override string LocalOrHome(string? returnUrl) => WeixinLoginCompletion.LocalOrHome(returnUrl);
 }

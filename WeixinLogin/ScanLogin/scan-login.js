@@ -1,6 +1,6 @@
-// Desktop 扫码登录 on /login (outside WeChat's browser). Starts a scan login, shows its QR code and a countdown,
-// long-polls /login/weixin/status (which redeems the login server-side) and follows its redirect once confirmed.
-// Served by /login/weixin/scan?handler=Script: the CSP allows same-origin scripts only.
+// Desktop 扫码登录 on /login (outside WeChat's browser) of CrmApp and IdentityProvider. Starts a scan login, shows its
+// QR code and a countdown, long-polls /login/weixin/status (which redeems the login server-side) and follows its
+// redirect once confirmed. Served by each app's /login/weixin/scan?handler=Script: the CSP allows same-origin scripts only.
 (function () {
     'use strict';
     var root = document.getElementById('scan-login');
@@ -21,7 +21,8 @@
     var WAIT_SECONDS = 8;
     var UNAVAILABLE_PAUSE_MS = 3000;
     var EXPIRED = '二维码已过期，请点击「刷新二维码」。';
-    var GATEWAY_DOWN = '内网微信网关暂时不可用，请稍后点击「刷新二维码」重试，或使用账号密码登录。';
+    // Note: the app's own words (the CRM also offers its password login); the page renders them from its ScanModel.
+    var GATEWAY_DOWN = root.getAttribute('data-gateway-down') || '内网微信网关暂时不可用，请稍后点击「刷新二维码」重试。';
 
     // Note: every start bumps the generation; a poll loop or an answer of an older QR code sees it and stops.
     var generation = 0;

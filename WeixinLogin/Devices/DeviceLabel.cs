@@ -1,4 +1,4 @@
-namespace Weixin.Inbox.CrmApp.Devices;
+namespace Weixin.Inbox.WeixinLogin.Devices;
 
 /// <summary>A short name of a device for 「我的」 (「iPhone 微信」, 「Windows Chrome」), read from its User-Agent.</summary>
 public static class DeviceLabel

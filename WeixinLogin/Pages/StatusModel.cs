@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
-using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
-namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
+namespace Weixin.Inbox.WeixinLogin.Pages;
 
 /// <summary>
 /// <c>GET /login/weixin/status?wait=</c>: the one long-poll of the pages that wait for a number confirmation (the
@@ -13,7 +13,12 @@ namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 /// login cookie; once the gateway reports <c>confirmed</c> it redeems the ticket here, server-side (the ticket never
 /// reaches the browser), finishes the login like the phone does and answers where to go.
 /// </summary>
-public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies, WeixinLoginCompletion completion, ILogger<StatusModel> logger) : PageModel
+/// <remarks>
+/// Note: one page model for CrmApp and IdentityProvider (each app's <c>Pages/Login/Weixin/Status.cshtml</c> names it, so
+/// the route stays the app's); what happens after the gateway vouched for the user is the app's
+/// <see cref="IWeixinLoginCompletion"/>, the login cookie the app's <see cref="IPendingLoginCookie"/>.
+/// </remarks>
+public sealed class StatusModel(IGatewayApi gateway, IPendingLoginCookie cookies, IWeixinLoginCompletion completion, ILogger<StatusModel> logger) : PageModel
 {
     /// <summary>Longest wait per request: below the gateway client's 10 s timeout.</summary>
     public const int MaxWaitSeconds = 8;
@@ -41,7 +46,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         {
             status = await gateway.GetScanLoginAsync(pending.LoginId, Math.Clamp(wait ?? 0, 0, MaxWaitSeconds), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Gateway refused the state of login {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
@@ -52,7 +57,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
             // Note: the page was closed or navigated away mid-poll: nothing went wrong, nobody is waiting for an answer.
             return new EmptyResult();
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for login {LoginRef}", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -87,13 +92,13 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
         {
             redeemed = await gateway.RedeemAsync(pending.LoginId, new RedeemTicketRequest(ticket), HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
-            logger.LogWarning("Ticket of confirmed login {LoginRef} refused by the gateway: {Code}", LogRef.Of(pending.LoginId), WeixinLoginExtensions.RedeemErrorCode(ex));
+            logger.LogWarning("Ticket of confirmed login {LoginRef} refused by the gateway: {Code}", LogRef.Of(pending.LoginId), GatewayFailures.RedeemErrorCode(ex));
             cookies.ClearLogin(HttpContext);
             return Answer(Failed, message: "登录凭据无效，请刷新后重试。");
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not redeem the ticket of confirmed login {LoginRef}: gateway unavailable", LogRef.Of(pending.LoginId));
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -108,7 +113,7 @@ public sealed class StatusModel(IGatewayApi gateway, WeixinLoginCookies cookies,
             return Answer(Failed, message: "确认的微信用户与登录的用户不一致，已拒绝本次登录。");
         }
 
-        var next = await completion.CompleteAsync(HttpContext, redeemed.User, pending.ReturnUrl, confirmedByNumber: true);
+        var next = await completion.CompleteAsync(HttpContext, redeemed.User, pending.ReturnUrl, confirmedByNumber: true, Url);
         return Answer(ScanLoginStates.Confirmed, redirect: next);
     }
 

@@ -1,6 +1,6 @@
 using QRCoder;
 
-namespace Weixin.Inbox.CrmApp.ScanLogin;
+namespace Weixin.Inbox.WeixinLogin.ScanLogin;
 
 /// <summary>
 /// Draws the desktop 扫码登录 QR code in the LAN: the gateway only hands out the code's content (WeChat's

@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Gateway;
-using Weixin.Inbox.IdentityProvider.Weixin;
+using Weixin.Inbox.WeixinLogin.Confirmation;
+using Weixin.Inbox.WeixinLogin.Gateway;
 
-namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
+namespace Weixin.Inbox.WeixinLogin.Pages;
 
 /// <summary>
 /// <c>/login/weixin/confirm</c>: a WeChat login on a device new for that WeChat user waits here for the two-digit
@@ -13,7 +14,12 @@ namespace Weixin.Inbox.IdentityProvider.Pages.Login.Weixin;
 /// browser's login cookie (never taken from the browser); the page's script then follows
 /// <c>/login/weixin/status</c>, which redeems the ticket server-side once the number arrived.
 /// </summary>
-public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies, TimeProvider time, ILogger<ConfirmModel> logger) : PageModel
+/// <remarks>
+/// Note: one page model for CrmApp and IdentityProvider (each app's <c>Pages/Login/Weixin/Confirm.cshtml</c> names it, so
+/// the route stays the app's); what happens after the gateway vouched for the user is the app's
+/// <see cref="IWeixinLoginCompletion"/>, the login cookie the app's <see cref="IPendingLoginCookie"/>.
+/// </remarks>
+public sealed class ConfirmModel(IGatewayApi gateway, IPendingLoginCookie cookies, IWeixinLoginCompletion completion, TimeProvider time, ILogger<ConfirmModel> logger) : PageModel
 {
     /// <summary>The two-digit number, when the confirmation is waiting for it.</summary>
     public string? ConfirmCode { get; private set; }
@@ -31,7 +37,7 @@ public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies
     {
         if (error is not null)
         {
-            Error = ConfirmErrors.Describe(error);
+            Error = completion.DescribeConfirmError(error);
             Response.StatusCode = error == ConfirmErrors.Unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
             return Page();
         }
@@ -49,17 +55,17 @@ public sealed class ConfirmModel(IGatewayApi gateway, WeixinLoginCookies cookies
         {
             status = await gateway.GetScanLoginAsync(pending.LoginId, cancellationToken: HttpContext.RequestAborted);
         }
-        catch (ApiException ex) when (!WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (ApiException ex) when (!GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogWarning("Gateway refused the state of confirmation {LoginRef} ({Status})", LogRef.Of(pending.LoginId), (int)ex.StatusCode);
             cookies.ClearLogin(HttpContext);
             Error = "确认已失效，请重新登录。";
             return Page();
         }
-        catch (Exception ex) when (WeixinLoginExtensions.IsGatewayUnavailable(ex))
+        catch (Exception ex) when (GatewayFailures.IsGatewayUnavailable(ex))
         {
             logger.LogError(ex, "Could not ask the gateway for confirmation {LoginRef}", LogRef.Of(pending.LoginId));
-            Error = ConfirmErrors.Describe(ConfirmErrors.Unavailable);
+            Error = completion.DescribeConfirmError(ConfirmErrors.Unavailable);
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return Page();
         }

@@ -1,11 +1,12 @@
-namespace Weixin.Inbox.CrmApp.Pages.Login.Weixin;
+namespace Weixin.Inbox.WeixinLogin.Confirmation;
 
 /// <summary>
 /// The script of <c>/login/weixin/confirm</c>: counts down and long-polls <c>/login/weixin/status?wait=8</c> (the one
 /// poll that also redeems the ticket server-side) until the number is confirmed, then goes where the server says.
-/// It never shows a number of its own: the number on the page was rendered by the server.
+/// It never shows a number of its own: the number on the page was rendered by the server. The same in CrmApp and
+/// IdentityProvider (both serve it from their own <c>/login/weixin/confirm?handler=script</c>).
 /// </summary>
-internal static class ConfirmScript
+public static class ConfirmScript
 {
     public const string Source = """
         (function () {
