@@ -37,6 +37,12 @@ try
         return await OidcClientCommand.RunAsync(host.Services, args);
     }
 
+    if (TokenPruneCommand.IsRequested(args))
+    {
+        await using var host = builder.Build();
+        return await TokenPruneCommand.RunAsync(host.Services, args);
+    }
+
     builder.CheckIdpSettings();
     builder.AddWeixinLogin();
     builder.AddIdpPages();
