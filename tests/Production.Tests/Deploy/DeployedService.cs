@@ -13,6 +13,7 @@ public sealed record DeployedService(string Name, string Project)
         new("inbox", "PublicInbox"),
         new("poller", "IntranetPoller"),
         new("crm", "CrmApp"),
+        new("idp", "IdentityProvider"),
     ];
 
     public static DeployedService Named(string shortName) => All.Single(s => s.Name == shortName);

@@ -23,6 +23,14 @@ public sealed class ServiceSettings : IDisposable
         ["GatewaySigning"] = "Weixin.Inbox.Contracts.Signing.SigningClientsOptions",
     };
 
+    // Note: read by ASP.NET Core itself (Kestrel's endpoint configuration), not through an options class of ours:
+    // weixin-idp.service serves HTTPS with the certificate these name (deploy/env/idp.env.example).
+    private static readonly HashSet<string> FrameworkKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Kestrel:Certificates:Default:Path",
+        "Kestrel:Certificates:Default:KeyPath",
+    };
+
     private readonly Context _context;
     private readonly Dictionary<string, Type> _sections = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _connectionNames = new(StringComparer.OrdinalIgnoreCase);
@@ -81,6 +89,11 @@ public sealed class ServiceSettings : IDisposable
     /// </summary>
     public (Type? Type, string? Problem) Resolve(string key)
     {
+        if (FrameworkKeys.Contains(key))
+        {
+            return (typeof(string), null);
+        }
+
         var parts = key.Split(':');
         if (parts[0].Equals("ConnectionStrings", StringComparison.OrdinalIgnoreCase))
         {
