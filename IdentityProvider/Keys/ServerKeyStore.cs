@@ -162,8 +162,12 @@ public sealed class ServerKeyStore(
     public TimeSpan Retention(string use)
     {
         var oidc = oidcOptions.Value;
+        // Note: OpenIddict signs every token it makes, codes and refresh tokens too (before encrypting those), so a
+        // signing key must outlive the longest of them, not only access and id tokens: else every refresh token issued
+        // before a rotation fails with invalid_grant once its key is deleted. The SSO session's length covers an
+        // id_token_hint a relying party sends at end-session.
         var longest = use == ServerKeyUses.Signing
-            ? Max(oidc.AccessTokenLifetime, oidc.IdentityTokenLifetime)
+            ? new[] { oidc.AccessTokenLifetime, oidc.IdentityTokenLifetime, oidc.AuthorizationCodeLifetime, oidc.RefreshTokenLifetime, oidc.SessionLifetime }.Max()
             : Max(oidc.AuthorizationCodeLifetime, oidc.RefreshTokenLifetime);
         return longest + ClockAllowance;
     }

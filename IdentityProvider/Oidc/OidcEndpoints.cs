@@ -100,11 +100,12 @@ public static class ClaimDestinations
     public static IEnumerable<string> For(Claim claim) => claim.Type switch
     {
         Claims.Subject => [Destinations.AccessToken, Destinations.IdentityToken],
-        // Note: profile claims in the id_token only when the profile scope was granted; in the access token always, so
-        // the userinfo endpoint can answer them without another look-up.
+        // Note: profile claims only when the profile scope was granted (what the consent page names), then in the
+        // id_token and the access token (the userinfo endpoint answers them from it); without it in no token at all:
+        // the access token is a readable JWT, and unionid and picture are the same for every client.
         Claims.Name or Claims.Picture or OidcClaims.UnionId when claim.Subject?.HasScope(Scopes.Profile) == true
             => [Destinations.AccessToken, Destinations.IdentityToken],
-        Claims.Name or Claims.Picture or OidcClaims.UnionId => [Destinations.AccessToken],
+        Claims.Name or Claims.Picture or OidcClaims.UnionId => [],
         Claims.AuthenticationTime => [Destinations.IdentityToken],
         // Note: everything else (OpenIddict's private claims aside) stays out of the tokens.
         _ => [],

@@ -76,9 +76,14 @@ public sealed class WeixinLoginCompletion(
         _ => "本次登录未完成，请重新登录。",
     };
 
-    /// <summary>A local path (never another site, never <c>//host</c>), else the home page.</summary>
+    /// <summary>
+    /// A local path (never another site), else the home page. Besides <c>//host</c> and <c>/\host</c> it refuses any
+    /// backslash and control character: browsers drop tabs and line breaks from a URL, so <c>/&#9;/evil.example</c>
+    /// would become <c>//evil.example</c> in <c>location.href</c> (the scan and confirm scripts follow this value).
+    /// </summary>
     public static string LocalOrHome(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl[0] == '/' && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+        !string.IsNullOrEmpty(returnUrl) && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal)
+        && !returnUrl.Contains('\\') && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : "/";
 

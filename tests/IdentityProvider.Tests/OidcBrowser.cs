@@ -145,6 +145,18 @@ public sealed partial class OidcBrowser : IDisposable
         return Next(done, doneResponse);
     }
 
+    /// <summary>
+    /// A phone login started at the provider's own <c>/login?returnUrl=</c> (as a link could start it), through WeChat and
+    /// the number: answers where the provider sends the browser afterwards, resolved as a browser resolves it.
+    /// </summary>
+    public async Task<Uri> PhoneLoginAsync(string returnUrl, string openId)
+    {
+        var weixinAuthorize = await FollowToWeixinAsync(new Uri(_system.BaseAddress, "/login?returnUrl=" + Uri.EscapeDataString(returnUrl)));
+        var callback = await _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
+        var next = await ReturnFromWeixinAsync(callback);
+        return next.AbsolutePath == "/login/weixin/confirm" ? await ConfirmNumberAsync(next, openId) : next;
+    }
+
     /// <summary>WeChat's authorize page, 「同意」 as <paramref name="openId"/>: answers the inbox callback URL (code and state).</summary>
     public Task<Uri> AllowAtWeixinAsync(Uri weixinAuthorize, string openId) => _browser.AuthorizeAsync(weixinAuthorize.ToString(), openId, allow: true);
 

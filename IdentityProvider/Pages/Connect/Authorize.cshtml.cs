@@ -38,6 +38,9 @@ public sealed class AuthorizeModel(
 
     public Task<IActionResult> OnPostDenyAsync() => HandleAsync(decision: false);
 
+    private static string WithoutLogin(string prompt) =>
+        string.Join(' ', prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(v => v != PromptValues.Login));
+
     private async Task<IActionResult> HandleAsync(bool? decision)
     {
         var request = HttpContext.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
@@ -52,10 +55,14 @@ public sealed class AuthorizeModel(
                 return Forbid(Errors.LoginRequired, "需要登录。");
             }
 
-            // Note: back here after the login, without prompt=login (else it would ask again forever).
+            // Note: back here after the login, without prompt=login (also inside "login consent") and without max_age:
+            // the fresh login satisfies both (auth_time in the id_token says when), and kept they would ask again forever
+            // (max_age=0, or one shorter than a WeChat login takes, is always too old again).
             var parameters = Request.HasFormContentType ? Request.Form.Where(p => p.Key != "__RequestVerificationToken") : Request.Query;
-            var query = QueryString.Create(parameters.Where(p => p.Key != Parameters_.Prompt || p.Value != PromptValues.Login)
-                .Select(p => KeyValuePair.Create(p.Key, (string?)p.Value.ToString())));
+            var query = QueryString.Create(parameters
+                .Where(p => p.Key != Parameters_.MaxAge)
+                .Select(p => KeyValuePair.Create(p.Key, (string?)(p.Key == Parameters_.Prompt ? WithoutLogin(p.Value.ToString()) : p.Value.ToString())))
+                .Where(p => p.Key != Parameters_.Prompt || p.Value!.Length > 0));
             if ((request.HasPromptValue(PromptValues.Login) || tooOld) && user is not null)
             {
                 await HttpContext.SignOutAsync(SsoSession.Scheme);
@@ -129,5 +136,6 @@ public sealed class AuthorizeModel(
     private static class Parameters_
     {
         public const string Prompt = OpenIddictConstants.Parameters.Prompt;
+        public const string MaxAge = OpenIddictConstants.Parameters.MaxAge;
     }
 }

@@ -29,6 +29,10 @@ public sealed class KeyRotationTests(IdpFixture fixture)
 
         var rotated = await System.RunCommandAsync("signing-key", "rotate");
         Assert.True(rotated.ExitCode == 0, rotated.Output);
+        // OpenIddict signs refresh tokens too: the replaced signing key must stay as long as a refresh token lives
+        // (14 days by default), not only as long as access and id tokens (it was deleted after ~65 minutes).
+        var oldKey = Assert.Single(await System.Login.Database.QueryAsync(System.IdpDatabase, "SELECT expires_at FROM server_keys WHERE key_id = @k", ("@k", oldKid)));
+        Assert.True(oldKey["expires_at"] is DateTime expires && expires > DateTime.UtcNow.AddDays(13), $"the replaced signing key expires at {oldKey["expires_at"]}");
 
         // The running provider publishes the new key within its check interval.
         var jwks = await WaitForJwksAsync(keys => keys.Except(kidsBefore).Any());
