@@ -28,6 +28,14 @@ public sealed class CustomerServiceSender(
     /// <summary>How long one attempt holds its row against the retry job of another poller.</summary>
     public static readonly TimeSpan AttemptHold = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Written to the row's <c>last_error</c> just before the request goes to WeChat, replaced by the outcome after it.
+    /// Found again by a later attempt, it means an attempt reached the send and its outcome was never recorded (the
+    /// poller was killed, or lost its database right after WeChat delivered): the reply may have arrived, so it is not
+    /// sent again (found by the production topology test: a send during a database restart went out twice, 2 min apart).
+    /// </summary>
+    public const string SendingMarker = "sending: outcome not recorded yet";
+
     /// <summary>One attempt for a row in <c>pending_send</c> that the caller has claimed.</summary>
     public async Task AttemptAsync(string key, CancellationToken cancellationToken)
     {
@@ -47,6 +55,14 @@ public sealed class CustomerServiceSender(
             return;
         }
 
+        if (row.LastError == SendingMarker)
+        {
+            await GiveUpAsync(row, "outcome unknown, not repeated: an earlier attempt reached WeChat and its result was never recorded (the poller stopped or lost its database)", cancellationToken);
+            return;
+        }
+
+        // Note: durable before the request leaves; if this fails nothing was sent and the row is retried after its hold.
+        await store.MarkSendingAsync(key, SendingMarker, cancellationToken);
         var result = await SendAsync(row.OpenId, content, cancellationToken);
         switch (result.Outcome)
         {

@@ -168,6 +168,12 @@ public sealed class MessageStore(GatewayDbContext db, TimeProvider time)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, until), cancellationToken) == 1;
     }
 
+    /// <summary>Marks a claimed send as on its way to WeChat (<see cref="CustomerServiceSender.SendingMarker"/>).</summary>
+    public Task MarkSendingAsync(string key, string marker, CancellationToken cancellationToken) =>
+        db.Messages
+            .Where(m => m.DedupKey == key && m.Status == WeixinMessageStatuses.PendingSend)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LastError, marker), cancellationToken);
+
     /// <summary>Records a successful customer-service send.</summary>
     public Task RecordSentAsync(string key, CancellationToken cancellationToken)
     {

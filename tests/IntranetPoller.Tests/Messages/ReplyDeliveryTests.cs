@@ -284,6 +284,31 @@ public class ReplyDeliveryTests(GatewayDatabaseFixture fixture) : IClassFixture<
         await scope.ServiceProvider.GetRequiredService<ReplyDelivery>().AfterCompleteAsync(item, reply.DedupKey!, deliveredPassively, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Send_WhoseOutcomeWasNeverRecorded_IsNotRepeated()
+    {
+        // An attempt that reached WeChat and then lost its database (or its process) leaves the row pending with the
+        // sending marker; after the hold the retry job must not send the reply a second time.
+        await ForgetOtherPendingSendsAsync();
+        await using var weixin = await FakeWeixinApi.StartAsync();
+        await using var host = await StartAsync(weixin);
+        var (item, reply) = await ReplyToImageAsync(host);
+        weixin.ThenSend(() => FakeWeixinApi.Http(429), () => FakeWeixinApi.Ok());
+        await AfterCompleteAsync(host, item, reply, deliveredPassively: false); // attempt 1: 429, retried in 1 s
+        Assert.Contains("HTTP 429", (await RowAsync(reply.DedupKey!)).LastError, StringComparison.Ordinal);
+        // What an attempt that got as far as the send leaves behind when its result cannot be written.
+        await fixture.Database.ExecuteAsync(
+            $"UPDATE weixin_messages SET last_error = '{CustomerServiceSender.SendingMarker}' WHERE dedup_key = '{reply.DedupKey}'");
+        await Task.Delay(1200);
+
+        await RunRetryJobAsync(host);
+
+        Assert.Single(weixin.Sends);
+        var row = await RowAsync(reply.DedupKey!);
+        Assert.Equal((WeixinDeliveries.None, WeixinMessageStatuses.Replied), (row.DeliveredVia, row.Status));
+        Assert.StartsWith("outcome unknown, not repeated", row.LastError, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The retry job serves the whole table (one gateway, one account); rows other tests of this class left pending
     /// would otherwise be sent through this test's stand-in.
