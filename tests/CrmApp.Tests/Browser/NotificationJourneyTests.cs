@@ -51,7 +51,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         await boss.FillAsync("#Reminder_Note", note);
         await Chromium.ScreenshotAsync(boss, "crm-11-reminder-form");
         await boss.ClickAsync("#add-reminder");
-        await boss.WaitForSelectorAsync("#notice");
+        await NoticeAsync(boss);
         Assert.Contains(note, await boss.InnerTextAsync("#reminder-list"));
         await Chromium.ScreenshotAsync(boss, "crm-11-reminder-added"); // with 「刷新状态」 while it is not yet sent
         await AssertFitsPhoneAsync(boss);
@@ -85,7 +85,7 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
         var text = "客户刚来电，请回电 " + Guid.NewGuid().ToString("N")[..4];
         await boss.FillAsync("#Notify_Text", text);
         await boss.ClickAsync("#send-notify");
-        await boss.WaitForSelectorAsync("#notice");
+        await NoticeAsync(boss);
         Assert.Contains("已发送微信通知给 蒋销售", await boss.InnerTextAsync("#notice"));
         await Chromium.ScreenshotAsync(boss, "crm-15-notify-sent");
         await ReceivedAsync(System, assignee.OpenId, text);
@@ -103,6 +103,23 @@ public sealed class NotificationJourneyTests(CrmFixture fixture)
             await page.EvaluateAsync("() => window.beforeRefresh = true");
             await page.ClickAsync("#refresh-reminders");
             await page.WaitForFunctionAsync("() => !window.beforeRefresh && document.readyState !== 'loading'");
+        }
+    }
+
+    /// <summary>
+    /// Waits for the 「已添加…」/「已发送…」 notice after a form was posted; when none comes, the failure says which page
+    /// the browser is on and what it shows (a validation error, a login page), not only that a selector timed out.
+    /// </summary>
+    private static async Task NoticeAsync(IPage page)
+    {
+        try
+        {
+            await page.WaitForSelectorAsync("#notice", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            var shown = await page.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''");
+            Assert.Fail($"no #notice after posting the form; the browser is on {page.Url} showing: {shown[..Math.Min(shown.Length, 800)]}");
         }
     }
 

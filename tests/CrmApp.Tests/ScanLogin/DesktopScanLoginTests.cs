@@ -172,14 +172,7 @@ public sealed partial class DesktopScanLoginTests(CrmFixture fixture)
     }
 
     /// <summary>Waits for the QR code and reads it from a screenshot of its element (pixels, not markup).</summary>
-    private static async Task<string> ReadQrAsync(IPage page)
-    {
-        var image = page.Locator("#scan-qr");
-        await image.WaitForAsync(Visible);
-        await page.WaitForFunctionAsync("() => { const img = document.getElementById('scan-qr'); return img.complete && img.naturalWidth > 0; }");
-        // Note: animations disabled: a refreshed code fades in from the dimmed one (a 0.2 s CSS transition).
-        return QrPixels.Decode(await image.ScreenshotAsync(new LocatorScreenshotOptions { Animations = ScreenshotAnimations.Disabled }));
-    }
+    private static Task<string> ReadQrAsync(IPage page) => QrPixels.ReadAsync(page, "#scan-qr");
 
     /// <summary>Waits for 「请在微信公众号对话中发送数字 NN 确认登录」 and returns NN.</summary>
     private static async Task<string> ConfirmCodeAsync(IPage page)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using Microsoft.Playwright;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;
@@ -13,15 +14,55 @@ namespace Weixin.Inbox.CrmApp.Tests.ScanLogin;
 /// </summary>
 public static class QrPixels
 {
+    /// <summary>
+    /// Waits for the image <paramref name="selector"/> to be shown and loaded, and reads its QR code from screenshots of
+    /// the element. Like a phone's camera it keeps looking for a few seconds: a screenshot taken while a new image is
+    /// being painted can show none of it (seen once in CI on a loaded machine, right after 「刷新二维码」).
+    /// </summary>
+    public static async Task<string> ReadAsync(IPage page, string selector)
+    {
+        var image = page.Locator(selector);
+        await image.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 45_000 });
+        await page.WaitForFunctionAsync("s => { const img = document.querySelector(s); return img && img.complete && img.naturalWidth > 0; }", selector);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            // Note: animations disabled: a refreshed code fades in from the dimmed one (a 0.2 s CSS transition).
+            var png = await image.ScreenshotAsync(new LocatorScreenshotOptions { Animations = ScreenshotAnimations.Disabled });
+            if (TryDecode(png) is { } text)
+            {
+                return text;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                return Decode(png); // fails, saying so
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>The text of the QR code in <paramref name="png"/>; fails the test when none can be read.</summary>
     public static string Decode(byte[] png)
+    {
+        var text = TryDecode(png);
+        if (text is null)
+        {
+            var (width, height, _) = ToGray(png);
+            Assert.Fail($"no QR code could be read from the {width}×{height} screenshot");
+        }
+
+        return text;
+    }
+
+    /// <summary>The text of the QR code in <paramref name="png"/>, or null when none can be read.</summary>
+    public static string? TryDecode(byte[] png)
     {
         var (width, height, gray) = ToGray(png);
         var source = new RGBLuminanceSource(gray, width, height, RGBLuminanceSource.BitmapFormat.Gray8);
         var hints = new Dictionary<DecodeHintType, object> { [DecodeHintType.TRY_HARDER] = true };
-        var result = new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints);
-        Assert.True(result is not null, $"no QR code could be read from the {width}×{height} screenshot");
-        return result!.Text;
+        return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints)?.Text;
     }
 
     /// <summary>The PNG as one gray byte per pixel (alpha composed over white, like the page's background).</summary>

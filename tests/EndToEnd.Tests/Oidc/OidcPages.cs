@@ -89,13 +89,7 @@ public static partial class OidcPages
     }
 
     /// <summary>Waits for the provider's desktop 扫码登录 QR code and reads it from a screenshot of it (pixels, not markup).</summary>
-    public static async Task<string> ReadQrAsync(IPage page)
-    {
-        var image = page.Locator("#scan-qr");
-        await image.WaitForAsync(Visible);
-        await page.WaitForFunctionAsync("() => { const img = document.getElementById('scan-qr'); return img.complete && img.naturalWidth > 0; }");
-        return QrPixels.Decode(await image.ScreenshotAsync(new LocatorScreenshotOptions { Animations = ScreenshotAnimations.Disabled }));
-    }
+    public static Task<string> ReadQrAsync(IPage page) => QrPixels.ReadAsync(page, "#scan-qr");
 
     /// <summary>
     /// Every URL the page's top frame requests from now on, each hop of a redirect chain included (the provider's
