@@ -48,6 +48,7 @@ try
     }
 
     app.WarmKeyRingAfterStart();
+    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UseCrmPages();
     app.MapMessageHook();

@@ -64,6 +64,7 @@ try
     }
 
     app.WarmKeyRingAfterStart();
+    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UseIdpPages();
     app.MapServiceDefaults();

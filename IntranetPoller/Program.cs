@@ -59,7 +59,7 @@ try
         return settingsExit;
     }
 
-
+    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UsePushMetrics();
     app.UseStatusCodePages();
