@@ -48,7 +48,6 @@ try
     }
 
     app.WarmKeyRingAfterStart();
-    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UseCrmPages();
     app.MapMessageHook();

@@ -64,7 +64,6 @@ try
     }
 
     app.WarmKeyRingAfterStart();
-    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UseIdpPages();
     app.MapServiceDefaults();

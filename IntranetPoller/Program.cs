@@ -59,7 +59,6 @@ try
         return settingsExit;
     }
 
-    app.CompactHeapAfterStart();
     app.UseServiceDefaults();
     app.UsePushMetrics();
     app.UseStatusCodePages();

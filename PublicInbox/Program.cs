@@ -52,7 +52,6 @@ try
     }
 
     app.WarmKeyRingAfterStart();
-    app.CompactHeapAfterStart();
     app.UseTrustedProxies();
     // Note: only the poller (signed requests) may bring its correlation id; WeChat and browsers always get a new one.
     app.UseServiceDefaults(trustIncomingCorrelation: http => http.Request.Path.StartsWithSegments("/poller"));

@@ -89,6 +89,8 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app, Func<HttpContext, bool>? trustIncomingCorrelation = null)
     {
+        // Note: here rather than in each Program.cs: every service calls this once, after its settings check.
+        app.CompactHeapAfterStart();
         app.UseCorrelation(trustIncomingCorrelation);
         // Note: the completion line is written inside UseCorrelation, so the enricher puts the id on it too.
         app.UseSerilogRequestLogging(options =>

@@ -47,6 +47,25 @@ public sealed class ServiceProcess : IAsyncDisposable
         return log[Math.Max(0, log.LastIndexOf("===== ", StringComparison.Ordinal))..];
     }
 
+    /// <summary>Waits until this start's text log contains <paramref name="text"/>; that log, or null after <paramref name="timeout"/>.</summary>
+    public async Task<string?> WaitForLogOfThisStartAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        do
+        {
+            var log = await ReadLogOfThisStartAsync();
+            if (log.Contains(text, StringComparison.Ordinal))
+            {
+                return log;
+            }
+
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return null;
+    }
+
     /// <summary>The service's structured log: compact JSON, one event per line (Serilog's CLEF).</summary>
     public string JsonLogPath { get; }
     public bool IsRunning => _process is { HasExited: false };

@@ -16,7 +16,7 @@ public static class QrPixels
 {
     /// <summary>
     /// Waits for the image <paramref name="selector"/> to be shown and loaded, and reads its QR code from screenshots of
-    /// the element. Like a phone's camera it keeps looking for a few seconds: a screenshot taken while a new image is
+    /// the element; fails the test when none can be read. Like a phone's camera it keeps looking for a few seconds: a screenshot taken while a new image is
     /// being painted can show none of it (seen once in CI on a loaded machine, right after 「刷新二维码」).
     /// </summary>
     public static async Task<string> ReadAsync(IPage page, string selector)
@@ -36,24 +36,12 @@ public static class QrPixels
 
             if (DateTime.UtcNow > deadline)
             {
-                return Decode(png); // fails, saying so
+                var (width, height, _) = ToGray(png);
+                Assert.Fail($"no QR code could be read from the {width}×{height} screenshot (tried for 5 s)");
             }
 
             await Task.Delay(250);
         }
-    }
-
-    /// <summary>The text of the QR code in <paramref name="png"/>; fails the test when none can be read.</summary>
-    public static string Decode(byte[] png)
-    {
-        var text = TryDecode(png);
-        if (text is null)
-        {
-            var (width, height, _) = ToGray(png);
-            Assert.Fail($"no QR code could be read from the {width}×{height} screenshot");
-        }
-
-        return text;
     }
 
     /// <summary>The text of the QR code in <paramref name="png"/>, or null when none can be read.</summary>

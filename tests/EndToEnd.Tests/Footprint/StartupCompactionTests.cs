@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.EndToEnd.Tests.Footprint;
@@ -18,9 +19,9 @@ public sealed class StartupCompactionTests
 
         foreach (var (name, service) in new[] { ("inbox", system.Login.Inbox), ("poller", system.Login.Poller), ("crm", system.Crm) })
         {
-            var log = await WaitForAsync(service, TimeSpan.FromSeconds(30));
+            var log = await service.WaitForLogOfThisStartAsync(Line, TimeSpan.FromSeconds(30));
             Assert.True(log is not null, $"{name} never logged 「{Line}…」 within 30 s of its start");
-            Assert.Equal(1, Occurrences(log, Line));
+            Assert.Equal(1, Regex.Count(log!, Regex.Escape(Line)));
         }
     }
 
@@ -33,36 +34,8 @@ public sealed class StartupCompactionTests
         }, "compaction-off");
 
         // Note: the poller (default settings, started after the inbox) has collected, so the inbox has had the time.
-        Assert.NotNull(await WaitForAsync(system.Poller, TimeSpan.FromSeconds(30)));
+        Assert.NotNull(await system.Poller.WaitForLogOfThisStartAsync(Line, TimeSpan.FromSeconds(30)));
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.DoesNotContain(Line, await system.Inbox.ReadLogOfThisStartAsync(), StringComparison.Ordinal);
-    }
-
-    private static async Task<string?> WaitForAsync(ServiceProcess service, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var log = await service.ReadLogOfThisStartAsync();
-            if (log.Contains(Line, StringComparison.Ordinal))
-            {
-                return log;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return null;
-    }
-
-    private static int Occurrences(string text, string part)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
     }
 }
