@@ -90,7 +90,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app, Func<HttpContext, bool>? trustIncomingCorrelation = null)
     {
         // Note: here rather than in each Program.cs: every service calls this once, after its settings check.
-        app.CompactHeapAfterStart();
+        app.CompactHeapAfterStartAndWhenIdle();
         app.UseCorrelation(trustIncomingCorrelation);
         // Note: the completion line is written inside UseCorrelation, so the enricher puts the id on it too.
         app.UseSerilogRequestLogging(options =>

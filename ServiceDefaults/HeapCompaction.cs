@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Weixin.Inbox.ServiceDefaults;
+
+/// <summary>
+/// Gives memory back to the box: one aggressive, compacting garbage collection a few seconds after the service has
+/// started, and another whenever the service has been quiet for a while and its working set has grown since the last one.
+/// </summary>
+/// <remarks>
+/// Note: issue 14 wants each service at most 150 MB resident once started on a small box that runs all of them
+/// (measured with <c>Bench footprint … env=Runtime__CompactAfterStartSeconds=-1 env=Runtime__CompactWhenIdleEverySeconds=0</c>
+/// as the baseline in the same run). Start-up leaves garbage that no later allocation rate would collect soon
+/// (configuration, EF Core's model building, Razor and route tables, the first queries, the key ring). Afterwards an idle
+/// service still allocates (long polls, Quartz jobs, health checks), and the workstation GC keeps what that touched
+/// committed: whole 4 MB regions for gen0 up to its budget (16 MB on this VM, sized by the L3 cache) plus free regions kept
+/// for the next allocations. In the demo the inbox went from 150 MB after the start-up collection to 178 MB two minutes
+/// later with nothing to do. Measured and not enough on their own (2026-12-03, the demo's inbox over two idle minutes):
+/// <c>GCgen0MaxBudget</c> 4 MB (+20 MB instead of +22), with <c>GCRegionSize</c> 1 MB as well (+22 MB): the GC's
+/// settings bound what a busy service holds, not what a quiet one gives back.
+/// <see cref="GCCollectionMode.Aggressive"/> returns the freed regions to the OS (a plain full GC keeps them committed).
+/// A collection of the idle heap (5-6 MB live) blocks for a few milliseconds; it is never done while the service allocates
+/// faster than <see cref="QuietBytesPerSecond"/>, so a burst of messages is not paused by it.
+/// </remarks>
+public static class HeapCompaction
+{
+    /// <summary>Seconds after start (default 3) for the first collection; negative for never.</summary>
+    public const string DelayKey = "Runtime:CompactAfterStartSeconds";
+
+    /// <summary>Seconds between idle checks (default 10); 0 or negative for never.</summary>
+    public const string IdleCheckKey = "Runtime:CompactWhenIdleEverySeconds";
+
+    // Note: less is not worth a blocking collection (one gen0 region is 4 MB).
+    private const long GrowthWorthReturning = 4L << 20;
+
+    // Note: the demo's inbox, poller and CRM allocate 0.1-0.3 MB/s with nothing to do, and tens of MB/s under
+    // messages-load; below 2 MB/s the service is quiet.
+    private const double QuietBytesPerSecond = 2 << 20;
+
+    /// <summary>Schedules the start-up collection and the idle checks once the application has started.</summary>
+    public static WebApplication CompactHeapAfterStartAndWhenIdle(this WebApplication app)
+    {
+        var delay = app.Configuration.GetValue(DelayKey, 3.0);
+        var every = app.Configuration.GetValue(IdleCheckKey, 10.0);
+        if (delay < 0 && every <= 0)
+        {
+            return app;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HeapCompaction).FullName!);
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                var baseline = Environment.WorkingSet;
+                if (delay >= 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(delay), stopping);
+                    baseline = Compact(out var report);
+                    logger.LogInformation("Start-up garbage collected: working set {Before} → {After} MB, managed heap {Heap} MB, {Milliseconds:F0} ms",
+                        report.Before, report.After, report.Heap, report.Milliseconds);
+                }
+
+                if (every > 0)
+                {
+                    await CompactWhenIdleAsync(logger, TimeSpan.FromSeconds(every), baseline, stopping);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Note: the service is stopping; nothing to give back.
+            }
+        }));
+        return app;
+    }
+
+    private static async Task CompactWhenIdleAsync(ILogger logger, TimeSpan every, long baseline, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(every);
+        var allocated = GC.GetTotalAllocatedBytes();
+        var since = Stopwatch.GetTimestamp();
+        while (await timer.WaitForNextTickAsync(stopping))
+        {
+            var allocatedNow = GC.GetTotalAllocatedBytes();
+            var rate = (allocatedNow - allocated) / Math.Max(Stopwatch.GetElapsedTime(since).TotalSeconds, 0.001);
+            (allocated, since) = (allocatedNow, Stopwatch.GetTimestamp());
+            if (rate < QuietBytesPerSecond && Environment.WorkingSet - baseline >= GrowthWorthReturning)
+            {
+                // Note: Debug, not Information: in a quiet demo this happens about once a minute per service.
+                baseline = Compact(out var report);
+                logger.LogDebug("Idle garbage collected: working set {Before} → {After} MB, managed heap {Heap} MB, {Milliseconds:F0} ms",
+                    report.Before, report.After, report.Heap, report.Milliseconds);
+            }
+        }
+    }
+
+    /// <summary>One blocking, compacting, decommitting collection; returns the working set after it.</summary>
+    private static long Compact(out (long Before, long After, long Heap, double Milliseconds) report)
+    {
+        var before = Environment.WorkingSet;
+        var started = Stopwatch.GetTimestamp();
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var after = Environment.WorkingSet;
+        report = (before >> 20, after >> 20, GC.GetTotalMemory(false) >> 20, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return after;
+    }
+}
