@@ -45,21 +45,7 @@ public sealed class HeapCompactionTests
     [Fact]
     public async Task AfterABurst_TheQuietService_GivesTheMemoryBack()
     {
-        await using var system = await LoginSystem.StartAsync(new LoginSystemSettings
-        {
-            InboxEnvironment = new Dictionary<string, string>
-            {
-                ["Runtime__CompactWhenIdleEverySeconds"] = "1",
-                ["Serilog__MinimumLevel__Override__Weixin.Inbox.ServiceDefaults.HeapCompaction"] = "Debug",
-            },
-        }, "compaction-idle");
-        Assert.NotNull(await system.Inbox.WaitForLogOfThisStartAsync(StartLine, TimeSpan.FromSeconds(30)));
-
-        // Note: a burst that leaves garbage behind: 600 Prometheus scrapes of ~50 KB text each (~30 MB allocated), more
-        // than the GC's gen0 budget, so the working set grows by whole regions that a quiet service no longer needs.
-        using var http = new HttpClient { BaseAddress = system.Inbox.BaseAddress };
-        await Parallel.ForAsync(0, 600, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
-            (await http.GetAsync("/metrics", ct)).EnsureSuccessStatusCode());
+        await using var system = await StartInboxAfterABurstAsync(idleCheckSeconds: "1", "compaction-idle");
 
         var log = await system.Inbox.WaitForLogOfThisStartAsync(IdleLine, TimeSpan.FromSeconds(30));
         Assert.True(log is not null, $"the inbox never logged 「{IdleLine}…」 within 30 s of a burst");
@@ -71,20 +57,31 @@ public sealed class HeapCompactionTests
     [Fact]
     public async Task ZeroIdleInterval_TurnsTheIdleChecksOff()
     {
-        await using var system = await LoginSystem.StartAsync(new LoginSystemSettings
+        await using var system = await StartInboxAfterABurstAsync(idleCheckSeconds: "0", "compaction-idle-off");
+
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        Assert.DoesNotContain(IdleLine, await system.Inbox.ReadLogOfThisStartAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An inbox with the given idle check interval and its idle collections logged, after its start-up collection and a
+    /// burst that leaves garbage behind: 600 Prometheus scrapes of ~50 KB text each (~30 MB allocated), more than the GC's
+    /// gen0 budget, so the working set grows by whole regions that a quiet service no longer needs.
+    /// </summary>
+    private static async Task<LoginSystem> StartInboxAfterABurstAsync(string idleCheckSeconds, string name)
+    {
+        var system = await LoginSystem.StartAsync(new LoginSystemSettings
         {
             InboxEnvironment = new Dictionary<string, string>
             {
-                ["Runtime__CompactWhenIdleEverySeconds"] = "0",
+                ["Runtime__CompactWhenIdleEverySeconds"] = idleCheckSeconds,
                 ["Serilog__MinimumLevel__Override__Weixin.Inbox.ServiceDefaults.HeapCompaction"] = "Debug",
             },
-        }, "compaction-idle-off");
+        }, name);
         Assert.NotNull(await system.Inbox.WaitForLogOfThisStartAsync(StartLine, TimeSpan.FromSeconds(30)));
-
         using var http = new HttpClient { BaseAddress = system.Inbox.BaseAddress };
         await Parallel.ForAsync(0, 600, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
             (await http.GetAsync("/metrics", ct)).EnsureSuccessStatusCode());
-        await Task.Delay(TimeSpan.FromSeconds(15));
-        Assert.DoesNotContain(IdleLine, await system.Inbox.ReadLogOfThisStartAsync(), StringComparison.Ordinal);
+        return system;
     }
 }
