@@ -13,7 +13,7 @@ ServiceDefaultsExtensions.CreateBootstrapLogger();
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args);
     if (MigrateCommand.IsRequested(args))
     {
         return await MigrateCommand.RunAsync<CrmDbContext>(builder.Configuration, CrmDataExtensions.ConnectionName, CrmDbContext.Configure);

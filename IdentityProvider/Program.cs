@@ -14,7 +14,7 @@ ServiceDefaultsExtensions.CreateBootstrapLogger();
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args);
     if (MigrateCommand.IsRequested(args))
     {
         return await MigrateCommand.RunAsync<IdpDbContext>(builder.Configuration, IdpDataExtensions.ConnectionName, IdpDbContext.Configure);

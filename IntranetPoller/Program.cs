@@ -31,7 +31,7 @@ try
     }
 
     var migrate = MigrateCommand.IsRequested(args);
-    var builder = WebApplication.CreateBuilder(migrate ? args[1..] : args);
+    var builder = ServiceDefaultsExtensions.CreateServiceBuilder(migrate ? args[1..] : args);
 
     if (migrate)
     {

@@ -24,7 +24,7 @@ try
         return AdminPasswords.RunCommand(Console.In, Console.Out, Console.Error, interactive: !Console.IsInputRedirected);
     }
 
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args);
     if (MigrateCommand.IsRequested(args))
     {
         return await MigrateCommand.RunAsync<InboxDbContext>(builder.Configuration, InboxDataExtensions.ConnectionName, InboxDbContext.Configure);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -28,6 +29,25 @@ public static class ServiceDefaultsExtensions
     /// <summary>The bootstrap logger for start-up and commands, until the host's logger takes over.</summary>
     public static void CreateBootstrapLogger() =>
         Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
+
+    /// <summary>
+    /// The builder every service starts from: ASP.NET Core's slim builder, plus what of the full one a service can use:
+    /// HTTPS endpoints in Kestrel's configuration (the identity provider terminates TLS itself, DEPLOY.md) and routing's
+    /// regex constraints (the inbox's <c>MP_verify_</c> route).
+    /// </summary>
+    /// <remarks>
+    /// Note: the full builder also wires up what no service here uses: IIS integration, HTTP/3 over QUIC, the
+    /// Console/Debug/EventSource logging providers (Serilog replaces the logger factory), static web assets (no service
+    /// has a wwwroot) and host filtering (no <c>AllowedHosts</c>: any host). Each of those loads code at start-up that
+    /// stays resident (issue 14 item 5, at most 150 MB per service).
+    /// </remarks>
+    public static WebApplicationBuilder CreateServiceBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Services.AddRouting();
+        return builder;
+    }
 
     /// <summary>
     /// Serilog for the host. Quiet defaults (framework request lines carry query strings with codes and tickets),
