@@ -17,8 +17,7 @@ public sealed class ServiceRuntimeConfigTests
     [InlineData("IdentityProvider")]
     public void RuntimeConfig_OfEachService_CarriesWorkstationConcurrentGc(string project)
     {
-        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
-        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+        var properties = ConfigProperties(project);
 
         Assert.False(properties["System.GC.Server"]!.GetValue<bool>());
         Assert.True(properties["System.GC.Concurrent"]!.GetValue<bool>());
@@ -35,8 +34,7 @@ public sealed class ServiceRuntimeConfigTests
     [InlineData("IdentityProvider")]
     public void RuntimeConfig_OfEachService_HasDynamicPgoOff(string project)
     {
-        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
-        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+        var properties = ConfigProperties(project);
 
         Assert.False(properties["System.Runtime.TieredPGO"]!.GetValue<bool>());
     }
@@ -52,9 +50,15 @@ public sealed class ServiceRuntimeConfigTests
     [InlineData("IdentityProvider")]
     public void RuntimeConfig_OfEachService_IsGlobalizationInvariant(string project)
     {
-        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
-        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+        var properties = ConfigProperties(project);
 
         Assert.True(properties["System.Globalization.Invariant"]!.GetValue<bool>());
+    }
+
+    /// <summary>The runtime's settings as the build wrote them for <paramref name="project"/> (its runtimeconfig.json).</summary>
+    private static JsonNode ConfigProperties(string project)
+    {
+        var path = Path.ChangeExtension(TestEnvironment.ServiceDll(project), ".runtimeconfig.json");
+        return JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
     }
 }
