@@ -9,7 +9,7 @@ using Weixin.Inbox.Testing;
 namespace Weixin.Inbox.Bench;
 
 /// <summary>
-/// Footprint benchmark (issue 14 item 5): for each service (PublicInbox, IntranetPoller, CrmApp) the time from its
+/// Footprint benchmark (issue 14 item 5): for each service (PublicInbox, IntranetPoller, CrmApp, IdentityProvider) the time from its
 /// process start to <c>/healthz</c> (live) and <c>/readyz</c> (ready: the database answered), its resident memory
 /// (VmRSS) after start-up settled, and its peak resident memory (VmHWM) while a load runs: a burst of OAuth callbacks
 /// (announced states, as WeChat's redirect brings them) and safe-mode messages through the simulator, the poller and
@@ -46,10 +46,15 @@ public static class FootprintBench
 
         Console.WriteLine("Starting simulator, inbox, poller and CrmApp on MariaDB…");
         await using var system = await CrmSystem.StartAsync("bench-footprint");
+        // Note: the identity provider (issue 16) is a service of the demo too; it needs a login system of its own (its
+        // own gateway client), so it comes with a second inbox, poller and simulator that are not measured. It gets no
+        // load: its peak is the one of its start.
+        Console.WriteLine("Starting the identity provider beside its own inbox and poller…");
+        await using var provider = await IdpSystem.StartAsync("bench-footprint-idp");
         var login = system.Login;
         var services = new (string Name, ServiceProcess Process)[]
         {
-            ("inbox", login.Inbox), ("poller", login.Poller), ("crm", system.Crm),
+            ("inbox", login.Inbox), ("poller", login.Poller), ("crm", system.Crm), ("provider", provider.Idp),
         };
 
         var launched = new List<Launched>();
