@@ -48,9 +48,6 @@ public static class HeapCompaction
     /// <summary>Whether each collection also hands glibc's free native memory back (default true; Linux with glibc only).</summary>
     public const string TrimNativeKey = "Runtime:TrimNativeHeap";
 
-    // Note: false once malloc_trim turned out not to exist (a libc other than glibc).
-    private static volatile bool nativeTrimAvailable = true;
-
     // Note: less is not worth a blocking collection (one gen0 region is 4 MB).
     private const long GrowthWorthReturning = 4L << 20;
 
@@ -63,7 +60,7 @@ public static class HeapCompaction
     {
         var delay = app.Configuration.GetValue(DelayKey, 3.0);
         var every = app.Configuration.GetValue(IdleCheckKey, 5.0);
-        var trimNative = app.Configuration.GetValue(TrimNativeKey, true) && OperatingSystem.IsLinux();
+        var trimNative = app.Configuration.GetValue(TrimNativeKey, true) && MallocTrimExists();
         if (delay < 0 && every <= 0)
         {
             return app;
@@ -130,7 +127,7 @@ public static class HeapCompaction
         var collected = Environment.WorkingSet;
         if (trimNative)
         {
-            TrimNativeHeap();
+            _ = MallocTrim(0);
         }
 
         var after = Environment.WorkingSet;
@@ -141,26 +138,20 @@ public static class HeapCompaction
     // Note: the runtime's native allocations (the JIT's scratch memory, type loading, the host) go through glibc's malloc,
     // which keeps what was freed inside its arenas (on this 2-core VM up to 16 of them, one per thread that met
     // contention) rather than returning it. Once a service is up, the JIT recompiles its hot methods at tier 1 in the
-    // background and frees its working memory after each one. malloc_trim(0) returns the free pages of every arena to the OS (glibc >= 2.8 also
-    // releases free pages in the middle of an arena, not only at its top). It only gives back what is free; a later
-    // malloc simply takes fresh pages again. Not on musl (no malloc_trim): the entry point is missing and this does nothing.
-    private static void TrimNativeHeap()
-    {
-        if (!nativeTrimAvailable)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = MallocTrim(0);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            nativeTrimAvailable = false;
-        }
-    }
-
+    // background and frees its working memory after each one. malloc_trim(0) returns the free pages of every arena to
+    // the OS (glibc >= 2.8 also releases free pages in the middle of an arena, not only at its top). It only gives back what is free; a later
+    // malloc simply takes fresh pages again.
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
+
+    // Note: decided once, before the first collection: only Linux with glibc has malloc_trim (musl and others do not).
+    private static bool MallocTrimExists()
+    {
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libc.so.6", out var libc))
+        {
+            return false;
+        }
+
+        return NativeLibrary.TryGetExport(libc, "malloc_trim", out _);
+    }
 }

@@ -10,11 +10,11 @@ namespace Weixin.Inbox.EndToEnd.Tests.Footprint;
 /// </summary>
 public sealed class ServiceRuntimeConfigTests
 {
+    /// <summary>Every service that imports Service.Runtime.props.</summary>
+    public static TheoryData<string> Services => ["PublicInbox", "IntranetPoller", "CrmApp", "IdentityProvider"];
+
     [Theory]
-    [InlineData("PublicInbox")]
-    [InlineData("IntranetPoller")]
-    [InlineData("CrmApp")]
-    [InlineData("IdentityProvider")]
+    [MemberData(nameof(Services))]
     public void RuntimeConfig_OfEachService_CarriesWorkstationConcurrentGc(string project)
     {
         var properties = ConfigProperties(project);
@@ -28,10 +28,7 @@ public sealed class ServiceRuntimeConfigTests
     /// twice under load and the inbox + poller used ~1.8x the CPU per message from a cold start.
     /// </summary>
     [Theory]
-    [InlineData("PublicInbox")]
-    [InlineData("IntranetPoller")]
-    [InlineData("CrmApp")]
-    [InlineData("IdentityProvider")]
+    [MemberData(nameof(Services))]
     public void RuntimeConfig_OfEachService_HasDynamicPgoOff(string project)
     {
         var properties = ConfigProperties(project);
@@ -44,10 +41,7 @@ public sealed class ServiceRuntimeConfigTests
     /// the same whatever the host's LANG.
     /// </summary>
     [Theory]
-    [InlineData("PublicInbox")]
-    [InlineData("IntranetPoller")]
-    [InlineData("CrmApp")]
-    [InlineData("IdentityProvider")]
+    [MemberData(nameof(Services))]
     public void RuntimeConfig_OfEachService_IsGlobalizationInvariant(string project)
     {
         var properties = ConfigProperties(project);
