@@ -24,12 +24,60 @@ public static class TestEnvironment
         _ => Path.Combine(RepoRoot, project, "bin", Configuration, "net10.0", project + ".dll"),
     };
 
-    /// <summary>A TCP port that was free a moment ago on 127.0.0.1.</summary>
+    /// <summary>
+    /// A TCP port that was free a moment ago on 127.0.0.1, outside the kernel's ephemeral range and never handed out twice
+    /// by this process.
+    /// </summary>
+    /// <remarks>
+    /// Why not port 0: the kernel picks it from the ephemeral range (<c>ip_local_port_range</c>), the same range it takes the
+    /// local port of every outgoing connection from. Between the moment the test releases it and the moment the service
+    /// binds it, a connection (nginx to an upstream, a client to MariaDB) could take it: a CI run failed with "address
+    /// already in use" that way. Below the ephemeral range only an explicit bind takes a port, and the counter keeps two
+    /// services of one test run apart; the random start keeps two test processes apart.
+    /// </remarks>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortRange.Count; attempt++)
+        {
+            var offset = (int)((uint)Interlocked.Increment(ref _nextPortOffset) % (uint)PortRange.Count);
+            var candidate = PortRange.First + offset;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, candidate);
+                listener.Start();
+                return candidate;
+            }
+            catch (SocketException)
+            {
+                // Taken by something else on the box: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free TCP port in {PortRange.First}-{PortRange.First + PortRange.Count - 1} on 127.0.0.1");
+    }
+
+    private static readonly (int First, int Count) PortRange = NonEphemeralPorts();
+
+    private static int _nextPortOffset = Random.Shared.Next(0, PortRange.Count);
+
+    /// <summary>Ports 10000 up to the start of the ephemeral range (32768 on Linux by default), or above its end.</summary>
+    private static (int First, int Count) NonEphemeralPorts()
+    {
+        int low = 32768, high = 60999;
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
+                .Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            low = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            high = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Not Linux, or /proc unreadable: keep Linux's default range.
+        }
+
+        const int First = 10000;
+        return low - First >= 1000 ? (First, low - First) : (high + 1, 65535 - high);
     }
 
     private static string FindRepoRoot()
