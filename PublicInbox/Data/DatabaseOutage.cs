@@ -1,5 +1,7 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Weixin.Inbox.PublicInbox.Waiting;
 
 namespace Weixin.Inbox.PublicInbox.Data;
 
@@ -12,7 +14,9 @@ namespace Weixin.Inbox.PublicInbox.Data;
 /// poller's claim answered 500 and logged an unhandled exception each, every second, for the whole outage. Both
 /// callers retry on their own (the page's script, the poller's loop, WeChat's three attempts), so a 503 is the truthful
 /// answer: nothing was stored, try again. Only connection-level failures count; a deadlock, a constraint violation or
-/// a bug still surfaces as the 500 it is.
+/// a bug still surfaces as the 500 it is. A page a person opens (an endpoint marked <see cref="BrowserPageEndpoint"/>: the
+/// 「正在登录…」 page) gets the same 503 as a Chinese page instead of JSON: the topology test saw a phone's browser, landing
+/// on the waiting page while MariaDB restarted, shown a problem+json body.
 /// </remarks>
 public sealed class DatabaseOutageMiddleware(RequestDelegate next, ILogger<DatabaseOutageMiddleware> logger)
 {
@@ -32,6 +36,16 @@ public sealed class DatabaseOutageMiddleware(RequestDelegate next, ILogger<Datab
             http.Response.Clear();
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (http.GetEndpoint()?.Metadata.GetMetadata<BrowserPageEndpoint>() is not null)
+            {
+                // Note: the login itself is stored (the page is reached only after the callback's row committed) and goes
+                // on once the database is back; reloading the page picks it up again.
+                await BrowserPage.Message(StatusCodes.Status503ServiceUnavailable, "服务暂时不可用",
+                    "登录服务暂时无法访问数据库，您的登录没有丢失。请几秒后刷新本页面；若一直无法打开，请回到应用重新点击「微信登录」。",
+                    http.RequestServices.GetRequiredService<IOptions<InboxOptions>>().Value.RetryLoginUrl).ExecuteAsync(http);
+                return;
+            }
+
             await Results.Problem(
                 title: "暂时无法访问数据库，请稍后重试 / the database is unreachable, try again shortly",
                 statusCode: StatusCodes.Status503ServiceUnavailable,
@@ -54,6 +68,16 @@ public sealed class DatabaseOutageMiddleware(RequestDelegate next, ILogger<Datab
         }
 
         return false;
+    }
+}
+
+/// <summary>Endpoint metadata: a page a person opens in a browser, so an outage is answered with a page, not JSON.</summary>
+public sealed class BrowserPageEndpoint
+{
+    public static readonly BrowserPageEndpoint Instance = new();
+
+    private BrowserPageEndpoint()
+    {
     }
 }
 

@@ -32,7 +32,7 @@ public static class WaitingApi
     public static IEndpointRouteBuilder MapWaiting(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/wx/wait/{id:long}");
-        group.MapGet("", GetPageAsync);
+        group.MapGet("", GetPageAsync).WithMetadata(BrowserPageEndpoint.Instance);
         // Note: one long-poll at a time per wait cookie (RateLimits:WaitPerCookie); the page's script waits Retry-After on a 429.
         group.MapGet("/status", GetStatusAsync).RequireRateLimiting(RateLimitPolicies.WaitLongPoll);
         return app;

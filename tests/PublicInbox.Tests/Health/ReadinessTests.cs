@@ -86,6 +86,38 @@ public sealed class ReadinessTests
         Assert.DoesNotContain("An unhandled exception has occurred", log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DatabaseDown_TheWaitingPage_AnswersAChinesePage_NotJson()
+    {
+        var unreachable = $"Server=127.0.0.1;Port={TestEnvironment.FreePort()};Database=none;User ID=nobody;Password=x;Connection Timeout=2";
+        await using var inbox = StartInbox("inbox-nodb-page", unreachable);
+        await inbox.StartAsync();
+        // Note: a phone's browser that holds a waiting cookie (issued before the outage) reloads 「正在登录…」 while MariaDB is down.
+        using var browser = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = inbox.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/wx/wait/7");
+        request.Headers.Add("Cookie", "wx_wait_7=" + AnyCookieValue());
+        using var page = await browser.SendAsync(request);
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(2), page.Headers.RetryAfter?.Delta);
+        Assert.Contains("<title>服务暂时不可用", html, StringComparison.Ordinal);
+        Assert.Contains("请几秒后刷新本页面", html, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:1/login/weixin", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("MySql", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("database_unavailable", html, StringComparison.Ordinal);
+
+        // The status poll beside it keeps its JSON 503, which the page's script retries.
+        using var status = new HttpRequestMessage(HttpMethod.Get, "/wx/wait/7/status");
+        status.Headers.Add("Cookie", "wx_wait_7=" + AnyCookieValue());
+        using var poll = await browser.SendAsync(status);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, poll.StatusCode);
+        Assert.Contains("database_unavailable", await poll.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static string AnyCookieValue() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     private static ServiceProcess StartInbox(string name, string connectionString, string? pollerKey = null)
     {
         var port = TestEnvironment.FreePort();
