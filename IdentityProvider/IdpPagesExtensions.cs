@@ -36,12 +36,18 @@ public static class IdpPagesExtensions
         }
 
         app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
+        // Note: after the status code pages (its 503 is shown as the Chinese page), before anything that reads a client.
+        app.UseClientSyncGate();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
         app.MapOidcEndpoints();
         return app;
     }
+
+    /// <summary><c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>: anonymous, never a client's or a user's business.</summary>
+    public static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
     private static Task SecurityHeadersAsync(HttpContext http, RequestDelegate next)
     {

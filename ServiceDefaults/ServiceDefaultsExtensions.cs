@@ -175,9 +175,9 @@ public static class ServiceDefaultsExtensions
     /// Maps <c>/healthz</c> and <c>/readyz</c> (see <see cref="HealthCheckExtensions"/>) and <c>/metrics</c> (Prometheus
     /// text format, no secrets; the public inbox serves it only to <c>Admin:AllowedNetworks</c>).
     /// </summary>
-    public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app, bool shortCircuitProbes = false)
     {
-        app.MapHealthProbes();
+        app.MapHealthProbes(shortCircuitProbes);
         app.MapMetrics("/metrics");
         return app;
     }
