@@ -79,6 +79,11 @@ catch (Exception ex) when (SettingsCheck.Explain(ex) is { } settingsProblem)
     await Console.Error.WriteLineAsync(settingsProblem);
     return 1;
 }
+catch (OperationCanceledException) when (Environment.ExitCode != 0)
+{
+    // Note: a background start-up step stopped the host while it was still starting and has logged why (ClientSync).
+    return Environment.ExitCode;
+}
 catch (Exception ex) when (ex is not HostAbortedException)
 {
     Log.Fatal(ex, "IdentityProvider terminated unexpectedly");

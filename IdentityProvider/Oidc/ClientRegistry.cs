@@ -161,14 +161,17 @@ public sealed class ClientSync(
     /// <summary>Completes when the clients are written; faults when the sync gave up.</summary>
     public Task Written => _written.Task;
 
+    private Task _running = Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Note: started at once, not awaited: it runs on the second core while Quartz and Kestrel start.
-        _ = Task.Run(() => RunAsync(lifetime.ApplicationStopping), CancellationToken.None);
+        _running = Task.Run(() => RunAsync(lifetime.ApplicationStopping), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    // Note: a stop during the sync waits for it to see the cancellation, before the services it uses are disposed.
+    public Task StopAsync(CancellationToken cancellationToken) => _running.WaitAsync(cancellationToken);
 
     private async Task RunAsync(CancellationToken stopping)
     {
@@ -193,8 +196,9 @@ public sealed class ClientSync(
             logger.LogInformation("OIDC clients of the configuration written ({Count}); logins are answered", options.Value.Clients.Count);
             _written.TrySetResult();
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
+            // Note: whatever the stop made the sync throw (a cancellation, a disposed service): a stop, not a failure.
             _written.TrySetCanceled(stopping);
         }
         catch (Exception ex)
@@ -230,7 +234,12 @@ public static class ClientSyncGate
                 {
                     await sync.Written.WaitAsync(WaitLimit, http.RequestAborted);
                 }
-                catch (Exception) when (!sync.Written.IsCompletedSuccessfully && !http.RequestAborted.IsCancellationRequested)
+                catch (Exception) when (!http.RequestAborted.IsCancellationRequested)
+                {
+                    // Note: the limit, or a sync that gave up; checked again below (the limit may race the completion).
+                }
+
+                if (!sync.Written.IsCompletedSuccessfully)
                 {
                     // Note: no body: the status code pages show the Chinese 503 page (服务暂时不可用).
                     http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

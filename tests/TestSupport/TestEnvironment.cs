@@ -37,6 +37,14 @@ public static class TestEnvironment
     /// </remarks>
     public static int FreePort()
     {
+        if (PortRange.Count < 1000)
+        {
+            // Note: a kernel whose ephemeral range leaves no room (e.g. 1024-65535): the old way, race and all.
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
         for (var attempt = 0; attempt < PortRange.Count; attempt++)
         {
             var offset = (int)((uint)Interlocked.Increment(ref _nextPortOffset) % (uint)PortRange.Count);
@@ -58,7 +66,7 @@ public static class TestEnvironment
 
     private static readonly (int First, int Count) PortRange = NonEphemeralPorts();
 
-    private static int _nextPortOffset = Random.Shared.Next(0, PortRange.Count);
+    private static int _nextPortOffset = Random.Shared.Next(0, Math.Max(PortRange.Count, 1));
 
     /// <summary>Ports 10000 up to the start of the ephemeral range (32768 on Linux by default), or above its end.</summary>
     private static (int First, int Count) NonEphemeralPorts()
@@ -71,7 +79,7 @@ public static class TestEnvironment
             low = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
             high = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             // Not Linux, or /proc unreadable: keep Linux's default range.
         }

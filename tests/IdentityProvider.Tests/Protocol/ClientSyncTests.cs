@@ -45,9 +45,13 @@ public sealed class ClientSyncTests
         using var alphaBrowser = new OidcBrowser(system);
         var betaAnswer = betaBrowser.GetAsync(betaBrowser.AuthorizeUrl(AuthorizeRequest.For(beta)));
         var alphaAnswer = alphaBrowser.GetAsync(alphaBrowser.AuthorizeUrl(AuthorizeRequest.For(alpha)));
+        // Note: discovery reads no client, so only the gate can hold it (the authorize requests' own client lookups would
+        // also wait for the table lock).
+        var discovery = probe.GetAsync("/.well-known/openid-configuration");
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         Assert.False(betaAnswer.IsCompleted, "an authorize request was answered before the clients were written");
         Assert.False(alphaAnswer.IsCompleted, "an authorize request was answered before the clients were written");
+        Assert.False(discovery.IsCompleted, "a request went past the gate before the clients were written");
 
         await using (var unlock = new MySqlCommand("UNLOCK TABLES", lockHolder))
         {
@@ -62,6 +66,11 @@ public sealed class ClientSyncTests
         using var alphaResponse = await alphaAnswer;
         Assert.Equal(HttpStatusCode.Found, alphaResponse.StatusCode);
         Assert.Equal("/login", new Uri(restarted.BaseAddress, alphaResponse.Headers.Location!).AbsolutePath);
+
+        using (var discovered = await discovery)
+        {
+            Assert.Equal(HttpStatusCode.OK, discovered.StatusCode);
+        }
 
         using (var ready = await probe.GetAsync("/readyz"))
         {
