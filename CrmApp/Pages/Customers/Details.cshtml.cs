@@ -321,8 +321,10 @@ public sealed class DetailsModel(CrmDbContext db, AccountAccess access, Notifica
             return CrmTime.ParseInput(DueAt) switch
             {
                 null => "提醒时间格式不正确，请重新选择。",
-                // Note: a minute of slack: the input has minute precision, so "now" is already slightly in the past.
-                var dueAt when dueAt < nowUtc.AddMinutes(-1) => "提醒时间已经过去，请选择现在以后的时间。",
+                // Note: ten minutes of slack: the input has minute precision, and a person who picks "now" and then types
+                // the note for a while must not be told the time has passed (a CI browser test was, with one minute); a
+                // reminder due a few minutes ago is simply sent at once.
+                var dueAt when dueAt < nowUtc.AddMinutes(-10) => "提醒时间已经过去，请选择现在以后的时间。",
                 var dueAt when dueAt > nowUtc.AddYears(1) => "提醒时间最多设在一年以内。",
                 _ => null,
             };
