@@ -203,7 +203,8 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
         return builder.ToString();
     }
 
-    private sealed class UtcConverter() : ValueConverter<DateTimeOffset, DateTime>(
+    // Note: internal, not private: the compiled model (Data/CompiledModel, db/compile-models.sh) creates it.
+    internal sealed class UtcConverter() : ValueConverter<DateTimeOffset, DateTime>(
         value => value.UtcDateTime,
         value => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)));
 }
