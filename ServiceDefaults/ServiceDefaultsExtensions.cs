@@ -70,7 +70,10 @@ public static class ServiceDefaultsExtensions
                 .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
                 // Note: a degraded check (the inbox's silent poller) would warn at every probe; /readyz and /metrics tell it.
                 .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Error)
-                .ReadFrom.Configuration(builder.Configuration)
+                // Note: the sink assemblies named, so Serilog does not scan the dependency context (deps.json) for them at
+                // every start (issue 14: start-up CPU). Configuration may still set levels and add a Console or File sink.
+                .ReadFrom.Configuration(builder.Configuration, new Serilog.Settings.Configuration.ConfigurationReaderOptions(
+                    typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly))
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With<CorrelationSuffixEnricher>()
