@@ -11,8 +11,8 @@ namespace Weixin.Inbox.IdentityProvider.Oidc;
 
 /// <summary>
 /// The clients (relying parties), kept by OpenIddict's application manager in <c>oidc_applications</c> (secrets only as
-/// hashes: the manager hashes them). Clients of <c>Oidc:Clients</c> are written at every start (a client removed from the
-/// configuration is deleted); <c>oidc-client add</c> adds others, which the configuration leaves alone.
+/// hashes: the manager hashes them). Clients of <c>Oidc:Clients</c> are checked at every start and written when new or
+/// changed (a client removed from the configuration is deleted); <c>oidc-client add</c> adds others, which the configuration leaves alone.
 /// Every client: authorization code flow only, PKCE (S256) required, redirect URIs matched exactly (OpenIddict compares
 /// the whole string), explicit consent, scopes <c>openid profile</c> (and <c>offline_access</c> when refresh tokens are allowed).
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
     /// <summary>Application property: where the client came from (<c>config</c> or <c>command</c>).</summary>
     public const string SourceProperty = "source";
 
-    /// <summary>Writes the configured clients and deletes configured clients no longer in the configuration.</summary>
+    /// <summary>Writes the configured clients that are new or changed and deletes configured clients no longer in the configuration.</summary>
     public async Task SyncAsync(IReadOnlyList<OidcClientSettings> clients, CancellationToken cancellationToken)
     {
         foreach (var client in clients)
@@ -39,10 +39,11 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
                 await applications.CreateAsync(descriptor, cancellationToken);
                 logger.LogInformation("OIDC client {ClientId} added from the configuration", client.Id);
             }
-            else
+            else if (!await IsCurrentAsync(existing, descriptor, cancellationToken))
             {
-                // Note: the secret is hashed again (a new salt) at every start: the configuration is the truth for these clients.
+                // Note: the configuration is the truth for these clients: every field is replaced, the secret hashed again.
                 await applications.UpdateAsync(existing, descriptor, cancellationToken);
+                logger.LogInformation("OIDC client {ClientId} updated from the configuration", client.Id);
             }
         }
 
@@ -65,6 +66,56 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
             await applications.DeleteAsync(application, cancellationToken);
         }
     }
+
+    /// <summary>The fields of <see cref="OpenIddictApplicationDescriptor"/> that <see cref="IsCurrentAsync"/> compares (a test holds this to the descriptor's properties).</summary>
+    public static readonly IReadOnlySet<string> ComparedFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ApplicationType", "ClientId", "ClientSecret", "ClientType", "ConsentType", "DisplayName", "DisplayNames", "JsonWebKeySet",
+        "Permissions", "PostLogoutRedirectUris", "Properties", "RedirectUris", "Requirements", "Settings",
+    };
+
+    /// <summary>
+    /// True when the stored client already is what the configuration describes, secret included: then nothing is written.
+    /// </summary>
+    /// <remarks>
+    /// Note: every start of every instance used to rewrite every configured client (a new salt for the secret, a new
+    /// concurrency token): writes nobody needed, instances starting together raced on them, and EF Core's update pipeline
+    /// was compiled on the start path (~0.13 s of the provider's first second; issue 14). Every field of the descriptor is
+    /// compared (<see cref="ComparedFields"/>); the secret by OpenIddict's own check of the stored hash.
+    /// </remarks>
+    private async Task<bool> IsCurrentAsync(object application, OpenIddictApplicationDescriptor wanted, CancellationToken cancellationToken)
+    {
+        var stored = new OpenIddictApplicationDescriptor();
+        await applications.PopulateAsync(stored, application, cancellationToken);
+        var same =
+            stored.ApplicationType == wanted.ApplicationType
+            && stored.ClientId == wanted.ClientId
+            && stored.ClientType == wanted.ClientType
+            && stored.ConsentType == wanted.ConsentType
+            && stored.DisplayName == wanted.DisplayName
+            && stored.DisplayNames.Count == wanted.DisplayNames.Count && !stored.DisplayNames.Except(wanted.DisplayNames).Any()
+            && stored.JsonWebKeySet is null && wanted.JsonWebKeySet is null
+            && stored.Permissions.SetEquals(wanted.Permissions)
+            && SameUris(stored.PostLogoutRedirectUris, wanted.PostLogoutRedirectUris)
+            && SameUris(stored.RedirectUris, wanted.RedirectUris)
+            && stored.Requirements.SetEquals(wanted.Requirements)
+            && stored.Settings.Count == wanted.Settings.Count && !stored.Settings.Except(wanted.Settings).Any()
+            && stored.Properties.Count == wanted.Properties.Count
+            && stored.Properties.All(p => wanted.Properties.TryGetValue(p.Key, out var value) && value.GetRawText() == p.Value.GetRawText());
+        if (!same)
+        {
+            return false;
+        }
+
+        // Note: a public client has no secret; a confidential one's stored hash must match the configured secret.
+        return wanted.ClientSecret is null
+            ? stored.ClientSecret is null
+            : stored.ClientSecret is not null && await applications.ValidateClientSecretAsync(application, wanted.ClientSecret, cancellationToken);
+    }
+
+    // Note: as strings, as OpenIddict matches them (Uri.Equals would overlook user info and letter case in places).
+    private static bool SameUris(HashSet<Uri> a, HashSet<Uri> b) =>
+        a.Select(u => u.OriginalString).ToHashSet(StringComparer.Ordinal).SetEquals(b.Select(u => u.OriginalString));
 
     /// <summary>Adds a client (the <c>oidc-client add</c> command); answers the generated secret of a confidential one.</summary>
     public async Task<string?> AddAsync(OidcClientSettings client, CancellationToken cancellationToken)
