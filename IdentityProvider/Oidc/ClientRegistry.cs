@@ -87,22 +87,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
     {
         var stored = new OpenIddictApplicationDescriptor();
         await applications.PopulateAsync(stored, application, cancellationToken);
-        var same =
-            stored.ApplicationType == wanted.ApplicationType
-            && stored.ClientId == wanted.ClientId
-            && stored.ClientType == wanted.ClientType
-            && stored.ConsentType == wanted.ConsentType
-            && stored.DisplayName == wanted.DisplayName
-            && stored.DisplayNames.Count == wanted.DisplayNames.Count && !stored.DisplayNames.Except(wanted.DisplayNames).Any()
-            && stored.JsonWebKeySet is null && wanted.JsonWebKeySet is null
-            && stored.Permissions.SetEquals(wanted.Permissions)
-            && SameUris(stored.PostLogoutRedirectUris, wanted.PostLogoutRedirectUris)
-            && SameUris(stored.RedirectUris, wanted.RedirectUris)
-            && stored.Requirements.SetEquals(wanted.Requirements)
-            && stored.Settings.Count == wanted.Settings.Count && !stored.Settings.Except(wanted.Settings).Any()
-            && stored.Properties.Count == wanted.Properties.Count
-            && stored.Properties.All(p => wanted.Properties.TryGetValue(p.Key, out var value) && value.GetRawText() == p.Value.GetRawText());
-        if (!same)
+        if (!SameFields(stored, wanted))
         {
             return false;
         }
@@ -112,6 +97,24 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
             ? stored.ClientSecret is null
             : stored.ClientSecret is not null && await applications.ValidateClientSecretAsync(application, wanted.ClientSecret, cancellationToken);
     }
+
+    /// <summary>Every field of <see cref="ComparedFields"/> but the secret (a hash on one side, the secret on the other).</summary>
+    public static bool SameFields(OpenIddictApplicationDescriptor stored, OpenIddictApplicationDescriptor wanted) =>
+        stored.ApplicationType == wanted.ApplicationType
+        && stored.ClientId == wanted.ClientId
+        && stored.ClientType == wanted.ClientType
+        && stored.ConsentType == wanted.ConsentType
+        && stored.DisplayName == wanted.DisplayName
+        && stored.DisplayNames.Count == wanted.DisplayNames.Count && !stored.DisplayNames.Except(wanted.DisplayNames).Any()
+        && stored.JsonWebKeySet is null && wanted.JsonWebKeySet is null
+        && stored.Permissions.SetEquals(wanted.Permissions)
+        && SameUris(stored.PostLogoutRedirectUris, wanted.PostLogoutRedirectUris)
+        && SameUris(stored.RedirectUris, wanted.RedirectUris)
+        && stored.Requirements.SetEquals(wanted.Requirements)
+        && stored.Settings.Count == wanted.Settings.Count && !stored.Settings.Except(wanted.Settings).Any()
+        && stored.Properties.Count == wanted.Properties.Count
+        // Note: by value, not by text: OpenIddict stores the JSON with relaxed escaping, the serializer escapes non-ASCII.
+        && stored.Properties.All(p => wanted.Properties.TryGetValue(p.Key, out var value) && JsonElement.DeepEquals(p.Value, value));
 
     // Note: as strings, as OpenIddict matches them (Uri.Equals would overlook user info and letter case in places).
     private static bool SameUris(HashSet<Uri> a, HashSet<Uri> b) =>

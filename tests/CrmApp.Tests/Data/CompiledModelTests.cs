@@ -4,10 +4,7 @@ using Weixin.Inbox.Testing;
 
 namespace Weixin.Inbox.CrmApp.Tests.Data;
 
-/// <summary>
-/// The CrmApp runs on the compiled EF Core model in CrmApp/Data/CompiledModel (db/compile-models.sh): no model is built at start.
-/// The copy must stay what <see cref="CrmDbContext"/>'s code builds.
-/// </summary>
+/// <summary>The CrmApp runs on the compiled EF Core model in CrmApp/Data/CompiledModel (db/compile-models.sh), kept equal to what <see cref="CrmDbContext"/>'s code builds.</summary>
 public sealed class CompiledModelTests
 {
     [Fact]
@@ -15,11 +12,6 @@ public sealed class CompiledModelTests
     {
         // Note: the design-time factory opens no connection (the server version is fixed).
         using var db = new CrmDbContextDesignTimeFactory().CreateDbContext([]);
-        var (running, compiled, built) = CompiledModels.Describe(db);
-
-        // Found through the assembly's DbContextModel attribute (no UseModel call).
-        Assert.Same(CrmDbContextModel.Instance, running);
-        Assert.Contains("table ", built);
-        Assert.True(compiled == built, CompiledModels.Stale(compiled, built));
+        Assert.Null(CompiledModels.Problem(db, CrmDbContextModel.Instance));
     }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Reflection;
+using System.Text.Json;
 using MySqlConnector;
 using OpenIddict.Abstractions;
 using Weixin.Inbox.IdentityProvider.Oidc;
@@ -146,18 +148,68 @@ public sealed class ClientSyncTests
     }
 
     [Fact]
-    public void TheUnchangedCheck_ComparesEveryFieldOfAClient()
+    public void TheUnchangedCheck_SeesAChangeInEveryFieldOfAClient()
     {
-        // Note: a field OpenIddict adds to its descriptor and the check overlooks would let a changed client stay unwritten.
-        var fields = typeof(OpenIddictApplicationDescriptor).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name);
-        Assert.Equal(fields.Order(StringComparer.Ordinal), ClientRegistry.ComparedFields.Order(StringComparer.Ordinal));
+        // One change per field; the secret is checked against the stored hash instead (the redeploy test above).
+        var changes = new Dictionary<string, Action<OpenIddictApplicationDescriptor>>(StringComparer.Ordinal)
+        {
+            ["ApplicationType"] = d => d.ApplicationType = OpenIddictConstants.ApplicationTypes.Native,
+            ["ClientId"] = d => d.ClientId = "alpha2",
+            ["ClientType"] = d => d.ClientType = OpenIddictConstants.ClientTypes.Public,
+            ["ConsentType"] = d => d.ConsentType = OpenIddictConstants.ConsentTypes.Implicit,
+            ["DisplayName"] = d => d.DisplayName = "销售系统（新）",
+            ["DisplayNames"] = d => d.DisplayNames[CultureInfo.InvariantCulture] = "CRM",
+            ["JsonWebKeySet"] = d => d.JsonWebKeySet = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(),
+            ["Permissions"] = d => d.Permissions.Add(OpenIddictConstants.Permissions.GrantTypes.RefreshToken),
+            // Note: a change of letter case only: OpenIddict matches redirect URIs as exact strings.
+            ["PostLogoutRedirectUris"] = d => { d.PostLogoutRedirectUris.Clear(); d.PostLogoutRedirectUris.Add(new Uri("https://crm.example/Signout-callback")); },
+            // Note: user info only, which Uri.Equals overlooks.
+            ["RedirectUris"] = d => { d.RedirectUris.Clear(); d.RedirectUris.Add(new Uri("https://someone@crm.example/signin")); },
+            ["Properties"] = d => d.Properties[ClientRegistry.SectorProperty] = JsonSerializer.SerializeToElement("财务组"),
+            ["Requirements"] = d => d.Requirements.Clear(),
+            ["Settings"] = d => d.Settings["token_lifetimes.access_token"] = "00:05:00",
+        };
+        Assert.Equal(
+            typeof(OpenIddictApplicationDescriptor).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).Order(StringComparer.Ordinal),
+            ClientRegistry.ComparedFields.Order(StringComparer.Ordinal));
+        Assert.Equal(ClientRegistry.ComparedFields.Where(f => f != "ClientSecret").Order(StringComparer.Ordinal), changes.Keys.Order(StringComparer.Ordinal));
+
+        // As stored: the properties come back from MySQL as JSON OpenIddict wrote with relaxed escaping (销售组 unescaped).
+        var stored = Client();
+        stored.Properties[ClientRegistry.SectorProperty] = JsonDocument.Parse("\"销售组\"").RootElement.Clone();
+        Assert.True(ClientRegistry.SameFields(stored, Client()), "an unchanged client was judged changed");
+        foreach (var (field, change) in changes)
+        {
+            var wanted = Client();
+            change(wanted);
+            Assert.False(ClientRegistry.SameFields(stored, wanted), $"a change of {field} was judged unchanged");
+        }
+    }
+
+    private static OpenIddictApplicationDescriptor Client()
+    {
+        var client = new OpenIddictApplicationDescriptor
+        {
+            ApplicationType = OpenIddictConstants.ApplicationTypes.Web,
+            ClientId = "alpha",
+            ClientType = OpenIddictConstants.ClientTypes.Confidential,
+            ConsentType = OpenIddictConstants.ConsentTypes.Explicit,
+            DisplayName = "销售系统",
+        };
+        client.RedirectUris.Add(new Uri("https://crm.example/signin"));
+        client.PostLogoutRedirectUris.Add(new Uri("https://crm.example/signout-callback"));
+        client.Permissions.UnionWith([OpenIddictConstants.Permissions.Endpoints.Authorization, OpenIddictConstants.Permissions.GrantTypes.AuthorizationCode]);
+        client.Requirements.Add(OpenIddictConstants.Requirements.Features.ProofKeyForCodeExchange);
+        client.Properties[ClientRegistry.SubjectProperty] = JsonSerializer.SerializeToElement("pairwise");
+        client.Properties[ClientRegistry.SectorProperty] = JsonSerializer.SerializeToElement("销售组");
+        return client;
     }
 
     private static async Task<Dictionary<string, string>> ConcurrencyTokensAsync(IdpSystem system)
     {
         await using var connection = new MySqlConnection(TestDatabase.AdminConnection(system.IdpDatabase));
         await connection.OpenAsync();
-        await using var select = new MySqlCommand("SELECT ClientId, ConcurrencyToken FROM oidc_applications", connection);
+        await using var select = new MySqlCommand("SELECT ClientId, ConcurrencyToken FROM oidc_applications ORDER BY ClientId", connection);
         await using var reader = await select.ExecuteReaderAsync();
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync())
