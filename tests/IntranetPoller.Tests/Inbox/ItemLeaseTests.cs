@@ -58,10 +58,13 @@ public class ItemLeaseTests
     public async Task Keep_OneFailedRenewal_IsRetriedAndTheWorkGoesOn()
     {
         await using var inbox = await StandInInbox.StartAsync(n => n == 1 ? 503 : 200);
-        var (item, claim) = StandInInbox.Claimed(TimeSpan.FromSeconds(3));
+        // Note: a 6 s lease: renewals every 2 s, the retry 1 s after the failed first one, usable until 5.4 s. With a 3 s
+        // lease (usable until 2.7 s) a first renewal whose 503 came back late on a loaded CI box (the first HTTP call of
+        // the process) pushed the retry past the end and the lease was lost (CI, 2026-12-03).
+        var (item, claim) = StandInInbox.Claimed(TimeSpan.FromSeconds(6));
 
         await using var lease = ItemLease.Keep(inbox.Client, item, ItemLease.LengthOf(item, claim), TimeProvider.System, NullLogger.Instance, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(4)); // past the claim's lease: the renewal after the failed one kept it
+        await Task.Delay(TimeSpan.FromSeconds(7)); // past the claim's lease: the renewal after the failed one kept it
 
         Assert.False(lease.Token.IsCancellationRequested);
         Assert.True(lease.Renewals >= 1, $"{lease.Renewals} renewals");
