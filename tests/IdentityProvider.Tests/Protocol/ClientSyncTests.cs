@@ -169,10 +169,10 @@ public sealed class ClientSyncTests
             ["Requirements"] = d => d.Requirements.Clear(),
             ["Settings"] = d => d.Settings["token_lifetimes.access_token"] = "00:05:00",
         };
+        // Note: every field of OpenIddict's descriptor has its change here (a field OpenIddict adds fails this until it has one).
         Assert.Equal(
             typeof(OpenIddictApplicationDescriptor).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).Order(StringComparer.Ordinal),
-            ClientRegistry.ComparedFields.Order(StringComparer.Ordinal));
-        Assert.Equal(ClientRegistry.ComparedFields.Where(f => f != "ClientSecret").Order(StringComparer.Ordinal), changes.Keys.Order(StringComparer.Ordinal));
+            changes.Keys.Append("ClientSecret").Order(StringComparer.Ordinal));
 
         // As stored: the properties come back from MySQL as JSON OpenIddict wrote with relaxed escaping (销售组 unescaped).
         var stored = Client();
