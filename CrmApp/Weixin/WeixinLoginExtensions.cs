@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using Microsoft.Extensions.Options;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
@@ -18,7 +19,7 @@ public static class WeixinLoginExtensions
             signing.Keys = [gateway.Value.ClientKey];
             signing.ClientId = gateway.Value.ClientId;
         });
-        builder.Services.AddRefitGeneratedClient<IGatewayApi>()
+        builder.Services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
             .ConfigureHttpClient((sp, c) =>
             {
                 c.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.BaseUrl);

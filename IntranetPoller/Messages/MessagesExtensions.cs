@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using Microsoft.Extensions.Options;
 using Refit;
 using Weixin.Inbox.Contracts.Diagnostics;
@@ -65,7 +66,7 @@ public static class MessagesExtensions
 
         // Note: no resilience handler: a repeated hook call could run a CRM command twice, and the user's answer
         // cannot wait for retries anyway (the busy reply covers a failure).
-        services.AddRefitGeneratedClient<IMessageHookApi>()
+        services.AddRefitGeneratedClient<IMessageHookApi>(RefitJson.Settings)
             .ConfigureHttpClient((provider, http) =>
             {
                 if (provider.GetRequiredService<IOptions<CrmHookOptions>>().Value.BaseUri is { } baseUri)

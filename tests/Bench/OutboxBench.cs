@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -78,7 +79,7 @@ internal static class OutboxBench
             o.Keys = [gatewayKey];
             o.ClientId = "crm";
         });
-        services.AddRefitGeneratedClient<IGatewayApi>()
+        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
         await using var clients = services.BuildServiceProvider();

@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,7 +84,7 @@ public sealed class LoginSystem : IAsyncDisposable
             o.Keys = [gatewayKey];
             o.ClientId = ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>()
+        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", TimeProvider.System));
         _clients = services.BuildServiceProvider();

@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -107,8 +108,8 @@ public class CompletionBatcherTests
         services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<ClaimedItemProcessor>();
         services.AddKeyedSingleton(InboxItemKinds.Message, handler);
-        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        services.AddRefitGeneratedClient<IInboxCompletionApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxPollerApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxCompletionApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
         return services.BuildServiceProvider();
     }
 

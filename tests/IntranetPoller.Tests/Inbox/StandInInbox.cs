@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,7 @@ public sealed class StandInInbox : IAsyncDisposable
     {
         _server = server;
         var services = new ServiceCollection();
-        services.AddRefitGeneratedClient<IInboxPollerApi>().ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxPollerApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
         _clients = services.BuildServiceProvider();
         Client = _clients.GetRequiredService<IInboxPollerApi>();
     }

@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,7 +45,7 @@ public sealed class PushTestHost : IAsyncDisposable
             o.Keys = [GatewayKey];
             o.ClientId = ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>()
+        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
         services.AddHttpClient("signed", c => c.BaseAddress = baseAddress)

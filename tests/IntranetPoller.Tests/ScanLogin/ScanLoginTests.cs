@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -245,7 +246,7 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
                 o.Keys = [GatewayKey];
                 o.ClientId = "crm";
             });
-            services.AddRefitGeneratedClient<IGatewayApi>()
+            services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
                 .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
                 .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
             _clients = services.BuildServiceProvider();

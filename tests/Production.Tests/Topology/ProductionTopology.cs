@@ -1,3 +1,4 @@
+using Weixin.Inbox.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -201,7 +202,7 @@ public sealed class ProductionTopology : IAsyncDisposable
             o.Keys = [gatewayKey];
             o.ClientId = LoginSystem.ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>()
+        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
             .ConfigureHttpClient(c =>
             {
                 c.BaseAddress = PollerB.BaseAddress;
