@@ -55,18 +55,28 @@ public sealed class MessageItemHandler(
         WeixinMessageEntry row;
         if (await store.TryStartAsync(key, item, message, cancellationToken))
         {
-            row = await RunHandlersAsync(item, message, key, cancellationToken);
+            if (await RunHandlersAsync(item, message, key, cancellationToken) is (true, var reply))
+            {
+                return Carry(item, message, key, reply, opened.Encrypted);
+            }
+
+            row = await FindAsync(key, cancellationToken);
         }
         else
         {
-            row = await store.FindAsync(key, cancellationToken) ?? throw new InvalidOperationException("weixin_messages row vanished.");
+            row = await FindAsync(key, cancellationToken);
             if (row.Status == WeixinMessageStatuses.Processing && row.ItemId == item.Id)
             {
                 // Note: this very item came back (its lease ended) before its handlers finished: run them again.
-                // Handlers are idempotent, and RecordReplyAsync keeps whichever reply was stored first.
+                // Handlers are idempotent, and TryRecordReplyAsync keeps whichever reply was stored first.
                 logger.LogWarning("Message item {ItemId}: an earlier attempt did not finish, handling {DedupKey} again",
                     item.Id, key);
-                row = await RunHandlersAsync(item, message, key, cancellationToken);
+                if (await RunHandlersAsync(item, message, key, cancellationToken) is (true, var reply))
+                {
+                    return Carry(item, message, key, reply, opened.Encrypted);
+                }
+
+                row = await FindAsync(key, cancellationToken);
             }
             else if (row.Status == WeixinMessageStatuses.Processing)
             {
@@ -99,8 +109,17 @@ public sealed class MessageItemHandler(
             return Finish(item, message, new ItemDecision.Reply("", DuplicateOutcome, null));
         }
 
-        return Finish(item, message, new ItemDecision.Reply(envelope.Seal(row.ReplyXml, opened.Encrypted), RepliedOutcome, key));
+        return Carry(item, message, key, row.ReplyXml, opened.Encrypted);
     }
+
+    /// <summary>The answer of the item that holds the right to carry the reply (or of the message that has none).</summary>
+    private ItemDecision.Reply Carry(ClaimedItem item, WeixinMessage message, string key, string? replyXml, bool encrypted) =>
+        Finish(item, message, replyXml is null
+            ? new ItemDecision.Reply("", NoReplyOutcome, null)
+            : new ItemDecision.Reply(envelope.Seal(replyXml, encrypted), RepliedOutcome, key));
+
+    private async Task<WeixinMessageEntry> FindAsync(string key, CancellationToken cancellationToken) =>
+        await store.FindAsync(key, cancellationToken) ?? throw new InvalidOperationException($"weixin_messages row {key} vanished.");
 
     /// <summary>
     /// Lets a newer item of the message carry the reply that an earlier item's passive answer failed to deliver.
@@ -162,7 +181,11 @@ public sealed class MessageItemHandler(
         return true;
     }
 
-    private async Task<WeixinMessageEntry> RunHandlersAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the handlers and stores their reply with the right to carry it. <c>Stored</c> is false when another attempt
+    /// stored a reply first: then the row, read back, decides.
+    /// </summary>
+    private async Task<(bool Stored, string? ReplyXml)> RunHandlersAsync(ClaimedItem item, WeixinMessage message, string key, CancellationToken cancellationToken)
     {
         var text = await pipeline.RunAsync(new MessageContext(item, message), cancellationToken);
         var xml = string.IsNullOrEmpty(text)
@@ -177,7 +200,7 @@ public sealed class MessageItemHandler(
             // Note: the reply (it may echo the user or carry CRM data) is logged only with Logging:IncludeMessageContent.
             logger.LogDebug("Message item {ItemId}: reply of {ReplyLength} characters", item.Id, text?.Length ?? 0);
         }
-        return await store.RecordReplyAsync(key, xml, cancellationToken);
+        return (await store.TryRecordReplyAsync(key, item.Id, xml, cancellationToken), xml);
     }
 
     private ItemDecision.Fail Refuse(ClaimedItem item, OpenFailure failure)

@@ -44,17 +44,28 @@ public sealed class MessageStore(GatewayDbContext db, TimeProvider time)
     public Task<WeixinMessageEntry?> FindAsync(string key, CancellationToken cancellationToken) =>
         db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.DedupKey == key, cancellationToken);
 
-    /// <summary>Stores the handlers' reply (null for none) unless another attempt stored one first; returns the row as it stands.</summary>
-    public async Task<WeixinMessageEntry> RecordReplyAsync(string key, string? replyXml, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the handlers' reply (null for none) and, when there is one, gives <paramref name="itemId"/> the right to
+    /// carry it, in one statement; false when another attempt stored its reply first (then read the row and claim
+    /// delivery as a repeat would).
+    /// </summary>
+    /// <remarks>
+    /// Note: the same as storing the reply and then <see cref="TryClaimDeliveryAsync"/>, without the read between them
+    /// (issue 14: two of the five statements a message cost). While a row is <c>processing</c> its reply is null, so no
+    /// item can hold its delivery yet (every claim requires a reply): the attempt that stores the reply is the first
+    /// that may claim it, and claiming it in the same statement takes nothing from anyone.
+    /// </remarks>
+    public async Task<bool> TryRecordReplyAsync(string key, long itemId, string? replyXml, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        await db.Messages
+        var holder = replyXml is null ? (long?)null : itemId;
+        return await db.Messages
             .Where(m => m.DedupKey == key && m.Status == WeixinMessageStatuses.Processing)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, WeixinMessageStatuses.Replied)
                 .SetProperty(m => m.ReplyXml, replyXml)
-                .SetProperty(m => m.RepliedAt, now), cancellationToken);
-        return await FindAsync(key, cancellationToken) ?? throw new InvalidOperationException($"weixin_messages row {key} vanished.");
+                .SetProperty(m => m.RepliedAt, now)
+                .SetProperty(m => m.DeliveryItemId, holder), cancellationToken) == 1;
     }
 
     /// <summary>Waits up to <paramref name="wait"/> for another attempt to store its reply; returns the row as it then stands.</summary>
