@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using Quartz;
 using Weixin.Inbox.PublicInbox.Data;
 using Weixin.Inbox.ServiceDefaults;
@@ -37,6 +39,14 @@ public enum ReplayVerdict
     Replay,
 }
 
+/// <summary>A callback's <c>timestamp</c> and <c>nonce</c> with the SHA-256 of the body they came with.</summary>
+public sealed record CallbackSignature(string Timestamp, string Nonce, byte[] BodySha256)
+{
+    /// <summary>The signature of <paramref name="body"/> received with <paramref name="timestamp"/> and <paramref name="nonce"/>.</summary>
+    public static CallbackSignature Of(string timestamp, string nonce, string body) =>
+        new(timestamp, nonce, SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+}
+
 /// <summary>
 /// Remembers each <c>(timestamp, nonce)</c> of <c>/wx/callback</c> with its body's hash for the skew window, in MySQL so
 /// every inbox instance shares it (the only code that reads or writes <c>callback_signatures</c>). Why: in plaintext
@@ -44,30 +54,105 @@ public enum ReplayVerdict
 /// request's query would sign any body for five minutes. The same triple with the same body is a retry; with another
 /// body it is refused.
 /// </summary>
-public sealed class CallbackReplayGuard(InboxDbContext db, TimeProvider time)
+public sealed class CallbackReplayGuard(InboxDbContext db)
 {
     /// <summary>Rows deleted per statement by <see cref="PurgeAsync"/>.</summary>
     public const int PurgeBatchSize = 5000;
 
-    /// <summary>Records the pair (first sight) or compares the body with the one it first came with.</summary>
-    public async Task<ReplayVerdict> CheckAsync(string timestamp, string nonce, string body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the batch's pairs (first sight) or compares each body with the one its pair first came with, in the
+    /// transaction that stores the batch's items (<see cref="Items.ItemIngest"/>): a callback is stored if and only if
+    /// its pair is remembered. Verdicts in the order of <paramref name="signatures"/>.
+    /// </summary>
+    /// <remarks>
+    /// Note: one multi-row <c>INSERT IGNORE … RETURNING</c> for the whole batch instead of one autocommit statement (and
+    /// one commit) per callback (issue 14). IGNORE decides atomically across instances, and MariaDB returns only the rows
+    /// it inserted: the others were seen before, by an earlier callback or by one earlier in this batch, and their first
+    /// body is read back in one statement. The rows go in key order, so two batches sharing pairs wait for each other
+    /// instead of deadlocking.
+    /// </remarks>
+    internal static async Task<ReplayVerdict[]> CheckBatchAsync(
+        MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<CallbackSignature> signatures, DateTime now)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(body));
-        var now = time.GetUtcNow().UtcDateTime;
-        // Note: INSERT IGNORE decides atomically across instances: exactly one request inserts a pair.
-        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT IGNORE INTO callback_signatures (timestamp, nonce, body_sha256, seen_at) VALUES ({timestamp}, {nonce}, {hash}, {now})",
-            cancellationToken);
-        if (inserted == 1)
+        var verdicts = new ReplayVerdict[signatures.Count];
+        if (signatures.Count == 0)
         {
-            return ReplayVerdict.New;
+            return verdicts;
         }
 
-        var first = await db.CallbackSignatures.AsNoTracking()
-            .Where(s => s.Timestamp == timestamp && s.Nonce == nonce)
-            .Select(s => s.BodySha256)
-            .SingleOrDefaultAsync(cancellationToken);
-        return first is not null && CryptographicOperations.FixedTimeEquals(first, hash) ? ReplayVerdict.Retry : ReplayVerdict.Replay;
+        var order = Enumerable.Range(0, signatures.Count)
+            .OrderBy(i => signatures[i].Timestamp, StringComparer.Ordinal).ThenBy(i => signatures[i].Nonce, StringComparer.Ordinal).ToList();
+        var inserted = new HashSet<(string, string)>();
+        await using (var insert = new MySqlCommand { Connection = connection, Transaction = transaction })
+        {
+            var sql = new StringBuilder("INSERT IGNORE INTO callback_signatures (timestamp, nonce, body_sha256, seen_at) VALUES ", 100 + (signatures.Count * 40));
+            insert.Parameters.AddWithValue("@now", now);
+            for (var k = 0; k < order.Count; k++)
+            {
+                var signature = signatures[order[k]];
+                var n = k.ToString(CultureInfo.InvariantCulture);
+                sql.Append(k == 0 ? "(@t" : ",(@t").Append(n).Append(",@n").Append(n).Append(",@h").Append(n).Append(",@now)");
+                insert.Parameters.AddWithValue("@t" + n, signature.Timestamp);
+                insert.Parameters.AddWithValue("@n" + n, signature.Nonce);
+                insert.Parameters.AddWithValue("@h" + n, signature.BodySha256);
+            }
+
+            insert.CommandText = sql.Append(" RETURNING timestamp, nonce").ToString();
+            await using var reader = await insert.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                inserted.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var seenBefore = new List<int>();
+        foreach (var i in order)
+        {
+            // Note: the first of two callbacks with one pair in this batch inserted it; the second compares with its body.
+            if (inserted.Remove((signatures[i].Timestamp, signatures[i].Nonce)))
+            {
+                verdicts[i] = ReplayVerdict.New;
+            }
+            else
+            {
+                seenBefore.Add(i);
+            }
+        }
+
+        if (seenBefore.Count == 0)
+        {
+            return verdicts;
+        }
+
+        var first = new Dictionary<(string, string), byte[]>();
+        await using (var select = new MySqlCommand { Connection = connection, Transaction = transaction })
+        {
+            var sql = new StringBuilder("SELECT timestamp, nonce, body_sha256 FROM callback_signatures WHERE ");
+            for (var k = 0; k < seenBefore.Count; k++)
+            {
+                var n = k.ToString(CultureInfo.InvariantCulture);
+                sql.Append(k == 0 ? "(timestamp = @t" : " OR (timestamp = @t").Append(n).Append(" AND nonce = @n").Append(n).Append(')');
+                select.Parameters.AddWithValue("@t" + n, signatures[seenBefore[k]].Timestamp);
+                select.Parameters.AddWithValue("@n" + n, signatures[seenBefore[k]].Nonce);
+            }
+
+            select.CommandText = sql.ToString();
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                first[(reader.GetString(0), reader.GetString(1))] = (byte[])reader.GetValue(2);
+            }
+        }
+
+        foreach (var i in seenBefore)
+        {
+            verdicts[i] = first.TryGetValue((signatures[i].Timestamp, signatures[i].Nonce), out var hash)
+                && CryptographicOperations.FixedTimeEquals(hash, signatures[i].BodySha256)
+                ? ReplayVerdict.Retry
+                : ReplayVerdict.Replay;
+        }
+
+        return verdicts;
     }
 
     /// <summary>Deletes pairs seen before <paramref name="before"/>, in batches; answers how many.</summary>

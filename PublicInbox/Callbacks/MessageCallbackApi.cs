@@ -52,7 +52,7 @@ public static class MessageCallbackApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemStore items, CallbackReplayGuard replays, InboxSignals signals,
+        WeixinCallbackQuery query, HttpContext http, InboxDbContext db, ItemStore items, InboxSignals signals,
         IOptions<InboxOptions> options, ILogger<WeixinCallbackQuery> logger)
     {
         var settings = options.Value;
@@ -107,22 +107,6 @@ public static class MessageCallbackApi
             return Results.Text("openid mismatch", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        try
-        {
-            if (await replays.CheckAsync(query.Timestamp!, query.Nonce!, body, http.RequestAborted) == ReplayVerdict.Replay)
-            {
-                // Note: plaintext signatures do not cover the body; the same timestamp and nonce with another body is a
-                // captured query reused for a forged message. A retry (same body) passes and is de-duplicated downstream.
-                logger.LogWarning("Refused message callback from {RemoteIp}: timestamp {Timestamp} and nonce {Nonce} were already used with another body", remote, query.Timestamp, query.Nonce);
-                return Results.Text("replayed signature", statusCode: StatusCodes.Status403Forbidden);
-            }
-        }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException)
-        {
-            logger.LogError(ex, "Could not check a message callback's signature for replay: database unavailable");
-            return Results.Text("temporarily unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
         var item = new InboxItem
         {
             Kind = kind,
@@ -139,7 +123,15 @@ public static class MessageCallbackApi
 
         try
         {
-            await items.StoreAsync(item, http.RequestAborted);
+            // Note: the replay check is part of the store (one transaction): the signature is remembered if and only if
+            // the item is stored.
+            if (await items.StoreAsync(item, CallbackSignature.Of(query.Timestamp!, query.Nonce!, body), http.RequestAborted) == ReplayVerdict.Replay)
+            {
+                // Note: plaintext signatures do not cover the body; the same timestamp and nonce with another body is a
+                // captured query reused for a forged message. A retry (same body) passes and is de-duplicated downstream.
+                logger.LogWarning("Refused message callback from {RemoteIp}: timestamp {Timestamp} and nonce {Nonce} were already used with another body", remote, query.Timestamp, query.Nonce);
+                return Results.Text("replayed signature", statusCode: StatusCodes.Status403Forbidden);
+            }
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or DbUpdateException)
         {

@@ -10,9 +10,10 @@ using Weixin.Inbox.PublicInbox.Data;
 namespace Weixin.Inbox.PublicInbox.Items;
 
 /// <summary>
-/// Group commit of incoming callbacks (issue 14): every <see cref="ItemStore.StoreAsync(InboxItem, CancellationToken)"/>
+/// Group commit of incoming callbacks (issue 14): every <see cref="ItemStore.StoreAsync(InboxItem, CallbackSignature, CancellationToken)"/>
 /// and <see cref="ItemStore.StoreLoginAsync"/> of this instance queues here, and a writer (one of <see cref="Writers"/>)
-/// takes whatever is waiting (up to <see cref="MaxBatch"/>) and stores it in ONE transaction: consumes the batch's OAuth states
+/// takes whatever is waiting (up to <see cref="MaxBatch"/>) and stores it in ONE transaction: records the batch's message
+/// callback signatures (<see cref="CallbackReplayGuard.CheckBatchAsync"/>), consumes its OAuth states
 /// (<see cref="OAuthStateStore.ConsumeBatchAsync"/>), inserts the accepted items and their <c>received</c> events
 /// (<see cref="ItemStore.InsertReceivedAsync"/>), commits, and only then answers each caller. So a callback is still
 /// answered only after its row is committed (store-first), but N callbacks cost one commit (one fsync) instead of N.
@@ -36,10 +37,10 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
 
     /// <summary>Queues <paramref name="item"/> (fully prepared by <see cref="ItemStore"/>) and waits until its batch committed.</summary>
-    /// <returns><see cref="StateVerdict.Announced"/> when stored (its <see cref="InboxItem.Id"/> is set), otherwise why not.</returns>
-    public async Task<StateVerdict> StoreAsync(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellationToken)
+    /// <returns>Whether it was stored (then its <see cref="InboxItem.Id"/> is set), and if not, why.</returns>
+    public async Task<Ingested> StoreAsync(InboxItem item, byte[]? stateHash, CallbackSignature? signature, string detail, CancellationToken cancellationToken)
     {
-        var pending = new Pending(item, stateHash, detail, cancellationToken);
+        var pending = new Pending(item, stateHash, signature, detail, cancellationToken);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The inbox is stopping: callbacks are no longer stored.");
@@ -131,16 +132,17 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         }
     }
 
-    private async Task<StateVerdict[]> WriteOnceAsync(List<Pending> batch)
+    private async Task<Ingested[]> WriteOnceAsync(List<Pending> batch)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await WriteOnceAsync(scope.ServiceProvider.GetRequiredService<InboxDbContext>(), scope.ServiceProvider.GetRequiredService<OAuthStateStore>(), batch);
+        var services = scope.ServiceProvider;
+        return await WriteOnceAsync(services.GetRequiredService<InboxDbContext>(), services.GetRequiredService<OAuthStateStore>(), services.GetRequiredService<TimeProvider>(), batch);
     }
 
     /// <summary>Stores one batch in one transaction on <paramref name="db"/>'s connection; the verdicts in the batch's order.</summary>
-    internal static async Task<StateVerdict[]> WriteOnceAsync(InboxDbContext db, OAuthStateStore states, IReadOnlyList<Pending> batch)
+    internal static async Task<Ingested[]> WriteOnceAsync(InboxDbContext db, OAuthStateStore states, TimeProvider time, IReadOnlyList<Pending> batch)
     {
-        var verdicts = new StateVerdict[batch.Count];
+        var verdicts = new Ingested[batch.Count];
 
         // Note: READ COMMITTED, so the locking read of states nobody announced takes no gap locks that would hold up the
         // gateway's announcements until this batch commits.
@@ -148,14 +150,19 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         var connection = (MySqlConnection)db.Database.GetDbConnection();
         var transaction = (MySqlTransaction)tx.GetDbTransaction();
 
+        // Note: a callback carries a signature or a state, never both (message callbacks, OAuth callbacks).
+        var signed = batch.Where(p => p.Signature is not null).Select(p => p.Signature!).ToList();
+        var replays = await CallbackReplayGuard.CheckBatchAsync(connection, transaction, signed, time.GetUtcNow().UtcDateTime);
         var logins = batch.Where(p => p.StateHash is not null).Select(p => p.StateHash!).ToList();
         var consumed = logins.Count == 0 ? [] : await states.ConsumeBatchAsync(connection, transaction, logins);
         var accepted = new List<(InboxItem Item, string Detail)>(batch.Count);
-        var login = 0;
+        var (signature, login) = (0, 0);
         for (var i = 0; i < batch.Count; i++)
         {
-            verdicts[i] = batch[i].StateHash is null ? StateVerdict.Announced : consumed[login++];
-            if (verdicts[i] == StateVerdict.Announced)
+            verdicts[i] = new Ingested(
+                batch[i].StateHash is null ? StateVerdict.Announced : consumed[login++],
+                batch[i].Signature is null ? ReplayVerdict.New : replays[signature++]);
+            if (verdicts[i].Stored)
             {
                 accepted.Add((batch[i].Item, batch[i].Detail));
             }
@@ -170,14 +177,24 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         return verdicts;
     }
 
-    internal sealed class Pending(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellation)
+    internal sealed class Pending(InboxItem item, byte[]? stateHash, CallbackSignature? signature, string detail, CancellationToken cancellation)
     {
         public InboxItem Item { get; } = item;
         public byte[]? StateHash { get; } = stateHash;
+        public CallbackSignature? Signature { get; } = signature;
         public string Detail { get; } = detail;
         public CancellationToken Cancellation { get; } = cancellation;
 
         // Note: continuations run off the writer, so it goes on to the next batch while the callers answer.
-        public TaskCompletionSource<StateVerdict> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<Ingested> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>What the group commit decided for one callback: its OAuth state's verdict and its signature's.</summary>
+/// <param name="State"><see cref="StateVerdict.Announced"/> for a callback without a state.</param>
+/// <param name="Replay"><see cref="ReplayVerdict.New"/> for a callback without a signature.</param>
+public readonly record struct Ingested(StateVerdict State, ReplayVerdict Replay)
+{
+    /// <summary>True when the item was stored: an announced state (or none), and no body replayed under a used signature.</summary>
+    public bool Stored => State == StateVerdict.Announced && Replay != ReplayVerdict.Replay;
 }

@@ -81,20 +81,26 @@ public sealed partial class ItemStore(
     public DateTime UtcNow => time.GetUtcNow().UtcDateTime;
 
     /// <summary>
-    /// Stores a callback as a pending item with its <c>received</c> event, in one transaction, and wakes long-polling
-    /// claims. The caller fills in the payload; the status, times, deadline and wait state are set here. Returns once the
-    /// row is committed (with <see cref="InboxItem.Id"/> set); the commit is shared with the callbacks arriving at the
-    /// same moment (<see cref="ItemIngest"/>).
+    /// Stores a message callback as a pending item with its <c>received</c> event, in one transaction, and wakes
+    /// long-polling claims, unless its <paramref name="signature"/>'s timestamp and nonce already came with another body
+    /// (<see cref="ReplayVerdict.Replay"/>: nothing is stored). The caller fills in the payload; the status, times,
+    /// deadline and wait state are set here. Returns once the row is committed (with <see cref="InboxItem.Id"/> set); the
+    /// commit is shared with the callbacks arriving at the same moment (<see cref="ItemIngest"/>).
     /// </summary>
-    public async Task StoreAsync(InboxItem item, CancellationToken cancellationToken)
+    public async Task<ReplayVerdict> StoreAsync(InboxItem item, CallbackSignature signature, CancellationToken cancellationToken)
     {
         var detail = Prepare(item);
-        await StoreOneAsync(item, null, detail, cancellationToken);
-        Stored(item, detail);
+        var verdict = await StoreOneAsync(item, null, signature, detail, cancellationToken);
+        if (verdict.Stored)
+        {
+            Stored(item, detail);
+        }
+
+        return verdict.Replay;
     }
 
     /// <summary>
-    /// Stores an OAuth callback as <see cref="StoreAsync(InboxItem, CancellationToken)"/> does, but only when its state
+    /// Stores an OAuth callback as <see cref="StoreAsync(InboxItem, CallbackSignature, CancellationToken)"/> does, but only when its state
     /// (<paramref name="stateHash"/>) is announced, unused and unexpired, consuming it in the same transaction, so the
     /// state is used if and only if the item exists. Answers <see cref="StateVerdict.Announced"/> when stored, otherwise
     /// why nothing was stored.
@@ -102,19 +108,19 @@ public sealed partial class ItemStore(
     public async Task<StateVerdict> StoreLoginAsync(InboxItem item, byte[] stateHash, CancellationToken cancellationToken)
     {
         var detail = Prepare(item);
-        var verdict = await StoreOneAsync(item, stateHash, detail, cancellationToken);
-        if (verdict == StateVerdict.Announced)
+        var verdict = await StoreOneAsync(item, stateHash, null, detail, cancellationToken);
+        if (verdict.Stored)
         {
             Stored(item, detail);
         }
 
-        return verdict;
+        return verdict.State;
     }
 
-    private async Task<StateVerdict> StoreOneAsync(InboxItem item, byte[]? stateHash, string detail, CancellationToken cancellationToken) =>
+    private async Task<Ingested> StoreOneAsync(InboxItem item, byte[]? stateHash, CallbackSignature? signature, string detail, CancellationToken cancellationToken) =>
         ingest is not null
-            ? await ingest.StoreAsync(item, stateHash, detail, cancellationToken)
-            : (await ItemIngest.WriteOnceAsync(db, new OAuthStateStore(db, time), [new ItemIngest.Pending(item, stateHash, detail, cancellationToken)]))[0];
+            ? await ingest.StoreAsync(item, stateHash, signature, detail, cancellationToken)
+            : (await ItemIngest.WriteOnceAsync(db, new OAuthStateStore(db, time), time, [new ItemIngest.Pending(item, stateHash, signature, detail, cancellationToken)]))[0];
 
     /// <summary>The statement of the group commit (<see cref="ItemIngest"/>) that inserts new items.</summary>
     private const string InsertItems =
@@ -125,7 +131,7 @@ public sealed partial class ItemStore(
 
     /// <summary>
     /// The group commit's half (<see cref="ItemIngest"/>): inserts <paramref name="items"/> (prepared by
-    /// <see cref="StoreAsync(InboxItem, CancellationToken)"/>) with one multi-row INSERT and their <c>received</c>
+    /// <see cref="StoreAsync(InboxItem, CallbackSignature, CancellationToken)"/>) with one multi-row INSERT and their <c>received</c>
     /// events with another, in the caller's transaction, and sets each item's id.
     /// </summary>
     internal static async Task InsertReceivedAsync(MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<(InboxItem Item, string Detail)> items)

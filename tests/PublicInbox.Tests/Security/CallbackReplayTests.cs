@@ -35,6 +35,38 @@ public sealed class CallbackReplayTests
     }
 
     [Fact]
+    public async Task CapturedSignature_InABurstOfCallbacks_StoresOnlyTheFirstBody_AndItsRetries()
+    {
+        // Note: the replay check runs in the group commit (issue 14). The captured query's four uses sit in the middle of
+        // a burst, so they usually share a batch (the first body the database sees wins there); in batches side by side
+        // the later ones wait for the first's row. Both must hold: one body stored, its retry too, every other refused.
+        await using var inbox = await AdminInbox.StartAsync("inbox-replay-burst");
+        var (timestamp, nonce) = FreshQuery();
+        var genuine = Xml("o_alice", "你好", 5001);
+        var captured = new[] { genuine, Xml("o_alice", "客户 全部", 5002), genuine, Xml("o_alice", "客户 删除", 5003) };
+        var others = Enumerable.Range(0, 30).Select(i => (Query: FreshQuery(), Body: Xml("o_bob", $"在吗 {i}", 6000 + i))).ToList();
+        var burst = others.Take(15).Concat(captured.Select(body => (Query: (timestamp, nonce), Body: body))).Concat(others.Skip(15)).ToList();
+
+        var answers = await Task.WhenAll(burst.Select(async c =>
+        {
+            using var response = await PostAsync(inbox, c.Query.Item1, c.Query.Item2, c.Body.Contains("o_bob", StringComparison.Ordinal) ? "o_bob" : "o_alice", c.Body);
+            return (c.Query, c.Body, response.StatusCode, Text: await response.Content.ReadAsStringAsync());
+        }));
+
+        Assert.All(answers.Where(a => a.Query != (timestamp, nonce)), a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var underCapture = answers.Where(a => a.Query == (timestamp, nonce)).ToList();
+        var winner = underCapture.First(a => a.StatusCode == HttpStatusCode.OK).Body;
+        Assert.All(underCapture, a =>
+        {
+            Assert.Equal(a.Body == winner ? HttpStatusCode.OK : HttpStatusCode.Forbidden, a.StatusCode);
+            Assert.Equal(a.Body == winner ? "success" : "replayed signature", a.Text);
+        });
+        var rows = await inbox.QueryAsync("SELECT body FROM inbox_items WHERE wx_nonce = @n", ("n", nonce));
+        Assert.Equal(underCapture.Count(a => a.Body == winner), rows.Count);
+        Assert.All(rows, r => Assert.Equal(winner, r["body"]));
+    }
+
+    [Fact]
     public async Task SameSignature_WithTheSameBody_IsARetry_AndAccepted()
     {
         await using var inbox = await AdminInbox.StartAsync("inbox-retry");
