@@ -2,7 +2,11 @@ using Refit;
 
 namespace Weixin.Inbox.Contracts;
 
-/// <summary>The Refit settings every client of our wire contracts is registered with.</summary>
+/// <summary>
+/// The Refit settings every client of our wire contracts is registered with:
+/// <c>AddRefitGeneratedClient&lt;T&gt;(_ =&gt; RefitJson.Settings)</c>, so they are built when the first client is, not on the
+/// start path.
+/// </summary>
 /// <remarks>
 /// Note: Refit's default serializer asks its <c>JsonSerializerOptions</c> for a type's metadata with
 /// <c>GetTypeInfo</c>, and System.Text.Json caches that metadata only once the options are read-only; Refit's own

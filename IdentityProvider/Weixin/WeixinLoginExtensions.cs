@@ -24,7 +24,7 @@ public static class WeixinLoginExtensions
             signing.Keys = [gateway.Value.ClientKey];
             signing.ClientId = gateway.Value.ClientId;
         });
-        builder.Services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+        builder.Services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient((sp, c) =>
             {
                 c.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.BaseUrl);

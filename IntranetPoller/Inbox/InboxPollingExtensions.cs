@@ -33,8 +33,8 @@ public static class InboxPollingExtensions
         // Note: Refit 16 without Refit.Reflection only builds clients from the implementation its source generator
         // emitted into the Contracts assembly; AddRefitClient would throw NotSupportedException on first use.
         var longPoll = builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.LongPollWait), TimeSpan.FromSeconds(8));
-        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxPollerApi>(RefitJson.Settings), longPoll);
-        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxCompletionApi>(RefitJson.Settings), longPoll);
+        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxPollerApi>(_ => RefitJson.Settings), longPoll);
+        ConfigureInboxClient(services.AddRefitGeneratedClient<IInboxCompletionApi>(_ => RefitJson.Settings), longPoll);
 
         // Note: read here as well as in the job, so a gateway-only instance (Poller:Enabled=false) runs no scheduler at all.
         if (!builder.Configuration.GetValue(PollerOptions.Section + ":" + nameof(PollerOptions.Enabled), true))

@@ -66,7 +66,7 @@ public static class MessagesExtensions
 
         // Note: no resilience handler: a repeated hook call could run a CRM command twice, and the user's answer
         // cannot wait for retries anyway (the busy reply covers a failure).
-        services.AddRefitGeneratedClient<IMessageHookApi>(RefitJson.Settings)
+        services.AddRefitGeneratedClient<IMessageHookApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient((provider, http) =>
             {
                 if (provider.GetRequiredService<IOptions<CrmHookOptions>>().Value.BaseUri is { } baseUri)

@@ -79,7 +79,7 @@ internal static class OutboxBench
             o.Keys = [gatewayKey];
             o.ClientId = "crm";
         });
-        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+        services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
         await using var clients = services.BuildServiceProvider();

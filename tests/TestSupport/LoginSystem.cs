@@ -84,7 +84,7 @@ public sealed class LoginSystem : IAsyncDisposable
             o.Keys = [gatewayKey];
             o.ClientId = ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+        services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = poller.BaseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Gateway", TimeProvider.System));
         _clients = services.BuildServiceProvider();

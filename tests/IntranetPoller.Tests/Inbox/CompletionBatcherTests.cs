@@ -108,8 +108,8 @@ public class CompletionBatcherTests
         services.AddSingleton<CompletionBatcher>();
         services.AddSingleton<ClaimedItemProcessor>();
         services.AddKeyedSingleton(InboxItemKinds.Message, handler);
-        services.AddRefitGeneratedClient<IInboxPollerApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
-        services.AddRefitGeneratedClient<IInboxCompletionApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxPollerApi>(_ => RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxCompletionApi>(_ => RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
         return services.BuildServiceProvider();
     }
 

@@ -23,7 +23,7 @@ public sealed class StandInInbox : IAsyncDisposable
     {
         _server = server;
         var services = new ServiceCollection();
-        services.AddRefitGeneratedClient<IInboxPollerApi>(RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
+        services.AddRefitGeneratedClient<IInboxPollerApi>(_ => RefitJson.Settings).ConfigureHttpClient(http => http.BaseAddress = server.BaseAddress);
         _clients = services.BuildServiceProvider();
         Client = _clients.GetRequiredService<IInboxPollerApi>();
     }

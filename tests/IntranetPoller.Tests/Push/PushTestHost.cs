@@ -45,7 +45,7 @@ public sealed class PushTestHost : IAsyncDisposable
             o.Keys = [GatewayKey];
             o.ClientId = ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+        services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
             .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
         services.AddHttpClient("signed", c => c.BaseAddress = baseAddress)

@@ -246,7 +246,7 @@ public class ScanLoginTests(DefaultSimulatorFixture fixture) : IClassFixture<Def
                 o.Keys = [GatewayKey];
                 o.ClientId = "crm";
             });
-            services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+            services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
                 .ConfigureHttpClient(c => c.BaseAddress = baseAddress)
                 .AddHttpMessageHandler(sp => new SigningHandler(sp.GetRequiredService<IOptionsMonitor<SigningOptions>>(), "Crm", TimeProvider.System));
             _clients = services.BuildServiceProvider();

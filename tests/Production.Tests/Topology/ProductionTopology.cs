@@ -202,7 +202,7 @@ public sealed class ProductionTopology : IAsyncDisposable
             o.Keys = [gatewayKey];
             o.ClientId = LoginSystem.ClientId;
         });
-        services.AddRefitGeneratedClient<IGatewayApi>(RefitJson.Settings)
+        services.AddRefitGeneratedClient<IGatewayApi>(_ => RefitJson.Settings)
             .ConfigureHttpClient(c =>
             {
                 c.BaseAddress = PollerB.BaseAddress;
