@@ -60,7 +60,9 @@ public sealed class MessageStore(GatewayDbContext db, TimeProvider time)
         var now = time.GetUtcNow();
         var holder = replyXml is null ? (long?)null : itemId;
         return await db.Messages
-            .Where(m => m.DedupKey == key && m.Status == WeixinMessageStatuses.Processing)
+            // Note: the holder and delivery conditions always hold while processing (see above); stated anyway, so the
+            // statement can never take the reply from a holder whatever a future transition does.
+            .Where(m => m.DedupKey == key && m.Status == WeixinMessageStatuses.Processing && m.DeliveryItemId == null && m.DeliveredVia == null)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, WeixinMessageStatuses.Replied)
                 .SetProperty(m => m.ReplyXml, replyXml)

@@ -1,6 +1,6 @@
-using Weixin.Inbox.Contracts;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Diagnostics;
 using Weixin.Inbox.Contracts.Hooks;
 using Weixin.Inbox.Contracts.Inbox;

@@ -26,7 +26,7 @@ public sealed class SeenCallbackSignature
     public DateTime SeenAt { get; set; }
 }
 
-/// <summary>What <see cref="CallbackReplayGuard.CheckAsync"/> decided.</summary>
+/// <summary>What <see cref="CallbackReplayGuard.CheckBatchAsync"/> decided for one callback.</summary>
 public enum ReplayVerdict
 {
     /// <summary>First time this timestamp and nonce are seen.</summary>
@@ -61,8 +61,10 @@ public sealed class CallbackReplayGuard(InboxDbContext db)
 
     /// <summary>
     /// Records the batch's pairs (first sight) or compares each body with the one its pair first came with, in the
-    /// transaction that stores the batch's items (<see cref="Items.ItemIngest"/>): a callback is stored if and only if
-    /// its pair is remembered. Verdicts in the order of <paramref name="signatures"/>.
+    /// transaction that stores the batch's items (<see cref="Items.ItemIngest"/>), so every stored callback's pair is
+    /// remembered; so are the pairs of callbacks that arrived but were not stored (see <see cref="Items.ItemIngest"/>).
+    /// Verdicts in the order of <paramref name="signatures"/>. <paramref name="transaction"/> null: each statement
+    /// commits on its own.
     /// </summary>
     /// <remarks>
     /// Note: one multi-row <c>INSERT IGNORE … RETURNING</c> for the whole batch instead of one autocommit statement (and
@@ -71,8 +73,8 @@ public sealed class CallbackReplayGuard(InboxDbContext db)
     /// body is read back in one statement. The rows go in key order, so two batches sharing pairs wait for each other
     /// instead of deadlocking.
     /// </remarks>
-    internal static async Task<ReplayVerdict[]> CheckBatchAsync(
-        MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<CallbackSignature> signatures, DateTime now)
+    public static async Task<ReplayVerdict[]> CheckBatchAsync(
+        MySqlConnection connection, MySqlTransaction? transaction, IReadOnlyList<CallbackSignature> signatures, DateTime now)
     {
         var verdicts = new ReplayVerdict[signatures.Count];
         if (signatures.Count == 0)

@@ -123,8 +123,8 @@ public static class MessageCallbackApi
 
         try
         {
-            // Note: the replay check is part of the store (one transaction): the signature is remembered if and only if
-            // the item is stored.
+            // Note: the replay check is part of the store (the group commit's transaction): a stored item's signature
+            // is always remembered, and a refused one stores nothing.
             if (await items.StoreAsync(item, CallbackSignature.Of(query.Timestamp!, query.Nonce!, body), http.RequestAborted) == ReplayVerdict.Replay)
             {
                 // Note: plaintext signatures do not cover the body; the same timestamp and nonce with another body is a

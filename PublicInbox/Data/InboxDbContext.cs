@@ -27,7 +27,6 @@ public sealed class InboxDbContext : DbContext, IDataProtectionKeyContext
     public DbSet<AdminAuditEntry> AdminAudit => Set<AdminAuditEntry>();
     public DbSet<AdminSignInLock> AdminSignInLocks => Set<AdminSignInLock>();
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
-    public DbSet<Callbacks.SeenCallbackSignature> CallbackSignatures => Set<Callbacks.SeenCallbackSignature>();
     public DbSet<CallbackIps.StoredCallbackIps> CallbackIps => Set<CallbackIps.StoredCallbackIps>();
     public DbSet<Callbacks.AnnouncedOAuthState> OAuthStates => Set<Callbacks.AnnouncedOAuthState>();
 

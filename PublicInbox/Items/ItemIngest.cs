@@ -27,8 +27,9 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     /// <summary>
     /// Batches in flight at once. One writer waits for each commit (and, on a busy box, for every round trip's wake-up)
     /// before it starts the next batch; a few side by side keep the database busy while one waits, and InnoDB still
-    /// flushes their commits together. Two batches with one state meet on its row lock (the second finds it used); the
-    /// locking read takes the rows in key order, so they wait on each other rather than deadlock.
+    /// flushes their commits together. Two batches with one state, or one callback signature, meet on its row lock (the
+    /// second finds it used, or compares its body); both kinds of rows are taken in key order, signatures first, so
+    /// batches wait on each other rather than deadlock.
     /// </summary>
     public const int Writers = 4;
 
@@ -75,7 +76,15 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
                     if (pending.Cancellation.IsCancellationRequested)
                     {
                         pending.Result.TrySetCanceled(pending.Cancellation);
-                        continue;
+                        if (pending.Signature is null)
+                        {
+                            continue;
+                        }
+
+                        // Note: WeChat hung up before the batch ran, so the item is not stored, but its signature is
+                        // remembered: a captured plaintext query must not store another body before WeChat's retry
+                        // (the retry's same body passes as a retry), as when the check ran on arrival.
+                        pending.AbandonItem();
                     }
 
                     batch.Add(pending);
@@ -121,6 +130,7 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
             {
                 // Note: the transaction rolled back: none of the batch is stored and every caller answers 503.
                 logger.LogError(ex, "Could not store a batch of {Count} callbacks", batch.Count);
+                await RememberSignaturesAsync(batch);
                 foreach (var p in batch)
                 {
                     p.Item.Id = 0;
@@ -129,6 +139,33 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
 
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Remembers the signatures of a batch that rolled back, each statement on its own, before its callers are answered
+    /// 503: WeChat retries the same body, which passes as a retry, while a captured plaintext query with another body is
+    /// still refused. Best effort: when the database is down this fails too, and is logged.
+    /// </summary>
+    private async Task RememberSignaturesAsync(List<Pending> batch)
+    {
+        var signatures = batch.Where(p => p.Signature is not null).Select(p => p.Signature!).ToList();
+        if (signatures.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
+            await db.Database.OpenConnectionAsync();
+            await CallbackReplayGuard.CheckBatchAsync((MySqlConnection)db.Database.GetDbConnection(), null, signatures,
+                scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not remember the signatures of {Count} message callbacks after their batch failed", signatures.Count);
         }
     }
 
@@ -162,7 +199,7 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
             verdicts[i] = new Ingested(
                 batch[i].StateHash is null ? StateVerdict.Announced : consumed[login++],
                 batch[i].Signature is null ? ReplayVerdict.New : replays[signature++]);
-            if (verdicts[i].Stored)
+            if (verdicts[i].Stored && !batch[i].ItemAbandoned)
             {
                 accepted.Add((batch[i].Item, batch[i].Detail));
             }
@@ -184,6 +221,11 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
         public CallbackSignature? Signature { get; } = signature;
         public string Detail { get; } = detail;
         public CancellationToken Cancellation { get; } = cancellation;
+
+        /// <summary>True when only the signature goes into the batch: the caller left before the batch ran.</summary>
+        public bool ItemAbandoned { get; private set; }
+
+        public void AbandonItem() => ItemAbandoned = true;
 
         // Note: continuations run off the writer, so it goes on to the next batch while the callers answer.
         public TaskCompletionSource<Ingested> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

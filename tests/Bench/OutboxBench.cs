@@ -1,4 +1,3 @@
-using Weixin.Inbox.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -7,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Testing;

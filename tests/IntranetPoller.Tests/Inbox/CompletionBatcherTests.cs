@@ -1,10 +1,10 @@
-using Weixin.Inbox.Contracts;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Inbox;
 using Weixin.Inbox.IntranetPoller.Tests.Messages;

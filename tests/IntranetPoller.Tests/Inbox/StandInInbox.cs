@@ -1,8 +1,8 @@
-using Weixin.Inbox.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.IntranetPoller.Tests.Messages;
 

@@ -1,4 +1,3 @@
-using Weixin.Inbox.Contracts;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.IntranetPoller.Data;

@@ -1,4 +1,3 @@
-using Weixin.Inbox.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -13,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Inbox;
 using Weixin.Inbox.Contracts.Signing;

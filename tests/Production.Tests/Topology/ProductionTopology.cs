@@ -1,10 +1,10 @@
-using Weixin.Inbox.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Refit;
+using Weixin.Inbox.Contracts;
 using Weixin.Inbox.Contracts.Gateway;
 using Weixin.Inbox.Contracts.Signing;
 using Weixin.Inbox.Testing;

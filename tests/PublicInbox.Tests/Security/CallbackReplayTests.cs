@@ -67,6 +67,37 @@ public sealed class CallbackReplayTests
     }
 
     [Fact]
+    public async Task ACallbackTheDatabaseFailedToStore_StillHasItsSignatureRemembered_SoOnlyWeixinsRetryPasses()
+    {
+        // Note: the replay check is part of the group commit, which rolls back as a whole; the signatures of a failed
+        // batch are remembered on their own before its callers hear 503, so the captured query cannot be used in the
+        // seconds before WeChat retries.
+        await using var inbox = await AdminInbox.StartAsync("inbox-replay-failed");
+        var (timestamp, nonce) = FreshQuery();
+        var genuine = Xml("o_alice", "毒丸 7001", 7001);
+        await inbox.Database.ExecuteAsync("""
+            CREATE TRIGGER replay_test_fail BEFORE INSERT ON inbox_items FOR EACH ROW
+            IF NEW.body LIKE '%毒丸 7001%' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'test: refused row'; END IF
+            """);
+        try
+        {
+            using var failed = await PostAsync(inbox, timestamp, nonce, "o_alice", genuine);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+        finally
+        {
+            await inbox.Database.ExecuteAsync("DROP TRIGGER replay_test_fail");
+        }
+
+        using var forged = await PostAsync(inbox, timestamp, nonce, "o_alice", Xml("o_alice", "客户 全部", 7002));
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        using var retry = await PostAsync(inbox, timestamp, nonce, "o_alice", genuine);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        var rows = await inbox.QueryAsync("SELECT body FROM inbox_items WHERE wx_nonce = @n", ("n", nonce));
+        Assert.Equal(genuine, Assert.Single(rows)["body"]);
+    }
+
+    [Fact]
     public async Task SameSignature_WithTheSameBody_IsARetry_AndAccepted()
     {
         await using var inbox = await AdminInbox.StartAsync("inbox-retry");
