@@ -74,7 +74,8 @@ public sealed class CallbackReplayGuard(InboxDbContext db)
     /// instead of deadlocking.
     /// </remarks>
     public static async Task<ReplayVerdict[]> CheckBatchAsync(
-        MySqlConnection connection, MySqlTransaction? transaction, IReadOnlyList<CallbackSignature> signatures, DateTime now)
+        MySqlConnection connection, MySqlTransaction? transaction, IReadOnlyList<CallbackSignature> signatures, DateTime now,
+        CancellationToken cancellationToken = default)
     {
         var verdicts = new ReplayVerdict[signatures.Count];
         if (signatures.Count == 0)
@@ -100,8 +101,8 @@ public sealed class CallbackReplayGuard(InboxDbContext db)
             }
 
             insert.CommandText = sql.Append(" RETURNING timestamp, nonce").ToString();
-            await using var reader = await insert.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
                 inserted.Add((reader.GetString(0), reader.GetString(1)));
             }
@@ -139,8 +140,8 @@ public sealed class CallbackReplayGuard(InboxDbContext db)
             }
 
             select.CommandText = sql.ToString();
-            await using var reader = await select.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
                 first[(reader.GetString(0), reader.GetString(1))] = (byte[])reader.GetValue(2);
             }

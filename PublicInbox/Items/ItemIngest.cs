@@ -37,6 +37,9 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     // bounded by Kestrel's connections and the rate limiter, not here, and a bounded queue would only add a second wait.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
 
+    /// <summary>The most a failed batch's callers wait for its signatures to be remembered (<see cref="RememberSignaturesAsync"/>).</summary>
+    private static readonly TimeSpan RememberTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Queues <paramref name="item"/> (fully prepared by <see cref="ItemStore"/>) and waits until its batch committed.</summary>
     /// <returns>Whether it was stored (then its <see cref="InboxItem.Id"/> is set), and if not, why.</returns>
     public async Task<Ingested> StoreAsync(InboxItem item, byte[]? stateHash, CallbackSignature? signature, string detail, CancellationToken cancellationToken)
@@ -145,7 +148,8 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
     /// <summary>
     /// Remembers the signatures of a batch that rolled back, each statement on its own, before its callers are answered
     /// 503: WeChat retries the same body, which passes as a retry, while a captured plaintext query with another body is
-    /// still refused. Best effort: when the database is down this fails too, and is logged.
+    /// still refused. Best effort: when the database is down this fails too, and is logged; it is given
+    /// <see cref="RememberTimeout"/> at most, because the batch's callers wait for it before their 503.
     /// </summary>
     private async Task RememberSignaturesAsync(List<Pending> batch)
     {
@@ -157,11 +161,12 @@ public sealed class ItemIngest(IServiceScopeFactory scopes, ILogger<ItemIngest> 
 
         try
         {
+            using var timeout = new CancellationTokenSource(RememberTimeout);
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
-            await db.Database.OpenConnectionAsync();
+            await db.Database.OpenConnectionAsync(timeout.Token);
             await CallbackReplayGuard.CheckBatchAsync((MySqlConnection)db.Database.GetDbConnection(), null, signatures,
-                scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+                scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, timeout.Token);
         }
         catch (Exception ex)
         {
