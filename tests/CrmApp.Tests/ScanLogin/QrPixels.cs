@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using Microsoft.Playwright;
+using Weixin.Inbox.Testing;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;
@@ -16,15 +17,16 @@ public static class QrPixels
 {
     /// <summary>
     /// Waits for the image <paramref name="selector"/> to be shown and loaded, and reads its QR code from screenshots of
-    /// the element; fails the test when none can be read. Like a phone's camera it keeps looking for a few seconds: a screenshot taken while a new image is
-    /// being painted can show none of it (seen once in CI on a loaded machine, right after 「刷新二维码」).
+    /// the element; fails the test when none can be read. Like a phone's camera it keeps looking for a while: a screenshot taken while a new image is
+    /// being painted can show none of it (seen in CI on a loaded machine, right after 「刷新二维码」, and once for a first
+    /// code after 5 s of tries; the last screenshot is then kept under test-results/artifacts for a look).
     /// </summary>
     public static async Task<string> ReadAsync(IPage page, string selector)
     {
         var image = page.Locator(selector);
         await image.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 45_000 });
         await page.WaitForFunctionAsync("s => { const img = document.querySelector(s); return img && img.complete && img.naturalWidth > 0; }", selector);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {
             // Note: animations disabled: a refreshed code fades in from the dimmed one (a 0.2 s CSS transition).
@@ -37,7 +39,9 @@ public static class QrPixels
             if (DateTime.UtcNow > deadline)
             {
                 var (width, height, _) = ToGray(png);
-                Assert.Fail($"no QR code could be read from the {width}×{height} screenshot (tried for 5 s)");
+                var kept = Path.Combine(TestEnvironment.ResultsDirectory, $"qr-unreadable-{DateTime.UtcNow:HHmmssfff}.png");
+                await File.WriteAllBytesAsync(kept, png);
+                Assert.Fail($"no QR code could be read from the {width}×{height} screenshot (tried for 15 s; kept as {kept})");
             }
 
             await Task.Delay(250);
